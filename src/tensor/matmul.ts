@@ -39,12 +39,55 @@ export function gemmAccumulate(
     }
     return;
   }
-  // Row i of C accumulates Σ_k A[i,k]·B[k,:]; the innermost loop runs along
-  // contiguous rows of B and C. Unrolling k by 4 quarters the traffic on C.
+  // Rows of C accumulate Σ_k A[i,k]·B[k,:]; the innermost loop runs along
+  // contiguous rows of B and C. Two rows of C and four of B per pass keep the
+  // loads of C and B low per multiply-add.
   const aRowStep = transA ? 1 : K;
   const aColStep = transA ? M : 1;
   const K4 = K - (K % 4);
-  for (let i = 0; i < M; i++) {
+  const M2 = M - (M % 2);
+  let i = 0;
+  for (; i < M2; i += 2) {
+    const c0 = cOff + i * N;
+    const c1 = c0 + N;
+    const a0i = aOff + i * aRowStep;
+    const a1i = a0i + aRowStep;
+    let k = 0;
+    for (; k < K4; k += 4) {
+      const ka = k * aColStep;
+      const x0 = a[a0i + ka]!;
+      const x1 = a[a0i + ka + aColStep]!;
+      const x2 = a[a0i + ka + 2 * aColStep]!;
+      const x3 = a[a0i + ka + 3 * aColStep]!;
+      const y0 = a[a1i + ka]!;
+      const y1 = a[a1i + ka + aColStep]!;
+      const y2 = a[a1i + ka + 2 * aColStep]!;
+      const y3 = a[a1i + ka + 3 * aColStep]!;
+      const b0 = bOff + k * N;
+      const b1 = b0 + N;
+      const b2 = b1 + N;
+      const b3 = b2 + N;
+      for (let j = 0; j < N; j++) {
+        const v0 = b[b0 + j]!;
+        const v1 = b[b1 + j]!;
+        const v2 = b[b2 + j]!;
+        const v3 = b[b3 + j]!;
+        c[c0 + j] = c[c0 + j]! + x0 * v0 + x1 * v1 + x2 * v2 + x3 * v3;
+        c[c1 + j] = c[c1 + j]! + y0 * v0 + y1 * v1 + y2 * v2 + y3 * v3;
+      }
+    }
+    for (; k < K; k++) {
+      const x0 = a[a0i + k * aColStep]!;
+      const y0 = a[a1i + k * aColStep]!;
+      const bk = bOff + k * N;
+      for (let j = 0; j < N; j++) {
+        const v = b[bk + j]!;
+        c[c0 + j] = c[c0 + j]! + x0 * v;
+        c[c1 + j] = c[c1 + j]! + y0 * v;
+      }
+    }
+  }
+  for (; i < M; i++) {
     const ci = cOff + i * N;
     const ai = aOff + i * aRowStep;
     let k = 0;
@@ -69,7 +112,10 @@ export function gemmAccumulate(
   }
 }
 
-/** C += A · Bᵀ with A stored M×K and B stored N×K: contiguous dot products. */
+/**
+ * C += A · Bᵀ with A stored M×K and B stored N×K: contiguous dot products,
+ * computed for 2×2 blocks of C so each loaded value feeds two products.
+ */
 function gemmNT(
   M: number,
   N: number,
@@ -81,25 +127,58 @@ function gemmNT(
   c: Float32Array,
   cOff: number,
 ): void {
-  const K4 = K - (K % 4);
-  for (let i = 0; i < M; i++) {
+  const M2 = M - (M % 2);
+  const N2 = N - (N % 2);
+  let i = 0;
+  for (; i < M2; i += 2) {
+    const a0 = aOff + i * K;
+    const a1 = a0 + K;
+    const c0 = cOff + i * N;
+    const c1 = c0 + N;
+    let j = 0;
+    for (; j < N2; j += 2) {
+      const b0 = bOff + j * K;
+      const b1 = b0 + K;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let k = 0; k < K; k++) {
+        const x0 = a[a0 + k]!;
+        const x1 = a[a1 + k]!;
+        const y0 = b[b0 + k]!;
+        const y1 = b[b1 + k]!;
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+      }
+      c[c0 + j] = c[c0 + j]! + s00;
+      c[c0 + j + 1] = c[c0 + j + 1]! + s01;
+      c[c1 + j] = c[c1 + j]! + s10;
+      c[c1 + j + 1] = c[c1 + j + 1]! + s11;
+    }
+    if (j < N) {
+      const bj = bOff + j * K;
+      let s0 = 0;
+      let s1 = 0;
+      for (let k = 0; k < K; k++) {
+        const y = b[bj + k]!;
+        s0 += a[a0 + k]! * y;
+        s1 += a[a1 + k]! * y;
+      }
+      c[c0 + j] = c[c0 + j]! + s0;
+      c[c1 + j] = c[c1 + j]! + s1;
+    }
+  }
+  if (i < M) {
     const ai = aOff + i * K;
     const ci = cOff + i * N;
     for (let j = 0; j < N; j++) {
       const bj = bOff + j * K;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = 0;
-      for (; k < K4; k += 4) {
-        s0 += a[ai + k]! * b[bj + k]!;
-        s1 += a[ai + k + 1]! * b[bj + k + 1]!;
-        s2 += a[ai + k + 2]! * b[bj + k + 2]!;
-        s3 += a[ai + k + 3]! * b[bj + k + 3]!;
-      }
-      for (; k < K; k++) s0 += a[ai + k]! * b[bj + k]!;
-      c[ci + j] = c[ci + j]! + (s0 + s1 + s2 + s3);
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[ai + k]! * b[bj + k]!;
+      c[ci + j] = c[ci + j]! + s;
     }
   }
 }

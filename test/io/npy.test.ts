@@ -23,6 +23,10 @@ import { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src
  *   with open('f4-v3.npy', 'wb') as f: fmt.write_array(f, np.array([1, 2], dtype='<f4'), version=(3, 0))
  *   np.save('f4-fortran.npy', np.asfortranarray(np.arange(6, dtype='<f4').reshape(2, 3)))
  *   np.save('f4-bigendian.npy', np.array([1, 2], dtype='>f4'))
+ *   np.save('f4-18d.npy', np.full((1,)*18, 2.5, dtype='<f4'))
+ *
+ * f4-18d.npy is there because numpy's spare header space for the leading axis
+ * pushes its data start from byte 128 to byte 192.
  */
 const FIXTURES = fileURLToPath(new URL('../fixtures/io/', import.meta.url));
 const fixture = (name: string): Promise<Uint8Array> => readFile(join(FIXTURES, name));
@@ -95,6 +99,12 @@ describe('parseNpy on numpy-written files', () => {
     expect(parseNpy(await fixture('b1-3.npy'))).toEqual({ dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) });
   });
 
+  it('reads an 18-d array whose data starts at byte 192', async () => {
+    const bytes = await fixture('f4-18d.npy');
+    expect(bytes.length).toBe(196);
+    expect(parseNpy(bytes)).toEqual({ dtype: 'float32', shape: new Array(18).fill(1), data: new Float32Array([2.5]) });
+  });
+
   it('reads format versions 2.0 and 3.0', async () => {
     for (const name of ['f4-v2.npy', 'f4-v3.npy']) {
       const bytes = await fixture(name);
@@ -104,7 +114,8 @@ describe('parseNpy on numpy-written files', () => {
   });
 
   it('encodes byte-identically to numpy.save', async () => {
-    for (const name of ['f4-2x3.npy', 'f8-scalar.npy', 'i4-4.npy', 'i8-3.npy', 'i8-0x3.npy', 'u1-2x2.npy', 'b1-3.npy']) {
+    const names = ['f4-2x3.npy', 'f8-scalar.npy', 'i4-4.npy', 'i8-3.npy', 'i8-0x3.npy', 'u1-2x2.npy', 'b1-3.npy', 'f4-18d.npy'];
+    for (const name of names) {
       const bytes = await fixture(name);
       expect(Buffer.from(encodeNpy(parseNpy(bytes))).equals(Buffer.from(bytes)), name).toBe(true);
     }
@@ -160,14 +171,14 @@ describe('encodeNpy / parseNpy round trip', () => {
     expect((12 + new DataView(bytes.buffer).getUint32(8, true)) % 64).toBe(0);
     const back = parseNpy(bytes);
     expect(back.shape.length).toBe(22000);
-    expect(Array.from(back.data)).toEqual([3]);
+    expect(Array.from(back.data as Uint8Array)).toEqual([3]);
   });
 
   it('stores any non-zero bool as 1 and reads any non-zero bool byte as 1', () => {
     const bytes = encodeNpy({ dtype: 'bool', shape: [3], data: new Uint8Array([0, 7, 255]) });
     expect(Array.from(bytes.subarray(bytes.length - 3))).toEqual([0, 1, 1]);
     const hand = handNpy(`{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }\n`, [2, 0]);
-    expect(Array.from(parseNpy(hand).data)).toEqual([1, 0]);
+    expect(Array.from(parseNpy(hand).data as Uint8Array)).toEqual([1, 0]);
   });
 
   it('refuses arrays whose data does not match dtype or shape', () => {

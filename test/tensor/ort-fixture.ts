@@ -61,6 +61,7 @@ message ModelProto {
 const ModelProto = protobuf.parse(ONNX_SUBSET, { keepCase: true }).root.lookupType('onnx.ModelProto');
 
 const ELEM_FLOAT = 1;
+const ELEM_INT64 = 7;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_FLOATS = 6;
@@ -76,6 +77,8 @@ export interface SingleNodeSpec {
   /** Constant float inputs, appended to the node inputs after `inputs`. */
   initializers?: { name: string; tensor: Tensor }[];
   outputs: string[];
+  /** Outputs declared int64 (e.g. MaxPool Indices); all others are float. */
+  int64Outputs?: string[];
   attributes?: Record<string, AttrValue>;
   opset?: number;
 }
@@ -87,8 +90,8 @@ function encodeAttribute(name: string, v: AttrValue): Record<string, unknown> {
   return { name, type: ATTR_FLOATS, floats: [...(v as { floats: readonly number[] }).floats] };
 }
 
-function floatValueInfo(name: string, dims?: readonly number[]): Record<string, unknown> {
-  const tensorType: Record<string, unknown> = { elem_type: ELEM_FLOAT };
+function valueInfo(name: string, elemType: number, dims?: readonly number[]): Record<string, unknown> {
+  const tensorType: Record<string, unknown> = { elem_type: elemType };
   if (dims) tensorType['shape'] = { dim: dims.map((d) => ({ dim_value: d })) };
   return { name, type: { tensor_type: tensorType } };
 }
@@ -116,8 +119,8 @@ export function buildSingleNodeModel(spec: SingleNodeSpec): Uint8Array {
         data_type: ELEM_FLOAT,
         raw_data: new Uint8Array(i.tensor.data.buffer, i.tensor.data.byteOffset, i.tensor.data.byteLength),
       })),
-      input: spec.inputs.map((i) => floatValueInfo(i.name, i.dims)),
-      output: spec.outputs.map((o) => floatValueInfo(o)),
+      input: spec.inputs.map((i) => valueInfo(i.name, ELEM_FLOAT, i.dims)),
+      output: spec.outputs.map((o) => valueInfo(o, spec.int64Outputs?.includes(o) ? ELEM_INT64 : ELEM_FLOAT)),
     },
   };
   const err = ModelProto.verify(model);
@@ -125,7 +128,10 @@ export function buildSingleNodeModel(spec: SingleNodeSpec): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
 
-/** Runs a model on the CPU provider and returns its float outputs as Tensors. */
+/**
+ * Runs a model on the CPU provider and returns its outputs as Tensors; int64
+ * outputs are converted to float32 (exact for the small indices tests use).
+ */
 export async function runModel(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
   const session = await ort.InferenceSession.create(bytes);
   try {
@@ -134,7 +140,8 @@ export async function runModel(bytes: Uint8Array, feeds: Record<string, Tensor>)
     const res = await session.run(ortFeeds);
     const out: Record<string, Tensor> = {};
     for (const [k, v] of Object.entries(res)) {
-      out[k] = { dims: v.dims.map(Number), data: Float32Array.from(v.data as Float32Array) };
+      const data = v.data instanceof BigInt64Array ? Float32Array.from(v.data, Number) : Float32Array.from(v.data as Float32Array);
+      out[k] = { dims: v.dims.map(Number), data };
     }
     return out;
   } finally {

@@ -30,7 +30,7 @@ describe('adam', () => {
       [0.800000004, -0.6266336972813242],
       [0.8075649369687123, -0.6901657126752592],
     ];
-    let w = Float32Array.of(1, -0.5);
+    let w: Float32Array = Float32Array.of(1, -0.5);
     let s = adam.init(w);
     grads.forEach((g, k) => {
       ({ param: w, state: s } = adam.step(w, Float32Array.from(g), s, 0.1, {}));

@@ -6,7 +6,7 @@ describe('adamw', () => {
   it('decays W by (1 - lr*wd) before the Adam step (default wd 0.01, hand-worked 3 steps)', () => {
     // constant g = 0.5 makes every Adam update exactly lr*sign(g) (up to eps), so
     // W1 = 1*0.999 - 0.1 = 0.899, W2 = 0.899*0.999 - 0.1 = 0.798101, W3 = 0.697302899
-    let w = Float32Array.of(1);
+    let w: Float32Array = Float32Array.of(1);
     let s = adamw.init(w);
     const expected = [0.899, 0.798101, 0.697302899];
     for (const e of expected) {

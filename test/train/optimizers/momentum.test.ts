@@ -3,7 +3,7 @@ import { momentum, type MomentumOptions } from '../../../src/train/optimizers/mo
 import { OptimizerError, type OptimizerState } from '../../../src/train/optimizers/types.js';
 
 function run(w0: number[], grads: number[][], lr: number, opts: MomentumOptions): { ws: Float32Array[]; state: OptimizerState } {
-  let w = Float32Array.from(w0);
+  let w: Float32Array = Float32Array.from(w0);
   let state = momentum.init(w);
   const ws: Float32Array[] = [];
   for (const g of grads) {

@@ -1,0 +1,164 @@
+/**
+ * Forward on ONNX Runtime, backward through the rules: the loss and the
+ * gradient of every trained parameter for one batch.
+ *
+ * The reverse walk visits the plan's nodes in reverse topological order,
+ * sums gradients where a value feeds several nodes (residual connections),
+ * and stops at values no trained parameter depends on.
+ */
+import { InputError } from '../errors.js';
+import { GraphView } from '../graph/graph.js';
+import type { OnnxModel } from '../model.js';
+import { encodeModel, defaultOpset } from '../onnx/model-io.js';
+import type { Backend } from '../runtime/backend.js';
+import type { HostTensor } from '../runtime/host-tensor.js';
+import { Session } from '../runtime/session.js';
+import { trainingView } from '../runtime/training-view.js';
+import { addInto, type Tensor } from '../tensor/tensor.js';
+import { computeLoss, type LossName } from './losses.js';
+import { buildPlan, type BackwardPlan } from './plan.js';
+import { asFloat, type GradRule, type RuleContext } from './rule.js';
+import { rules as defaultRules } from './rules/index.js';
+
+export interface EngineOptions {
+  loss: LossName;
+  /** model output the loss reads (default: the first) */
+  output?: string;
+  /** initializer names or globs to train (default: every float32 initializer) */
+  trainable?: readonly string[];
+  /** initializer names or globs to keep fixed */
+  frozen?: readonly string[];
+  /** execution providers for the forward pass */
+  providers?: readonly string[];
+  /** rule registry (default: the built-in one) */
+  rules?: Readonly<Record<string, GradRule>>;
+}
+
+export interface Param {
+  name: string;
+  dims: number[];
+}
+
+export interface ForwardResult {
+  output: Tensor;
+  values: Map<string, HostTensor>;
+}
+
+export interface StepGradients {
+  loss: number;
+  output: Tensor;
+  grads: Map<string, Float32Array>;
+}
+
+export class GradientEngine {
+  readonly params: Param[];
+  private readonly opset: number;
+
+  private constructor(
+    readonly model: OnnxModel,
+    readonly view: GraphView,
+    readonly plan: BackwardPlan,
+    readonly session: Session,
+    readonly loss: LossName,
+    private readonly constants: Map<string, HostTensor>,
+  ) {
+    this.params = plan.params.map((name) => ({ name, dims: model.read(name).dims }));
+    this.opset = defaultOpset(model.proto);
+  }
+
+  static async create(model: OnnxModel, backend: Backend, opts: EngineOptions): Promise<GradientEngine> {
+    const view = new GraphView(model.graph, model.file);
+    const output = opts.output ?? view.outputs[0];
+    if (output === undefined) throw new InputError(`${model.file}: the model has no outputs`);
+    const plan = buildPlan(view, {
+      output, rules: opts.rules ?? defaultRules,
+      ...(opts.trainable ? { trainable: opts.trainable } : {}),
+      ...(opts.frozen ? { frozen: opts.frozen } : {}),
+    });
+    const trainView = trainingView(model, plan.params, plan.saved);
+    const feedsSpec = model.inputs;
+    const session = await Session.create(backend, encodeModel(trainView), feedsSpec, {
+      label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
+    });
+    const trained = new Set(plan.params);
+    const constants = new Map<string, HostTensor>();
+    for (const s of plan.steps) {
+      for (const v of s.node.inputs) {
+        if (v && view.initializers.has(v) && !trained.has(v) && !constants.has(v)) {
+          const t = model.read(v);
+          constants.set(v, { dims: t.dims, data: t.data });
+        }
+      }
+    }
+    return new GradientEngine(model, view, plan, session, opts.loss, constants);
+  }
+
+  /** The current values of the trained parameters, read from the model. */
+  currentWeights(): Map<string, Float32Array> {
+    return new Map(this.params.map((p) => [p.name, this.model.readFloat(p.name)]));
+  }
+
+  /** Run the training view: the loss output and every saved value. */
+  async forward(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<ForwardResult> {
+    const all: Record<string, HostTensor> = { ...feeds };
+    for (const p of this.params) {
+      const w = weights.get(p.name);
+      if (!w) throw new InputError(`no value given for parameter '${p.name}'`);
+      all[p.name] = { dims: p.dims, data: w };
+    }
+    const result = await this.session.run(all, [this.plan.output, ...this.plan.saved]);
+    const values = new Map<string, HostTensor>(Object.entries(result));
+    for (const [k, v] of Object.entries(all)) values.set(k, v);
+    for (const [k, v] of this.constants) values.set(k, v);
+    return { output: asFloat(values.get(this.plan.output), `output '${this.plan.output}'`), values };
+  }
+
+  /** The batch-mean loss alone (one forward pass). */
+  async lossOnly(feeds: Record<string, HostTensor>, target: HostTensor, weights: Map<string, Float32Array>): Promise<number> {
+    const { output } = await this.forward(feeds, weights);
+    return computeLoss(this.loss, output, target).loss;
+  }
+
+  /** Loss and ∂L/∂θ for every trained parameter θ. */
+  async gradients(feeds: Record<string, HostTensor>, target: HostTensor, weights: Map<string, Float32Array>): Promise<StepGradients> {
+    const fwd = await this.forward(feeds, weights);
+    const { loss, grad } = computeLoss(this.loss, fwd.output, target);
+    const grads = this.backward(fwd.values, grad);
+    return { loss, output: fwd.output, grads };
+  }
+
+  /** The reverse walk from ∂L/∂output to every trained parameter. */
+  backward(values: Map<string, HostTensor>, gradOutput: Tensor): Map<string, Float32Array> {
+    const g = new Map<string, Tensor>([[this.plan.output, gradOutput]]);
+    const accumulate = (name: string, t: Tensor) => {
+      const prev = g.get(name);
+      if (prev) addInto(prev, t);
+      else g.set(name, { dims: t.dims, data: t.data.slice() });
+    };
+    for (let s = this.plan.steps.length - 1; s >= 0; s--) {
+      const { node, rule, needs } = this.plan.steps[s]!;
+      const gradOutputs = node.outputs.map((o) => g.get(o));
+      if (gradOutputs.every((x) => x === undefined)) continue;
+      const ctx: RuleContext = {
+        node, needs, gradOutputs, opset: this.opset,
+        inputs: node.inputs.map((v) => (v ? values.get(v) : undefined)),
+        outputs: node.outputs.map((v) => (v ? values.get(v) : undefined)),
+      };
+      const result = rule.vjp(ctx);
+      node.inputs.forEach((v, k) => {
+        if (!needs[k]) return;
+        const t = result[k];
+        if (!t) throw new InputError(`rule for ${node.opType} (node '${node.name}') gave no gradient for input ${k}`);
+        accumulate(v, t);
+      });
+      for (const o of node.outputs) if (o !== this.plan.output) g.delete(o);
+    }
+    const out = new Map<string, Float32Array>();
+    for (const p of this.params) out.set(p.name, g.get(p.name)?.data ?? new Float32Array(p.dims.reduce((a, b) => a * b, 1)));
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}

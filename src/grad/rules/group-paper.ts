@@ -1,0 +1,4 @@
+/** The paper's rules (shared/docs/paper-rules.md): Conv, edgetune Subsample, CombineMaps, TableConv. */
+import type { GradRule } from '../rule.js';
+
+export const paperRules: Record<string, GradRule> = {};
