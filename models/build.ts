@@ -23,7 +23,7 @@ export const MODEL_OPSET = 17;
 
 /**
  * Glorot/Xavier uniform values: each drawn from U(−a, a) with
- * a = √(6 / (fan_in + fan_out)), in row-major order of `dims`.
+ * a = √(6 / (fan_in + fan_out)), drawn in order from `rng`.
  */
 export function glorotUniform(rng: Rng, count: number, fanIn: number, fanOut: number): Float32Array {
   const a = Math.sqrt(6 / (fanIn + fanOut));
