@@ -4,8 +4,9 @@
  * not add up, unsupported variants. `file` names the source when known so the
  * message and the field agree on what is at fault.
  */
-export class FormatError extends Error {
-  override readonly name = 'FormatError';
+import { EdgetuneError } from '../errors.js';
+
+export class FormatError extends EdgetuneError {
   readonly file?: string;
 
   constructor(message: string, file?: string) {

@@ -5,8 +5,7 @@
  * array bytes. Only little-endian, C-ordered arrays of a few plain dtypes are
  * accepted; everything else is refused with a one-line FormatError.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileBytes, writeFileAtomic } from '../node/files.js';
 import { FormatError } from './errors.js';
 
 export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
@@ -360,25 +359,9 @@ export function encodeNpy(arr: NpyArray): Uint8Array {
   return out;
 }
 
-/**
- * Writes `bytes` to `path` atomically: the bytes go to a fresh temporary file
- * beside it (`${path}.tmp-<pid>-<random>`), which is then renamed over `path`,
- * so readers never observe a half-written file.
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    await writeFile(tmp, bytes, { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
-
 /** Reads and parses a .npy file; errors name the path. */
 export async function readNpy(path: string): Promise<NpyArray> {
-  return parseNpy(await readFile(path), path);
+  return parseNpy(await readFileBytes(path), path);
 }
 
 /** Encodes `arr` (see encodeNpy) and writes it to `path` atomically. */

@@ -4,9 +4,8 @@
  * "__metadata__": {str: str}}` padded with spaces to 8-byte alignment, then
  * the byte buffer the offsets point into (relative to its start).
  */
-import { readFile } from 'node:fs/promises';
 import { FormatError } from './errors.js';
-import { writeFileAtomic } from './npy.js';
+import { readFileBytes, writeFileAtomic } from '../node/files.js';
 
 export type SafeDtype = 'F32' | 'F64' | 'F16' | 'I64' | 'I32' | 'I8' | 'U8' | 'BOOL';
 export type SafeData = Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
@@ -236,5 +235,5 @@ export async function writeSafetensors(path: string, tensors: SafeTensors, metad
 
 /** Reads and parses a safetensors file; errors name the path. */
 export async function readSafetensors(path: string): Promise<{ tensors: Map<string, SafeTensor>; metadata: Record<string, string> }> {
-  return parseSafetensors(await readFile(path), path);
+  return parseSafetensors(await readFileBytes(path), path);
 }

@@ -1,0 +1,105 @@
+/** Helpers shared by the CLI commands: flag parsing, feeds from .npy files, output. */
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EdgetuneError, InputError } from '../errors.js';
+import { readNpy, type NpyArray } from '../io/npy.js';
+import type { HostTensor } from '../runtime/host-tensor.js';
+
+export class UsageError extends EdgetuneError {}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parse argv with node's parseArgs; unknown flags and missing values become UsageErrors. */
+export function parse(argv: string[], options: Options, usage: string): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}\n${usage}`);
+  }
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function strs(v: unknown): string[] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? [v] : [];
+}
+
+/** A comma-separated list flag that may also be repeated. */
+export function list(v: unknown): string[] {
+  return strs(v).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+export function number(v: unknown, flag: string, dflt: number, opts: { integer?: boolean; min?: number } = {}): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+    throw new UsageError(`${flag} expects ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got '${String(v)}'`);
+  }
+  return n;
+}
+
+export function npyToHost(a: NpyArray): HostTensor {
+  const t: HostTensor = { dims: a.shape, data: a.data };
+  if (a.dtype === 'bool') t.type = 'bool';
+  return t;
+}
+
+export function hostToNpy(t: HostTensor): NpyArray {
+  const d = t.data;
+  const dtype = t.type === 'bool' ? 'bool'
+    : d instanceof Float32Array ? 'float32' : d instanceof Float64Array ? 'float64' : d instanceof Int32Array ? 'int32'
+    : d instanceof BigInt64Array ? 'int64' : d instanceof Uint8Array ? 'uint8' : undefined;
+  if (!dtype) throw new InputError(`cannot write ${d.constructor.name} values to .npy`);
+  return { dtype, shape: [...t.dims], data: d as NpyArray['data'] };
+}
+
+/** `--input name=file.npy` pairs; a single bare file is given to the model's only input. */
+export async function readFeeds(specs: string[], inputNames: string[]): Promise<Record<string, HostTensor>> {
+  const feeds: Record<string, HostTensor> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    let name: string, file: string;
+    if (eq > 0) {
+      name = spec.slice(0, eq);
+      file = spec.slice(eq + 1);
+    } else if (inputNames.length === 1) {
+      name = inputNames[0]!;
+      file = spec;
+    } else {
+      throw new UsageError(`--input '${spec}' must be <name>=<file.npy> (inputs: ${inputNames.join(', ')})`);
+    }
+    feeds[name] = npyToHost(await readNpy(file));
+  }
+  return feeds;
+}
+
+/** A file name made safe from an ONNX value name. */
+export function safeFileName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return s === '' ? '_' : s.slice(0, 200);
+}
+
+/** Unique safe file names for a list of value names. */
+export function safeFileNames(names: string[], ext: string): Map<string, string> {
+  const used = new Set<string>();
+  const out = new Map<string, string>();
+  for (const n of names) {
+    const base = safeFileName(n);
+    let f = `${base}${ext}`;
+    for (let i = 2; used.has(f.toLowerCase()); i++) f = `${base}_${i}${ext}`;
+    used.add(f.toLowerCase());
+    out.set(n, f);
+  }
+  return out;
+}
+
+export function shapeStr(dims: readonly (number | string)[] | undefined): string {
+  return dims ? `[${dims.join(',')}]` : '[?]';
+}
+
+export function resolveOut(dir: string, file: string): string {
+  return path.join(dir, file);
+}

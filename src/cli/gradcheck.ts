@@ -1,0 +1,77 @@
+/**
+ * `edgetune gradcheck`: the rules' gradients against central differences
+ * through ONNX Runtime, worst error per parameter; exits 1 past tolerance.
+ * Inputs and targets not given are drawn at random (symbolic dims = 2).
+ */
+import { GradientEngine } from '../grad/engine.js';
+import { gradcheck } from '../grad/gradcheck.js';
+import { readNpy } from '../io/npy.js';
+import { nodeBackend } from '../node/backend.js';
+import { loadModelFile } from '../node/model-file.js';
+import type { TensorSpec } from '../model.js';
+import { DataType, dtypeName } from '../onnx/dtypes.js';
+import type { HostTensor } from '../runtime/host-tensor.js';
+import { Rng } from '../train/rng.js';
+import { EdgetuneError, InputError } from '../errors.js';
+import { engineFlags, lossFlag } from './grad.js';
+import { list, npyToHost, number, parse, readFeeds, str, strs, UsageError } from './common.js';
+
+export const gradcheckUsage = `usage: edgetune gradcheck <model.onnx> [--input <name>=<file.npy> ...] [--target <file.npy>]
+              [--loss mse|cross-entropy|bce-with-logits] [--output <name>] [--freeze ...]
+              [--samples K] [--tolerance T] [--eps E] [--seed S] [--json]`;
+
+export class GradcheckFailed extends EdgetuneError {}
+
+function randomInput(spec: TensorSpec, rng: Rng): HostTensor {
+  if (spec.elemType !== DataType.FLOAT) throw new InputError(`input '${spec.name}' is ${dtypeName(spec.elemType)}: pass it with --input`);
+  const dims = (spec.dims ?? []).map((d) => (typeof d === 'number' && d > 0 ? d : 2));
+  const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.next() * 2 - 1;
+  return { dims, data };
+}
+
+export async function gradcheckCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    ...engineFlags, samples: { type: 'string' }, tolerance: { type: 'string' }, eps: { type: 'string' },
+    seed: { type: 'string' }, json: { type: 'boolean' },
+  }, gradcheckUsage);
+  if (positionals.length !== 1) throw new UsageError(gradcheckUsage);
+  const loss = lossFlag(values.loss, 'mse');
+  const rng = new Rng(number(values.seed, '--seed', 1, { integer: true }));
+  const model = await loadModelFile(positionals[0]!);
+  const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name));
+  for (const spec of model.inputs) feeds[spec.name] ??= randomInput(spec, rng);
+  const output = str(values.output);
+  const engine = await GradientEngine.create(model, nodeBackend, { loss, frozen: list(values.freeze), ...(output ? { output } : {}) });
+  try {
+    let target: HostTensor;
+    const targetFile = str(values.target);
+    if (targetFile) target = npyToHost(await readNpy(targetFile));
+    else {
+      const { output: y } = await engine.forward(feeds, engine.currentWeights());
+      const n = y.dims[0] ?? 1, k = y.data.length / n;
+      target = loss === 'cross-entropy'
+        ? { dims: [n], data: BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rng.next() * k))) }
+        : { dims: y.dims, data: Float32Array.from({ length: y.data.length }, () => (loss === 'mse' ? rng.next() * 2 - 1 : rng.next() < 0.5 ? 0 : 1)) };
+    }
+    const eps = values.eps === undefined ? undefined : number(values.eps, '--eps', 0);
+    const report = await gradcheck(engine, feeds, target, {
+      samples: number(values.samples, '--samples', 12, { integer: true, min: 1 }),
+      tolerance: number(values.tolerance, '--tolerance', 1e-2, { min: 0 }),
+      seed: number(values.seed, '--seed', 1, { integer: true }),
+      ...(eps !== undefined ? { eps } : {}),
+    });
+    if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else {
+      const w = Math.max(9, ...report.params.map((p) => p.name.length));
+      process.stdout.write(`loss ${report.loss.toPrecision(6)}; worst relative error per parameter (tolerance ${report.tolerance}):\n`);
+      for (const p of report.params) {
+        process.stdout.write(`  ${p.name.padEnd(w)}  ${p.maxError.toExponential(2)}  (${p.checked} coords; worst #${p.worst.index}: rules ${p.worst.analytic.toExponential(4)}, differences ${p.worst.numeric.toExponential(4)})${p.maxError > report.tolerance ? '  FAIL' : ''}\n`);
+      }
+    }
+    if (!report.ok) throw new GradcheckFailed(`gradient check failed: worst error ${report.maxError.toExponential(2)} > ${report.tolerance}`);
+    if (!values.json) process.stdout.write('ok\n');
+  } finally {
+    await engine.dispose();
+  }
+}

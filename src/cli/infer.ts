@@ -1,0 +1,66 @@
+/** `edgetune infer <model> --input <name>=<file.npy> ... [--out <dir>]`: run a model on .npy inputs. */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { encodeNpy } from '../io/npy.js';
+import { Model } from '../node/model.js';
+import { writeFileAtomic } from '../node/files.js';
+import type { HostTensor } from '../runtime/host-tensor.js';
+import { hostToNpy, parse, readFeeds, safeFileNames, shapeStr, str, strs, UsageError } from './common.js';
+
+export const inferUsage = 'usage: edgetune infer <model.onnx> --input <name>=<file.npy> [...] [--out <dir>] [--json]';
+
+/** Row-wise argmax of a [N,K] float output, or undefined for other shapes. */
+export function argmaxRows(t: HostTensor): number[] | undefined {
+  if (t.dims.length !== 2 || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) return undefined;
+  const [n, k] = t.dims as [number, number];
+  const out: number[] = [];
+  for (let r = 0; r < n; r++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (t.data[r * k + c]! > t.data[r * k + best]!) best = c;
+    out.push(best);
+  }
+  return out;
+}
+
+function summary(name: string, t: HostTensor): string {
+  const d = t.data as ArrayLike<number | bigint>;
+  const head = Array.from({ length: Math.min(d.length, 6) }, (_, i) => {
+    const v = d[i]!;
+    return typeof v === 'bigint' ? v.toString() : Number(v).toPrecision(4);
+  });
+  const lines = [`${name}: ${t.type ?? d.constructor.name.replace('Array', '').toLowerCase()} ${shapeStr(t.dims)}  [${head.join(', ')}${d.length > 6 ? ', …' : ''}]`];
+  const am = argmaxRows(t);
+  if (am && (t.dims[1] ?? 0) > 1) {
+    lines.push(`  argmax per row: ${am.slice(0, 20).join(' ')}${am.length > 20 ? ' …' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+export async function inferCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    input: { type: 'string', multiple: true }, out: { type: 'string' }, json: { type: 'boolean' },
+  }, inferUsage);
+  if (positionals.length !== 1) throw new UsageError(inferUsage);
+  const model = await Model.load(positionals[0]!);
+  try {
+    const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name));
+    const outputs = await model.run(feeds);
+    const outDir = str(values.out);
+    const files = safeFileNames(Object.keys(outputs), '.npy');
+    if (outDir) {
+      await fs.mkdir(outDir, { recursive: true });
+      for (const [name, t] of Object.entries(outputs)) await writeFileAtomic(path.join(outDir, files.get(name)!), encodeNpy(hostToNpy(t)));
+    }
+    if (values.json) {
+      const report = Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, {
+        shape: t.dims, file: outDir ? path.join(outDir, files.get(k)!) : null, argmax: argmaxRows(t) ?? null,
+      }]));
+      process.stdout.write(JSON.stringify(report) + '\n');
+    } else {
+      for (const [name, t] of Object.entries(outputs)) process.stdout.write(summary(name, t) + '\n');
+      if (outDir) process.stdout.write(`wrote ${Object.keys(outputs).length} output(s) to ${outDir}\n`);
+    }
+  } finally {
+    await model.dispose();
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * edgetune for Node: load ONNX models, run them on onnxruntime-node, compute
+ * gradients with the backprop rules, fine-tune, and write the tuned weights
+ * back into the .onnx.
+ */
+export { Model } from './node/model.js';
+export { nodeBackend } from './node/backend.js';
+export { loadModel, loadModelFile, saveModel } from './node/model-file.js';
+export { readFileBytes, writeFileAtomic } from './node/files.js';
+export { OnnxModel, type TensorSpec } from './model.js';
+export * from './errors.js';
+export { DataType, dtypeName } from './onnx/dtypes.js';
+export { decodeModel, encodeModel } from './onnx/model-io.js';
+export { readTensor, writeTensor } from './onnx/tensor-codec.js';
+export type { HostTensor } from './runtime/host-tensor.js';
+export { Session } from './runtime/session.js';
+export { GradientEngine, type EngineOptions } from './grad/engine.js';
+export { gradcheck, type GradcheckReport } from './grad/gradcheck.js';
+export { computeLoss, LOSSES, type LossName } from './grad/losses.js';
+export { rules } from './grad/rules/index.js';
+export type { GradRule, RuleContext } from './grad/rule.js';
+export { parseNpy, encodeNpy, readNpy, writeNpy } from './io/npy.js';
+export { encodeSafetensors, parseSafetensors } from './io/safetensors.js';
+export * as customops from '../customops/index.js';
