@@ -27,6 +27,7 @@ const commands: Record<string, () => Promise<{ run: Command; usage: string }>> =
   infer: async () => { const m = await import('./infer.js'); return { run: m.inferCommand, usage: m.inferUsage }; },
   grad: async () => { const m = await import('./grad.js'); return { run: m.gradCommand, usage: m.gradUsage }; },
   gradcheck: async () => { const m = await import('./gradcheck.js'); return { run: m.gradcheckCommand, usage: m.gradcheckUsage }; },
+  finetune: async () => { const m = await import('./finetune.js'); return { run: m.finetuneCommand, usage: m.finetuneUsage }; },
   export: async () => { const m = await import('./export.js'); return { run: m.exportCommand, usage: m.exportUsage }; },
 };
 

@@ -100,12 +100,7 @@ export class GradientEngine {
 
   /** Run the training view: the loss output and every saved value. */
   async forward(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<ForwardResult> {
-    const all: Record<string, HostTensor> = { ...feeds };
-    for (const p of this.params) {
-      const w = weights.get(p.name);
-      if (!w) throw new InputError(`no value given for parameter '${p.name}'`);
-      all[p.name] = { dims: p.dims, data: w };
-    }
+    const all = this.withWeights(feeds, weights);
     const result = await this.session.run(all, [this.plan.output, ...this.plan.saved]);
     const values = new Map<string, HostTensor>(Object.entries(result));
     for (const [k, v] of Object.entries(all)) values.set(k, v);
@@ -113,10 +108,25 @@ export class GradientEngine {
     return { output: asFloat(values.get(this.plan.output), `output '${this.plan.output}'`), values };
   }
 
+  /** The model output alone for the given weights (no saved values). */
+  async predict(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<Tensor> {
+    const result = await this.session.run(this.withWeights(feeds, weights), [this.plan.output]);
+    return asFloat(result[this.plan.output], `output '${this.plan.output}'`);
+  }
+
+  private withWeights(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Record<string, HostTensor> {
+    const all: Record<string, HostTensor> = { ...feeds };
+    for (const p of this.params) {
+      const w = weights.get(p.name);
+      if (!w) throw new InputError(`no value given for parameter '${p.name}'`);
+      all[p.name] = { dims: p.dims, data: w };
+    }
+    return all;
+  }
+
   /** The batch-mean loss alone (one forward pass). */
   async lossOnly(feeds: Record<string, HostTensor>, target: HostTensor, weights: Map<string, Float32Array>): Promise<number> {
-    const { output } = await this.forward(feeds, weights);
-    return computeLoss(this.loss, output, target).loss;
+    return computeLoss(this.loss, await this.predict(feeds, weights), target).loss;
   }
 
   /** Loss and ∂L/∂θ for every trained parameter θ. */

@@ -1,6 +1,7 @@
 /** Gradient clipping by global norm across all parameter tensors. */
 
-export class ClipError extends Error {
+import { EdgetuneError } from '../errors.js';
+export class ClipError extends EdgetuneError {
   override name = 'ClipError';
 }
 

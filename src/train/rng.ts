@@ -5,7 +5,8 @@
  * integers and can be saved with getState() and resumed with fromState().
  */
 
-export class RngError extends Error {
+import { EdgetuneError } from '../errors.js';
+export class RngError extends EdgetuneError {
   override name = 'RngError';
 }
 

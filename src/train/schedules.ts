@@ -6,13 +6,14 @@
  * then runs on the post-warm-up step t = step − W.
  */
 
+import { EdgetuneError } from '../errors.js';
 export type Schedule = (
   | { kind: 'constant' }
   | { kind: 'step'; stepSize: number; gamma: number }
   | { kind: 'cosine'; totalSteps: number; minLr?: number }
 ) & { warmupSteps?: number };
 
-export class ScheduleError extends Error {
+export class ScheduleError extends EdgetuneError {
   override name = 'ScheduleError';
 }
 

@@ -13,6 +13,7 @@
  */
 
 /** Per-parameter optimizer state, e.g. `{m, v}` for Adam, `{velocity}` for momentum, `{}` for SGD. */
+import { EdgetuneError } from '../../errors.js';
 export interface OptimizerState {
   step: number;
   slots: Record<string, Float32Array>;
@@ -34,7 +35,7 @@ export interface Optimizer<O> {
   step(param: Float32Array, grad: Float32Array, state: OptimizerState, lr: number, opts: O): StepResult;
 }
 
-export class OptimizerError extends Error {
+export class OptimizerError extends EdgetuneError {
   override name = 'OptimizerError';
 }
 

@@ -1,0 +1,139 @@
+/**
+ * `edgetune finetune`: fine-tune a model's weights on a dataset and write the
+ * tuned .onnx (only the trained initializers' values change).
+ */
+import { isLossName, LOSSES } from '../grad/losses.js';
+import { writeFileAtomic } from '../node/files.js';
+import { nodeBackend } from '../node/backend.js';
+import { loadModelFile, saveModel } from '../node/model-file.js';
+import { loadDataset } from '../train/data/load.js';
+import { safetensorsBytes } from '../train/export.js';
+import { evaluate, fit, type EvalResult } from '../train/fit.js';
+import { optimizers, type OptimizerName } from '../train/optimizers/index.js';
+import type { Schedule } from '../train/schedules.js';
+import { Tuner } from '../train/tuner.js';
+import { makeReporter } from './progress.js';
+import { list, number, parse, str, UsageError } from './common.js';
+
+export const finetuneUsage = `usage: edgetune finetune <model.onnx> --data <mnist|dir> [--eval <mnist|dir>] --out <tuned.onnx>
+    [--epochs N] [--batch-size B] [--lr η] [--optimizer sgd|momentum|adam|adamw]
+    [--loss mse|cross-entropy|bce-with-logits] [--freeze <name|glob>,...] [--train-after <node>]
+    [--no-shuffle] [--seed S] [--checkpoint-dir D] [--resume D] [--export-weights F] [--json]
+  more: [--output <name>] [--in-place] [--checkpoint-every N] [--weight-decay W] [--momentum M] [--nesterov]
+        [--schedule constant|step|cosine] [--step-size N] [--gamma G] [--warmup N] [--max-grad-norm G]
+        [--sparsity entropy|paper-l1] [--sparsity-lambda λ] [--max-bad-steps K]
+        [--scale S] [--mean m,...] [--std s,...] [--max-steps N]
+  defaults: --epochs 1 --batch-size 32 --optimizer adam --lr 0.001 (sgd/momentum: 0.01) --loss cross-entropy --seed 0`;
+
+function floats(v: unknown, flag: string): number[] | undefined {
+  const items = list(v);
+  if (items.length === 0) return undefined;
+  return items.map((s) => number(s, flag, 0));
+}
+
+export async function finetuneCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    data: { type: 'string' }, eval: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' },
+    'batch-size': { type: 'string' }, lr: { type: 'string' }, optimizer: { type: 'string' }, loss: { type: 'string' },
+    freeze: { type: 'string', multiple: true }, 'train-after': { type: 'string' }, 'no-shuffle': { type: 'boolean' },
+    seed: { type: 'string' }, 'checkpoint-dir': { type: 'string' }, resume: { type: 'string' }, 'export-weights': { type: 'string' },
+    json: { type: 'boolean' }, output: { type: 'string' }, 'in-place': { type: 'boolean' }, 'checkpoint-every': { type: 'string' },
+    'weight-decay': { type: 'string' }, momentum: { type: 'string' }, nesterov: { type: 'boolean' }, schedule: { type: 'string' },
+    'step-size': { type: 'string' }, gamma: { type: 'string' }, warmup: { type: 'string' }, 'max-grad-norm': { type: 'string' },
+    sparsity: { type: 'string' }, 'sparsity-lambda': { type: 'string' }, 'max-bad-steps': { type: 'string' },
+    scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' }, 'max-steps': { type: 'string' },
+  }, finetuneUsage);
+  if (positionals.length !== 1) throw new UsageError(finetuneUsage);
+  const modelFile = positionals[0]!;
+  const dataSpec = str(values.data);
+  const out = str(values.out) ?? (values['in-place'] ? modelFile : undefined);
+  if (!dataSpec) throw new UsageError(`--data is required (mnist or a folder)\n${finetuneUsage}`);
+  if (!out) throw new UsageError(`--out is required\n${finetuneUsage}`);
+  const optimizer = str(values.optimizer) ?? 'adam';
+  if (!(optimizer in optimizers)) throw new UsageError(`--optimizer '${optimizer}' is not one of ${Object.keys(optimizers).join(', ')}`);
+  const lossName = str(values.loss) ?? 'cross-entropy';
+  if (!isLossName(lossName)) throw new UsageError(`--loss '${lossName}' is not one of ${LOSSES.join(', ')}`);
+  const epochs = number(values.epochs, '--epochs', 1, { integer: true, min: 0 });
+  const batchSize = number(values['batch-size'], '--batch-size', 32, { integer: true, min: 1 });
+  const lr = number(values.lr, '--lr', optimizer === 'sgd' || optimizer === 'momentum' ? 0.01 : 1e-3, { min: 0 });
+  const seed = number(values.seed, '--seed', 0, { integer: true });
+  const warmup = number(values.warmup, '--warmup', 0, { integer: true, min: 0 });
+  const kind = str(values.schedule) ?? 'constant';
+  let schedule: Schedule;
+  if (kind === 'constant') schedule = { kind };
+  else if (kind === 'step') schedule = { kind, stepSize: number(values['step-size'], '--step-size', 1000, { integer: true, min: 1 }), gamma: number(values.gamma, '--gamma', 0.1, { min: 0 }) };
+  else if (kind === 'cosine') schedule = { kind, totalSteps: 0 };
+  else throw new UsageError(`--schedule '${kind}' is not one of constant, step, cosine`);
+  if (warmup > 0) schedule.warmupSteps = warmup;
+  const sparsityKind = str(values.sparsity);
+  if (sparsityKind && sparsityKind !== 'entropy' && sparsityKind !== 'paper-l1') throw new UsageError(`--sparsity '${sparsityKind}' is not one of entropy, paper-l1`);
+  const mode = values.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
+  const report = makeReporter(mode);
+
+  const model = await loadModelFile(modelFile);
+  const inputShape = model.inputs[0]?.dims?.slice(1);
+  const scale = values.scale === undefined ? undefined : number(values.scale, '--scale', 1 / 255);
+  const mean = floats(values.mean, '--mean');
+  const std = floats(values.std, '--std');
+  const norm = { ...(scale !== undefined ? { scale } : {}), ...(mean ? { mean } : {}), ...(std ? { std } : {}) };
+  const train = await loadDataset(dataSpec, { inputShape, split: 'train', ...norm });
+  const evalSpec = str(values.eval) ?? (dataSpec === 'mnist' ? 'mnist' : undefined);
+  const evalSet = evalSpec ? await loadDataset(evalSpec, { inputShape, split: 'test', ...norm }) : undefined;
+  const stepsPerEpoch = Math.ceil(train.size / batchSize);
+  if (schedule.kind === 'cosine') schedule.totalSteps = Math.max(epochs * stepsPerEpoch, (schedule.warmupSteps ?? 0) + 1);
+
+  const output = str(values.output);
+  const maxGradNorm = values['max-grad-norm'] === undefined ? undefined : number(values['max-grad-norm'], '--max-grad-norm', 0, { min: 0 });
+  const tuner = await Tuner.create(model, nodeBackend, {
+    loss: lossName, optimizer: optimizer as OptimizerName, lr, schedule,
+    frozen: list(values.freeze),
+    ...(str(values['train-after']) ? { trainAfter: str(values['train-after'])! } : {}),
+    ...(output ? { output } : {}),
+    ...(values['weight-decay'] !== undefined ? { weightDecay: number(values['weight-decay'], '--weight-decay', 0, { min: 0 }) } : {}),
+    ...(values.momentum !== undefined ? { momentum: number(values.momentum, '--momentum', 0.9, { min: 0 }) } : {}),
+    ...(values.nesterov ? { nesterov: true } : {}),
+    ...(maxGradNorm !== undefined ? { maxGradNorm } : {}),
+    ...(sparsityKind ? { sparsity: { kind: sparsityKind as 'entropy' | 'paper-l1', lambda: number(values['sparsity-lambda'], '--sparsity-lambda', 1e-3, { min: 0 }) } } : {}),
+    maxBadSteps: number(values['max-bad-steps'], '--max-bad-steps', 5, { integer: true, min: 1 }),
+  });
+  try {
+    const nParams = tuner.params.reduce((a, p) => a + p.dims.reduce((x, y) => x * y, 1), 0);
+    report.event('start', { model: modelFile, data: train.name, size: train.size, eval: evalSet?.name ?? null, params: tuner.params.map((p) => p.name), values: nParams, optimizer, lr, loss: lossName, epochs, batchSize },
+      `fine-tuning ${modelFile}: ${tuner.params.length} parameter tensors (${nParams} values) on ${train.name} (${train.size} samples); ${optimizer} lr ${lr}, ${lossName}, ${epochs} epoch(s) × ${stepsPerEpoch} steps of ${batchSize}`);
+    let before: EvalResult | undefined;
+    if (evalSet) {
+      before = await evaluate(tuner, evalSet);
+      report.event('eval', { when: 'before', ...before }, `before: ${evalSet.name} loss ${before.loss.toFixed(4)}, accuracy ${(before.accuracy * 100).toFixed(2)}%`);
+    }
+    const maxSteps = values['max-steps'] === undefined ? undefined : number(values['max-steps'], '--max-steps', 0, { integer: true, min: 1 });
+    const resume = str(values.resume);
+    const ckpt = str(values['checkpoint-dir']) ?? resume;
+    const every = values['checkpoint-every'] === undefined ? undefined : number(values['checkpoint-every'], '--checkpoint-every', 100, { integer: true, min: 1 });
+    const t0 = Date.now();
+    const result = await fit(tuner, train, {
+      epochs, batchSize, shuffle: !values['no-shuffle'], seed,
+      onProgress: (p) => report.progress(p),
+      onNotice: (msg) => report.event('notice', { message: msg }, msg),
+      ...(ckpt ? { checkpointDir: ckpt } : {}),
+      ...(every ? { checkpointEvery: every } : {}),
+      ...(resume ? { resumeDir: resume } : {}),
+      ...(maxSteps ? { stopAfterSteps: maxSteps } : {}),
+    });
+    report.done();
+    const seconds = (Date.now() - t0) / 1000;
+    let after: EvalResult | undefined;
+    if (evalSet) after = await evaluate(tuner, evalSet);
+    tuner.commit({ data: train.name, epochs, batchSize, lr, accuracy: after?.accuracy ?? null });
+    await saveModel(model, out, { inPlace: !!values['in-place'] });
+    const weightsFile = str(values['export-weights']);
+    if (weightsFile) await writeFileAtomic(weightsFile, safetensorsBytes(model));
+    const summary = { out, steps: result.steps, seconds, lastLoss: result.lastLoss, before: before ?? null, after: after ?? null, exportWeights: weightsFile ?? null, stopped: result.stopped };
+    const text = [
+      `done: ${result.steps} steps in ${seconds.toFixed(1)} s${result.stopped ? ' (stopped at --max-steps)' : ''}; wrote ${out}${weightsFile ? ` and ${weightsFile}` : ''}`,
+      ...(before && after ? [`eval accuracy: ${(before.accuracy * 100).toFixed(2)}% → ${(after.accuracy * 100).toFixed(2)}% (loss ${before.loss.toFixed(4)} → ${after.loss.toFixed(4)})`] : []),
+    ].join('\n');
+    report.event('summary', summary, text);
+  } finally {
+    await tuner.dispose();
+  }
+}
