@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../node/files.js';
 import { nodeBackend } from '../node/backend.js';
 import { loadModelFile, saveModel } from '../node/model-file.js';
 import { loadDataset } from '../train/data/load.js';
+import { folderCheckpoints } from '../train/checkpoint.js';
 import { safetensorsBytes } from '../train/export.js';
 import { evaluate, fit, type EvalResult } from '../train/fit.js';
 import { optimizers, type OptimizerName } from '../train/optimizers/index.js';
@@ -114,9 +115,9 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
       epochs, batchSize, shuffle: !values['no-shuffle'], seed,
       onProgress: (p) => report.progress(p),
       onNotice: (msg) => report.event('notice', { message: msg }, msg),
-      ...(ckpt ? { checkpointDir: ckpt } : {}),
+      ...(ckpt ? { checkpoints: folderCheckpoints(ckpt) } : {}),
       ...(every ? { checkpointEvery: every } : {}),
-      ...(resume ? { resumeDir: resume } : {}),
+      ...(resume ? { resumeFrom: folderCheckpoints(resume) } : {}),
       ...(maxSteps ? { stopAfterSteps: maxSteps } : {}),
     });
     report.done();

@@ -11,20 +11,11 @@ import * as path from 'node:path';
 import { FileError } from '../errors.js';
 import { encodeSafetensors, parseSafetensors, type SafeTensor } from '../io/safetensors.js';
 import { readFileBytes, writeFileAtomic } from '../node/files.js';
+import type { CheckpointStore } from './fit.js';
 import type { OptimizerState } from './optimizers/index.js';
+import type { TrainingState } from './training-state.js';
 
-export interface TrainingState {
-  step: number;
-  epoch: number;
-  /** batches of the current epoch already done */
-  batchInEpoch: number;
-  /** RNG state at the start of the current epoch (the epoch's order is drawn from it) */
-  rngState: number[];
-  weights: Map<string, Float32Array>;
-  optimizer: Map<string, OptimizerState>;
-  /** a fingerprint of the run's options; resuming with others is refused */
-  config: string;
-}
+export type { TrainingState };
 
 const PREFIX = 'checkpoint-';
 const SUFFIX = '.safetensors';
@@ -94,4 +85,16 @@ export async function loadLatestCheckpoint(dir: string, warn: (msg: string) => v
     }
   }
   return undefined;
+}
+
+/** A checkpoint folder as a CheckpointStore. */
+export function folderCheckpoints(dir: string, keep = 2): CheckpointStore {
+  return {
+    label: dir,
+    save: async (state, dims) => { await saveCheckpoint(dir, state, dims, keep); },
+    latest: async (notice) => {
+      const found = await loadLatestCheckpoint(dir, notice);
+      return found && { label: found.file, state: found.state };
+    },
+  };
 }

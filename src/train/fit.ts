@@ -8,7 +8,7 @@
 import { InputError } from '../errors.js';
 import { computeLoss } from '../grad/losses.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
-import { loadLatestCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint.js';
+import type { TrainingState } from './training-state.js';
 import { batchOf, type Dataset } from './data/dataset.js';
 import { Rng } from './rng.js';
 import { countCorrect, type Batch, type StepInfo, type Tuner } from './tuner.js';
@@ -34,15 +34,23 @@ export interface FitOptions {
   shuffle?: boolean;
   seed?: number;
   onProgress?: (p: Progress) => void;
-  /** save a checkpoint here every `checkpointEvery` steps and at the end */
-  checkpointDir?: string;
+  /** where checkpoints go: saved every `checkpointEvery` steps and at the end */
+  checkpoints?: CheckpointStore;
   checkpointEvery?: number;
-  /** continue from the newest checkpoint in this folder */
-  resumeDir?: string;
+  /** continue from the newest checkpoint of this store */
+  resumeFrom?: CheckpointStore;
   /** stop (after saving a checkpoint) once this many steps are done in this call — for tests and time limits */
   stopAfterSteps?: number;
   /** messages such as skipped damaged checkpoints */
   onNotice?: (msg: string) => void;
+}
+
+/** Somewhere to keep checkpoints (a folder in Node, memory or IndexedDB in a browser). */
+export interface CheckpointStore {
+  readonly label: string;
+  save(state: TrainingState, dims: Map<string, number[]>): Promise<void>;
+  /** the newest usable checkpoint, or undefined */
+  latest(notice?: (msg: string) => void): Promise<{ label: string; state: TrainingState } | undefined>;
 }
 
 export interface FitResult {
@@ -106,18 +114,18 @@ export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Prom
   let rng = new Rng(opts.seed ?? 0);
   let epoch = 0, startBatch = 0;
 
-  if (opts.resumeDir) {
-    const found = await loadLatestCheckpoint(opts.resumeDir, opts.onNotice);
-    if (!found) throw new InputError(`--resume: no usable checkpoint in ${opts.resumeDir}`);
+  if (opts.resumeFrom) {
+    const found = await opts.resumeFrom.latest(opts.onNotice);
+    if (!found) throw new InputError(`no usable checkpoint in ${opts.resumeFrom.label}`);
     const s = found.state;
-    if (s.config !== config) throw new InputError(`${found.file}: checkpoint was made with other options or data; resume with the same ones`);
+    if (s.config !== config) throw new InputError(`${found.label}: checkpoint was made with other options or data; resume with the same ones`);
     tuner.weights = s.weights;
     tuner.states = s.optimizer;
     tuner.step = s.step;
     epoch = s.epoch;
     startBatch = s.batchInEpoch;
     rng = Rng.fromState(s.rngState);
-    opts.onNotice?.(`resumed from ${found.file} (step ${s.step}, epoch ${s.epoch + 1}, batch ${s.batchInEpoch})`);
+    opts.onNotice?.(`resumed from ${found.label} (step ${s.step}, epoch ${s.epoch + 1}, batch ${s.batchInEpoch})`);
   }
 
   const totalSteps = epochs * stepsPerEpoch;
@@ -148,8 +156,8 @@ export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Prom
       const nextRng = finishedEpoch ? rng.getState() : epochRng;
       const stopNow = opts.stopAfterSteps !== undefined && stepsThisCall >= opts.stopAfterSteps;
       const last = done === totalSteps;
-      if (opts.checkpointDir && (last || stopNow || (opts.checkpointEvery && tuner.step % opts.checkpointEvery === 0))) {
-        await saveCheckpoint(opts.checkpointDir, snapshot(tuner, nextEpoch, nextBatch, nextRng, config), dims);
+      if (opts.checkpoints && (last || stopNow || (opts.checkpointEvery && tuner.step % opts.checkpointEvery === 0))) {
+        await opts.checkpoints.save(snapshot(tuner, nextEpoch, nextBatch, nextRng, config), dims);
       }
       if (stopNow && !last) { stopped = true; break; }
     }

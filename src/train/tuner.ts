@@ -18,7 +18,7 @@ import { GraphView } from '../graph/graph.js';
 import type { OnnxModel } from '../model.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
-import { clipByGlobalNorm } from './clip.js';
+import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerState } from './optimizers/index.js';
 import { learningRate, type Schedule } from './schedules.js';
@@ -176,7 +176,8 @@ export class Tuner {
     const badGrad = names.find((name) => !allFinite(grads.get(name)!));
     let info: StepInfo = { step: this.step, loss, lr: this.learningRate(names[0] ?? ''), gradNorm: NaN, skipped: true, correct, size: n };
     if (!Number.isFinite(loss) || badGrad !== undefined) return this.badStep(info, badGrad ?? names[0] ?? 'loss');
-    const clip = clipByGlobalNorm(names.map((k) => grads.get(k)!), this.options.maxGradNorm ?? Infinity);
+    const raw = names.map((k) => grads.get(k)!);
+    const clip = this.options.maxGradNorm !== undefined ? clipByGlobalNorm(raw, this.options.maxGradNorm) : { grads: raw, norm: globalNorm(raw) };
     const nextW = new Map<string, Float32Array>();
     const nextS = new Map<string, OptimizerState>();
     for (let i = 0; i < names.length; i++) {

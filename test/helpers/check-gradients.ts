@@ -51,7 +51,7 @@ export function buildSpecModel(spec: GraphSpec): OnnxModel {
 /** Run gradcheck on the spec; returns the report (and the engine's gradients for further checks). */
 export async function checkGradients(spec: GraphSpec, opts: GradcheckOptions = {}): Promise<GradcheckReport> {
   const onnx = buildSpecModel(spec);
-  const engine = await GradientEngine.create(onnx, nodeBackend, { loss: spec.loss ?? 'mse', output: spec.output });
+  const engine = await GradientEngine.create(onnx, nodeBackend, { loss: spec.loss ?? 'mse', output: spec.output, trainable: Object.keys(spec.params) });
   try {
     const feeds = spec.feeds ?? {};
     let target = spec.target;

@@ -153,7 +153,7 @@ describe('decode → encode round trip', () => {
     expect(dg.value_info[0]!.doc_string).toBe('If output');
     expect(dg.value_info[0]!.type!.tensor_type!.shape!.dim[0]!.denotation).toBe('DATA_BATCH');
     expect(dg.sparse_initializer[0]!.dims.map((v) => num(v))).toEqual([2, 4]);
-    expect(Array.from(readTensor(dg.sparse_initializer[0]!.values!).data)).toEqual([5, 6]);
+    expect(Array.from(readTensor(dg.sparse_initializer[0]!.values!).data as ArrayLike<number>)).toEqual([5, 6]);
     expect(dg.initializer[0]!.doc_string).toBe('a weight');
     const dIf = dg.node[0]!;
     expect(dIf.metadata_props[0]!.value).toBe('node-value');
@@ -228,31 +228,39 @@ describe('decode → encode round trip', () => {
   });
 
   it('canonical bytes from an independent writer: explicit defaults, packed fields, negative varints', () => {
-    const tensor = [
-      ...packedVarints(1, [3]), ...vint(2, DataType.INT8), ...packedVarints(5, [-1, 127, -128]), ...str(8, 'q'),
-    ];
-    const floats = [...packedVarints(1, [2]), ...vint(2, F), ...packedFloats(4, [1.5, -0.25]), ...str(8, 'f')];
-    const i64 = [...packedVarints(1, [2]), ...vint(2, DataType.INT64), ...packedVarints(7, [-5n, 2n ** 62n]), ...str(8, 'l')];
+    // dims is unpacked (proto2 default), the typed data fields are declared packed
+    const tensor = [...vint(1, 3), ...vint(2, DataType.INT8), ...packedVarints(5, [-1, 127, -128]), ...str(8, 'q')];
+    const floats = [...vint(1, 2), ...vint(2, F), ...packedFloats(4, [1.5, -0.25]), ...str(8, 'f')];
+    const i64 = [...vint(1, 2), ...vint(2, DataType.INT64), ...packedVarints(7, [-5n, 2n ** 62n]), ...str(8, 'l')];
     const dimN = bytesField(1, str(2, 'N'));
     const shape = bytesField(2, bytesField(1, [...vint(1, F), ...bytesField(2, dimN)]));
     const input = bytesField(11, [...str(1, 'x'), ...shape]);
-    // unpacked repeated int64 (proto2 default) in an attribute, plus a field 10 from a newer ONNX
+    // unpacked repeated int64 (proto2 default) in an attribute
     const attribute = bytesField(5, [...str(1, 'perm'), ...vint(8, 1), ...vint(8, 0), ...vint(20, AttributeType.INTS)]);
-    const nodeBytes = bytesField(1, [...str(1, 'x'), ...str(2, 'y'), ...str(4, 'Transpose'), ...attribute, ...bytesField(10, [0x0a, 0x01, 0x61])]);
+    const nodeBytes = bytesField(1, [...str(1, 'x'), ...str(2, 'y'), ...str(4, 'Transpose'), ...attribute]);
     const graphBytes = [...nodeBytes, ...str(2, 'g'), ...bytesField(5, tensor), ...bytesField(5, floats), ...bytesField(5, i64), ...input];
     const modelBytes = new Uint8Array([
       ...vint(1, 8), ...str(2, ''), ...vint(5, 0), ...str(6, ''), ...bytesField(7, graphBytes), ...bytesField(8, [...str(1, ''), ...vint(2, 17)]),
     ]);
-    const d0 = decodeModel(modelBytes); console.log(Buffer.from(modelBytes).toString('hex')); console.log(Buffer.from(encodeModel(d0)).toString('hex'));
     const d = expectRoundTrip(modelBytes, 'hand-written');
     expect(Object.prototype.hasOwnProperty.call(d, 'model_version')).toBe(true);
     expect(Object.prototype.hasOwnProperty.call(d, 'doc_string')).toBe(true);
     expect(Object.prototype.hasOwnProperty.call(d, 'domain')).toBe(false);
     const [q, f, l] = d.graph!.initializer as [TensorProto, TensorProto, TensorProto];
-    expect(Array.from(readTensor(q).data)).toEqual([-1, 127, -128]);
-    expect(Array.from(readTensor(f).data)).toEqual([1.5, -0.25]);
+    expect(Array.from(readTensor(q).data as ArrayLike<number>)).toEqual([-1, 127, -128]);
+    expect(Array.from(readTensor(f).data as ArrayLike<number>)).toEqual([1.5, -0.25]);
     expect(Array.from(readTensor(l).data as BigInt64Array)).toEqual([-5n, 2n ** 62n]);
     expect(d.graph!.node[0]!.attribute[0]!.ints.map((v) => num(v))).toEqual([1, 0]);
     expect(d.graph!.input[0]!.type!.tensor_type!.shape!.dim[0]!.dim_param).toBe('N');
+  });
+
+  it('keeps fields this schema does not know (NodeProto field 10 of newer ONNX releases)', () => {
+    // device_configurations (NodeProto field 10) postdates the schema; a reader that drops
+    // unknown fields would silently lose it when a model is rewritten
+    const unknown = bytesField(10, [...str(1, 'cfg')]);
+    const nodeBytes = bytesField(1, [...str(1, 'x'), ...str(2, 'y'), ...str(4, 'Relu'), ...unknown]);
+    const modelBytes = new Uint8Array([...vint(1, 10), ...bytesField(7, [...nodeBytes, ...str(2, 'g')]), ...bytesField(8, [...str(1, ''), ...vint(2, 17)])]);
+    const d = decodeModel(modelBytes, 'newer.onnx');
+    expect(Buffer.from(encodeModel(d)).toString('hex')).toBe(Buffer.from(modelBytes).toString('hex'));
   });
 });

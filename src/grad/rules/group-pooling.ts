@@ -1,4 +1,15 @@
 /** Pooling and normalisation rules: AveragePool, MaxPool, GlobalAveragePool, GlobalMaxPool, BatchNormalization. */
 import type { GradRule } from '../rule.js';
+import { averagePool } from './average-pool.js';
+import { batchNormalization } from './batch-normalization.js';
+import { globalAveragePool } from './global-average-pool.js';
+import { globalMaxPool } from './global-max-pool.js';
+import { maxPool } from './max-pool.js';
 
-export const poolingRules: Record<string, GradRule> = {};
+export const poolingRules: Record<string, GradRule> = {
+  AveragePool: averagePool,
+  MaxPool: maxPool,
+  GlobalAveragePool: globalAveragePool,
+  GlobalMaxPool: globalMaxPool,
+  BatchNormalization: batchNormalization,
+};

@@ -66,7 +66,7 @@ describe('Conv rule', () => {
     await check([2, 2, 5, 6], [2, 2, 2, 2], { auto_pad: 'SAME_UPPER' });
   });
 
-  it('auto_pad VALID ignores nothing but pads', async () => {
+  it('auto_pad VALID (no padding) with a row stride', async () => {
     await check([2, 2, 6, 7], [3, 2, 3, 2], { auto_pad: 'VALID', strides: [2, 1] });
   });
 

@@ -1,0 +1,26 @@
+/**
+ * Cast between floating-point types: y = x rounded to the `to` type.
+ * Differentiable: input (0) when `to` is a float type (float, double, float16,
+ * bfloat16, the float8 and float4 types); a cast to an integer, bool or string
+ * type is a step function and carries no gradient. Saves nothing.
+ *
+ *   ∂L/∂x = δ (the rounding passes the gradient straight through; gradients
+ *   are float32 whatever the value's own type).
+ *
+ * The input's type is not visible in the node: a float `to` is taken as
+ * differentiable, and an integer input never carries a gradient to begin with.
+ */
+import type { NodeView } from '../../graph/graph.js';
+import { DataType } from '../../onnx/dtypes.js';
+import type { GradRule } from '../rule.js';
+
+const FLOAT_TYPES: ReadonlySet<number> = new Set([
+  DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16,
+  DataType.FLOAT8E4M3FN, DataType.FLOAT8E4M3FNUZ, DataType.FLOAT8E5M2, DataType.FLOAT8E5M2FNUZ, DataType.FLOAT4E2M1,
+]);
+
+export const cast: GradRule = {
+  differentiable: (node: NodeView) => (FLOAT_TYPES.has(node.attrs.int('to', DataType.UNDEFINED)) ? [0] : []),
+  saves: { inputs: [], outputs: [] },
+  vjp: (ctx) => [ctx.gradOutputs[0]!],
+};

@@ -1,0 +1,12 @@
+/**
+ * Constant: y = the value attribute. No inputs, so nothing is differentiable
+ * and the VJP returns nothing; the rule exists so that a Constant between a
+ * parameter-free branch and the loss never reads as a missing rule.
+ */
+import type { GradRule } from '../rule.js';
+
+export const constant: GradRule = {
+  differentiable: [],
+  saves: { inputs: [], outputs: [] },
+  vjp: () => [],
+};
