@@ -4,9 +4,19 @@
  */
 export class EdgetuneError extends Error {
   constructor(message: string) {
-    super(message);
+    super(printable(message));
     this.name = new.target.name;
   }
+}
+
+/**
+ * Text with every control character (line breaks, terminal escape sequences)
+ * written as a visible escape (\n, \u001b), so names taken from a hostile
+ * file can neither break a message onto several lines nor drive the terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The bytes are not a valid ONNX model, or a field in it is out of range. */

@@ -5,7 +5,13 @@ import { EdgetuneError, InputError } from '../errors.js';
 import { readNpy, type NpyArray } from '../io/npy.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 
-export class UsageError extends EdgetuneError {}
+/** A bad command line; its message may go on with the command's usage text on further lines. */
+export class UsageError extends EdgetuneError {
+  constructor(message: string) {
+    super(message);
+    this.message = message;
+  }
+}
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -72,7 +72,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   const report = makeReporter(mode);
 
   const model = await loadModelFile(modelFile);
-  const inputShape = model.inputs[0]?.dims?.slice(1);
+  const inputShape = model.inputs[0]?.dims;
   const scale = values.scale === undefined ? undefined : number(values.scale, '--scale', 1 / 255);
   const mean = floats(values.mean, '--mean');
   const std = floats(values.std, '--std');

@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GradientEngine } from '../grad/engine.js';
-import { isLossName, LOSSES, type LossName } from '../grad/losses.js';
+import { isLossName, LOSSES, TargetError, type LossName } from '../grad/losses.js';
+import { InputError } from '../errors.js';
 import { encodeNpy, readNpy } from '../io/npy.js';
 import { nodeBackend } from '../node/backend.js';
 import { writeFileAtomic } from '../node/files.js';
@@ -37,6 +38,7 @@ export function lossFlag(v: unknown, dflt?: LossName): LossName {
 export async function gradCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, { ...engineFlags, out: { type: 'string' } }, gradUsage);
   if (positionals.length !== 1) throw new UsageError(gradUsage);
+  if (strs(values.input).length === 0) throw new UsageError(`--input is required (<name>=<file.npy>)\n${gradUsage}`);
   const targetFile = str(values.target);
   const outDir = str(values.out);
   if (!targetFile) throw new UsageError(`--target is required\n${gradUsage}`);
@@ -50,7 +52,9 @@ export async function gradCommand(argv: string[]): Promise<void> {
     loss, frozen: list(values.freeze), ...(output ? { output } : {}),
   });
   try {
-    const result = await engine.gradients(feeds, target, engine.currentWeights());
+    const result = await engine.gradients(feeds, target, engine.currentWeights()).catch((e: unknown) => {
+      throw e instanceof TargetError ? new InputError(`${targetFile}: ${e.message}`) : e;
+    });
     const files = safeFileNames(engine.params.map((p) => p.name), '.npy');
     await fs.mkdir(outDir, { recursive: true });
     for (const p of engine.params) {

@@ -5,6 +5,7 @@
  */
 import { GradientEngine } from '../grad/engine.js';
 import { gradcheck } from '../grad/gradcheck.js';
+import { TargetError } from '../grad/losses.js';
 import { readNpy } from '../io/npy.js';
 import { nodeBackend } from '../node/backend.js';
 import { loadModelFile } from '../node/model-file.js';
@@ -60,6 +61,8 @@ export async function gradcheckCommand(argv: string[]): Promise<void> {
       tolerance: number(values.tolerance, '--tolerance', 1e-2, { min: 0 }),
       seed: number(values.seed, '--seed', 1, { integer: true }),
       ...(eps !== undefined ? { eps } : {}),
+    }).catch((e: unknown) => {
+      throw e instanceof TargetError && targetFile ? new InputError(`${targetFile}: ${e.message}`) : e;
     });
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
     else {

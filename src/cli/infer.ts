@@ -41,6 +41,7 @@ export async function inferCommand(argv: string[]): Promise<void> {
     input: { type: 'string', multiple: true }, out: { type: 'string' }, json: { type: 'boolean' },
   }, inferUsage);
   if (positionals.length !== 1) throw new UsageError(inferUsage);
+  if (strs(values.input).length === 0) throw new UsageError(`--input is required (<name>=<file.npy>)\n${inferUsage}`);
   const model = await Model.load(positionals[0]!);
   try {
     const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name));

@@ -14,7 +14,7 @@ import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { Session } from '../runtime/session.js';
 import { trainingView } from '../runtime/training-view.js';
-import { addInto, type Tensor } from '../tensor/tensor.js';
+import { addInto, sameShape, type Tensor } from '../tensor/tensor.js';
 import { computeLoss, type LossName } from './losses.js';
 import { buildPlan, type BackwardPlan } from './plan.js';
 import { asFloat, type GradRule, type RuleContext } from './rule.js';
@@ -159,6 +159,10 @@ export class GradientEngine {
         if (!needs[k]) return;
         const t = result[k];
         if (!t) throw new InputError(`rule for ${node.opType} (node '${node.name}') gave no gradient for input ${k}`);
+        const value = values.get(v);
+        if (value && !sameShape(value.dims, t.dims)) {
+          throw new InputError(`rule for ${node.opType} (node '${node.name}') gave a gradient of shape [${t.dims.join(',')}] for input '${v}' of shape [${value.dims.join(',')}]`);
+        }
         accumulate(v, t);
       });
       for (const o of node.outputs) if (o !== this.plan.output) g.delete(o);

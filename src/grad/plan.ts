@@ -9,7 +9,7 @@ import { InputError, MissingRuleError } from '../errors.js';
 import type { GraphView, NodeView } from '../graph/graph.js';
 import { DataType } from '../onnx/dtypes.js';
 import type { GraphProto } from '../onnx/types.js';
-import { differentiableInputs, type GradRule } from './rule.js';
+import { differentiableInputs, savesOf, type GradRule } from './rule.js';
 import { ruleKey } from './rules/index.js';
 
 export interface PlanStep {
@@ -107,11 +107,12 @@ export function buildPlan(view: GraphView, opts: PlanOptions): BackwardPlan {
   const params = candidates.filter((c) => used.has(c));
   const saved = new Set<string>();
   for (const s of steps) {
-    for (const k of s.rule.saves.inputs) {
+    const saves = savesOf(s.rule, s.node);
+    for (const k of saves.inputs) {
       const v = s.node.inputs[k];
       if (v && view.producer.has(v)) saved.add(v);
     }
-    for (const k of s.rule.saves.outputs) {
+    for (const k of saves.outputs) {
       const v = s.node.outputs[k];
       if (v) saved.add(v);
     }

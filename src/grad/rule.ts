@@ -25,11 +25,16 @@ export interface RuleContext {
   opset: number;
 }
 
+export interface RuleSaves {
+  inputs: readonly number[];
+  outputs: readonly number[];
+}
+
 export interface GradRule {
   /** input indices that can carry a gradient */
   differentiable: readonly number[] | ((node: NodeView) => readonly number[]);
-  /** forward values the VJP reads; inputs not listed are still given when they are constants */
-  saves: { inputs: readonly number[]; outputs: readonly number[] };
+  /** forward values the VJP reads (a function of the node for variadic ops); constant inputs are given anyway */
+  saves: RuleSaves | ((node: NodeView) => RuleSaves);
   /** ∂L/∂inputs, aligned with the node's inputs (undefined where not needed or not differentiable) */
   vjp(ctx: RuleContext): (Tensor | undefined)[];
 }
@@ -68,4 +73,13 @@ export function asFloat(t: HostTensor | undefined, what: string): Tensor {
 
 export function differentiableInputs(rule: GradRule, node: NodeView): readonly number[] {
   return typeof rule.differentiable === 'function' ? rule.differentiable(node) : rule.differentiable;
+}
+
+export function savesOf(rule: GradRule, node: NodeView): RuleSaves {
+  return typeof rule.saves === 'function' ? rule.saves(node) : rule.saves;
+}
+
+/** Every input of the node: the saves of variadic ops such as Sum and Concat. */
+export function everyInput(node: NodeView): RuleSaves {
+  return { inputs: node.inputs.map((_, i) => i), outputs: [] };
 }

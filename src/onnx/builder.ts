@@ -4,7 +4,9 @@
  * schema in schema.ts.
  */
 import { AttributeType, type Attribute, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type OperatorSetId, type TensorProto, type TypeProto, type ValueInfo } from './types.js';
-import { DataType, type TypedArray } from './dtypes.js';
+import Long from 'long';
+import { UnsupportedError } from '../errors.js';
+import { DataType, dtypeInfo, dtypeName, type TypedArray } from './dtypes.js';
 
 export type AttrValue = number | string | number[] | string[] | TensorProto | { ref: string; type: 'int' | 'ints' | 'float' | 'floats' | 'string' } | { float: number } | { floats: number[] };
 
@@ -76,8 +78,10 @@ export function int64Tensor(name: string, dims: number[], data: ArrayLike<number
 /** A tensor stored in its typed repeated field instead of raw_data. */
 export function fieldTensor(name: string, dtype: number, dims: number[], values: (number | bigint)[]): TensorProto {
   const t = emptyTensor(name, dtype, dims);
-  const field = { [DataType.FLOAT]: 'float_data', [DataType.DOUBLE]: 'double_data', [DataType.INT64]: 'int64_data' }[dtype] ?? 'int32_data';
-  (t as unknown as Record<string, unknown>)[field] = values.map((v) => Number(v));
+  const info = dtypeInfo(dtype);
+  if (!info) throw new UnsupportedError(`fieldTensor: ${dtypeName(dtype)} has no typed field`);
+  const wide = info.field === 'int64_data' || info.field === 'uint64_data';
+  (t as unknown as Record<string, unknown>)[info.field] = values.map((v) => (wide ? Long.fromString(v.toString(), info.field === 'uint64_data') : Number(v)));
   return t;
 }
 

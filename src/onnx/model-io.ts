@@ -3,6 +3,7 @@
  * damaged bytes into one clear error instead of a half-read model.
  */
 import { ModelFormatError } from '../errors.js';
+import protobuf from 'protobufjs';
 import { ModelProtoType } from './schema.js';
 import { num, type ModelProto } from './types.js';
 
@@ -17,12 +18,19 @@ function describe(e: unknown): string {
   return msg.split('\n')[0]!.slice(0, 200);
 }
 
+/** Decode, keeping fields this schema does not know (a newer ONNX's) so re-encoding writes them back. */
+function decodeKeepingUnknown(bytes: Uint8Array): ModelProto {
+  const reader = protobuf.Reader.create(bytes) as protobuf.Reader & { discardUnknown?: boolean };
+  reader.discardUnknown = false;
+  return ModelProtoType.decode(reader) as unknown as ModelProto;
+}
+
 /** Decode bytes into a ModelProto and check the fields everything else relies on. */
 export function decodeModel(bytes: Uint8Array, file = '<bytes>'): ModelProto {
   if (bytes.byteLength === 0) throw new ModelFormatError(file, 'file is empty, not an ONNX model');
   let m: ModelProto;
   try {
-    m = ModelProtoType.decode(bytes) as unknown as ModelProto;
+    m = decodeKeepingUnknown(bytes);
   } catch (e) {
     throw new ModelFormatError(file, `not a valid ONNX model (protobuf decoding failed: ${describe(e)})`);
   }
@@ -50,7 +58,7 @@ export function encodeModel(m: ModelProto): Uint8Array {
 
 /** A deep copy made by a round trip through the wire format. */
 export function cloneModel(m: ModelProto): ModelProto {
-  return ModelProtoType.decode(encodeModel(m)) as unknown as ModelProto;
+  return decodeKeepingUnknown(encodeModel(m));
 }
 
 /** The default-domain opset version a model imports. */

@@ -24,13 +24,12 @@ import { reshape, zipWith, type Tensor } from '../../tensor/tensor.js';
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
 
 /**
- * Whether the node normalises with batch statistics: training_mode = 1 from
- * opset 14, and before that (as ONNX Runtime decides) a node that asks for
- * more than its Y output.
+ * Whether the node normalises with batch statistics: training_mode = 1
+ * (opset 14+), or, as ONNX Runtime decides at every opset, a node that asks
+ * for the running-statistics outputs besides Y.
  */
-function isTraining(node: NodeView, opset: number): boolean {
-  if (node.attrs.int('training_mode', 0) !== 0) return true;
-  return opset < 14 && node.outputs.filter((o) => o !== '').length > 1;
+function isTraining(node: NodeView): boolean {
+  return node.attrs.int('training_mode', 0) !== 0 || node.outputs.filter((o) => o !== '').length > 1;
 }
 
 /** The statistics' shape aligned with x for broadcasting: [1, ...stats, 1, …]. */
@@ -40,7 +39,7 @@ function statsShape(stats: readonly number[], rank: number): number[] {
 
 function vjp(ctx: RuleContext): (Tensor | undefined)[] {
   const node = ctx.node;
-  if (isTraining(node, ctx.opset)) {
+  if (isTraining(node)) {
     throw new UnsupportedError(`node '${node.name}' (${node.opType}): training-mode batch normalization is not supported`);
   }
   const eps = node.attrs.float('epsilon', 1e-5);

@@ -8,15 +8,9 @@
 import { InputError } from '../../errors.js';
 import { normalizeAxes } from '../../tensor/broadcast.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
-import type { GradRule, RuleContext } from '../rule.js';
+import { everyInput, type GradRule, type RuleContext } from '../rule.js';
 import { savedDims } from './reshape.js';
 import { stridedCopy } from './slice.js';
-
-/**
- * Input indices standing for "every input" of a variadic op: the plan skips
- * indices past a node's last input.
- */
-export const EVERY_INPUT: readonly number[] = Array.from({ length: 1024 }, (_, i) => i);
 
 /** ONNX Concat: the parts joined along `axis` (all other dims equal). */
 export function concatAlong(parts: readonly Tensor[], axis: number): Tensor {
@@ -75,6 +69,6 @@ function vjp(ctx: RuleContext): (Tensor | undefined)[] {
 
 export const concat: GradRule = {
   differentiable: (node) => node.inputs.map((_, i) => i),
-  saves: { inputs: EVERY_INPUT, outputs: [] },
+  saves: everyInput,
   vjp,
 };

@@ -5,17 +5,10 @@
  * Differentiable: every input. Saved: every input, for its shape only.
  * ∂X_k = reduceToShape(δ, X_k.dims).
  */
-import { floatIn, type GradRule, type RuleContext } from '../rule.js';
+import { everyInput, floatIn, type GradRule, type RuleContext } from '../rule.js';
 import type { NodeView } from '../../graph/graph.js';
 import { reduceToShape } from '../../tensor/broadcast.js';
 import type { Tensor } from '../../tensor/tensor.js';
-
-/**
- * `saves` is a fixed list while Sum is variadic: list more input indices than any
- * real model uses (the plan skips indices past a node's last input).
- */
-const MAX_INPUTS = 1024;
-const ALL = Array.from({ length: MAX_INPUTS }, (_, i) => i);
 
 function sumVjp(ctx: RuleContext): (Tensor | undefined)[] {
   const dy = ctx.gradOutputs[0]!;
@@ -24,6 +17,6 @@ function sumVjp(ctx: RuleContext): (Tensor | undefined)[] {
 
 export const sum: GradRule = {
   differentiable: (node: NodeView) => node.inputs.map((_, i) => i),
-  saves: { inputs: ALL, outputs: [] },
+  saves: everyInput,
   vjp: sumVjp,
 };

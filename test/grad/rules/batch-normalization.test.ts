@@ -47,8 +47,20 @@ describe('BatchNormalization rule', () => {
     await expectGradientsMatch(bnSpec([2, 3, 7], { epsilon: { float: 0.5 } }), { samples: 24 });
   });
 
-  it('handles the opset 9 form', async () => {
+  it('handles the opset 9 form and an explicit training_mode = 0 (opset 15)', async () => {
     await expectGradientsMatch(bnSpec([2, 3, 4, 3], {}, 9), { samples: 24 });
+    await expectGradientsMatch(bnSpec([2, 3, 4, 3], { training_mode: 0, momentum: { float: 0.8 } }, 15), { samples: 24 });
+  });
+
+  it('handles per-activation statistics with spatial = 0 (opset 7)', async () => {
+    const { mean, variance } = stats(12, 5);
+    await expectGradientsMatch({
+      nodes: [node('BatchNormalization', ['x', 'scale', 'b', 'mean', 'var'], ['y'], { spatial: 0 })],
+      params: { x: { dims: [2, 3, 4] }, scale: { dims: [3, 4] }, b: { dims: [3, 4] } },
+      constants: [floatTensor('mean', [3, 4], mean), floatTensor('var', [3, 4], variance)],
+      output: 'y',
+      opsetVersion: 7,
+    }, { samples: 24 });
   });
 
   it('never trains the running mean and variance, even as float initializers', async () => {

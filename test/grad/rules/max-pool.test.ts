@@ -54,6 +54,8 @@ describe('MaxPool rule', () => {
     for (const auto_pad of ['SAME_UPPER', 'SAME_LOWER', 'VALID']) {
       await maxPool([2, 2, 6, 7], { kernel_shape: [3, 2], strides: [2, 2], auto_pad });
     }
+    // ONNX Runtime sizes SAME pads with the undilated kernel.
+    await maxPool([1, 2, 9, 8], { kernel_shape: [3, 2], strides: [2, 1], dilations: [2, 3], auto_pad: 'SAME_LOWER' });
   });
 
   it('ignores the Indices output and storage_order', async () => {

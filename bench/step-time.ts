@@ -1,0 +1,95 @@
+/**
+ * Where an edgetune training step spends its time, for models/lenet5.onnx:
+ * the forward pass (ONNX Runtime running the training view, which also
+ * returns every value the rules need) against the backward pass (the rules'
+ * reverse walk), per step, and their ratio backward/forward. The whole step
+ * (Tuner.trainStep: forward, loss, backward, clipping, update) is timed in the
+ * same rounds.
+ *
+ *   node dist-bench/bench/step-time.js [--batch 64] [--rounds 10] [--warmup 2]
+ */
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { computeLoss } from '../src/grad/losses.js';
+import { edgetuneTuner, tunerBatch } from './peers/edgetune.js';
+import { median } from './stats.js';
+import { lenet5, trainBatches } from './workloads.js';
+
+export interface StepTimes {
+  batch: number;
+  rounds: number;
+  /** medians over the rounds, milliseconds per step */
+  forwardMs: number;
+  backwardMs: number;
+  stepMs: number;
+  /** backwardMs / forwardMs */
+  ratio: number;
+}
+
+export interface StepTimeOptions {
+  batch?: number;
+  rounds?: number;
+  warmup?: number;
+}
+
+/**
+ * Median forward, backward and whole-step times of LeNet-5 training with SGD
+ * on MNIST batches. Each round times one forward and one backward on the
+ * current weights, then one whole Tuner.trainStep.
+ */
+export async function measureStepTime(opts: StepTimeOptions = {}): Promise<StepTimes> {
+  const batch = opts.batch ?? 64, rounds = opts.rounds ?? 10, warmup = opts.warmup ?? 2;
+  const m = lenet5();
+  const tuner = await edgetuneTuner(m.bytes, m.name, { optimizer: 'sgd', lr: 0.01, loss: m.loss });
+  const batches = trainBatches(batch, 4).map((b) => tunerBatch(tuner, b));
+  const engine = tuner.engine;
+  const fwd: number[] = [], bwd: number[] = [], step: number[] = [];
+  try {
+    for (let r = -warmup; r < rounds; r++) {
+      const b = batches[(r + warmup) % batches.length]!;
+      const t0 = performance.now();
+      const f = await engine.forward(b.feeds, tuner.weights);
+      const t1 = performance.now();
+      const { grad } = computeLoss(tuner.options.loss, f.output, b.target);
+      const t2 = performance.now();
+      engine.backward(f.values, grad);
+      const t3 = performance.now();
+      await tuner.trainStep(b);
+      const t4 = performance.now();
+      if (r < 0) continue;
+      fwd.push(t1 - t0);
+      bwd.push(t3 - t2);
+      step.push(t4 - t3);
+    }
+  } finally {
+    await tuner.dispose();
+  }
+  const forwardMs = median(fwd), backwardMs = median(bwd);
+  return { batch, rounds, forwardMs, backwardMs, stepMs: median(step), ratio: backwardMs / forwardMs };
+}
+
+function argValue(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return dflt;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} needs a positive integer, got '${args[i + 1] ?? ''}'`);
+  return v;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
+}
+
+if (isEntryPoint()) {
+  const args = process.argv.slice(2);
+  measureStepTime({ batch: argValue(args, '--batch', 64), rounds: argValue(args, '--rounds', 10), warmup: argValue(args, '--warmup', 2) }).then(
+    (t) => {
+      console.log(`lenet5.onnx batch ${t.batch}, median of ${t.rounds} rounds: forward (ONNX Runtime) ${t.forwardMs.toFixed(1)} ms, `
+        + `backward (rules) ${t.backwardMs.toFixed(1)} ms, backward/forward ${t.ratio.toFixed(2)}, whole step ${t.stepMs.toFixed(1)} ms`);
+      console.log(JSON.stringify(t));
+    },
+    (e: unknown) => { console.error(e instanceof Error ? e.message : String(e)); process.exitCode = 1; },
+  );
+}

@@ -1,0 +1,312 @@
+/**
+ * The TF.js peers: a benchmarked ONNX chain rebuilt with TF.js ops and the
+ * SAME weights, on the cpu or the wasm backend, for inference and for
+ * training steps with tf.train optimizers.
+ *
+ * Layouts: TF.js convolutions are NHWC with kernels [kh, kw, in, out]; ONNX is
+ * NCHW with [out, in, kh, kw]. The edgetune ops are expressed as
+ *   Subsample(x) = avgPool_n(x)·(n²·β) + b     (β·sum-pool + b, per channel)
+ *   TableConv(x) = conv2d(x, W ⊙ mask) + b      (mask from the connection table)
+ * A Flatten of an NHWC map is matched to ONNX's NCHW order by permuting the
+ * rows of the next Gemm's weight once, as a TF.js port of the model would.
+ *
+ * The wasm backend has no kernel for Conv2DBackpropFilter (the filter
+ * gradient), so training there fails unless `registerWasmFilterGradShim`
+ * supplies one: im2col in JS, then the backend's own XNNPACK matrix product.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+/** Make `name` the active TF.js backend (initialising it on first use). */
+export async function useTfBackend(name) {
+    if (tf.getBackend() !== name) {
+        const ok = await tf.setBackend(name);
+        if (!ok)
+            throw new Error(`TF.js backend '${name}' failed to initialise`);
+    }
+    await tf.ready();
+}
+/** Threads the wasm backend computes on (1 in Node: TF.js disables wasm threads there). */
+export function wasmThreads() {
+    return getThreadsCount();
+}
+/** ONNX conv kernel [O, I, kh, kw] → TF.js [kh, kw, I, O]. */
+export function convKernelToTf(w, o, i, kh, kw) {
+    const out = new Float32Array(w.length);
+    for (let a = 0; a < o; a++)
+        for (let b = 0; b < i; b++)
+            for (let r = 0; r < kh; r++)
+                for (let s = 0; s < kw; s++)
+                    out[((r * kw + s) * i + b) * o + a] = w[((a * i + b) * kh + r) * kw + s];
+    return out;
+}
+/** TF.js kernel [kh, kw, I, O] → ONNX [O, I, kh, kw]. */
+export function convKernelToOnnx(w, o, i, kh, kw) {
+    const out = new Float32Array(w.length);
+    for (let a = 0; a < o; a++)
+        for (let b = 0; b < i; b++)
+            for (let r = 0; r < kh; r++)
+                for (let s = 0; s < kw; s++)
+                    out[((a * i + b) * kh + r) * kw + s] = w[((r * kw + s) * i + b) * o + a];
+    return out;
+}
+/**
+ * Row permutation p with tfRow = p[onnxRow] for a Flatten of a [C, H, W] map:
+ * ONNX (NCHW) flattens to c·H·W + h·W + w, TF.js (NHWC) to (h·W + w)·C + c.
+ */
+export function flattenPermutation(shape) {
+    const [c, h, w] = shape;
+    const p = new Int32Array(c * h * w);
+    for (let ci = 0; ci < c; ci++)
+        for (let y = 0; y < h; y++)
+            for (let x = 0; x < w; x++)
+                p[(ci * h + y) * w + x] = (y * w + x) * c + ci;
+    return p;
+}
+/** Gemm weight in ONNX layout → TF.js dense kernel [in, out], rows permuted by `perm` (tfRow = perm[onnxRow]). */
+function gemmKernelToTf(w, inF, outF, transB, perm) {
+    const out = new Float32Array(inF * outF);
+    for (let r = 0; r < inF; r++) {
+        const tr = perm ? perm[r] : r;
+        for (let c = 0; c < outF; c++)
+            out[tr * outF + c] = transB ? w[c * inF + r] : w[r * outF + c];
+    }
+    return out;
+}
+function gemmKernelToOnnx(k, inF, outF, transB, perm) {
+    const out = new Float32Array(inF * outF);
+    for (let r = 0; r < inF; r++) {
+        const tr = perm ? perm[r] : r;
+        for (let c = 0; c < outF; c++) {
+            if (transB)
+                out[c * inF + r] = k[tr * outF + c];
+            else
+                out[r * outF + c] = k[tr * outF + c];
+        }
+    }
+    return out;
+}
+function tfPad(l) {
+    const [t, left, b, r] = l.pads;
+    return t === 0 && left === 0 && b === 0 && r === 0 ? 'valid' : [[0, 0], [t, b], [left, r], [0, 0]];
+}
+/** The chain rebuilt on one TF.js backend, holding its own variables. */
+export class TfNet {
+    chain;
+    backend;
+    vars = new Map();
+    masks = new Map();
+    /** Flatten permutation applied to the Gemm that follows it, by Gemm name. */
+    perms = new Map();
+    optimizer;
+    constructor(chain, backend) {
+        this.chain = chain;
+        this.backend = backend;
+    }
+    /** Variables for every parameter of the chain, with the model's initializer values, on `backend`. */
+    static async create(chain, model, backend) {
+        await useTfBackend(backend);
+        const net = new TfNet(chain, backend);
+        let perm;
+        for (const l of chain.layers) {
+            if (l.kind === 'conv') {
+                const k = convKernelToTf(model.readFloat(l.weight), l.cout, l.cin, l.kh, l.kw);
+                net.vars.set(l.weight, tf.variable(tf.tensor4d(k, [l.kh, l.kw, l.cin, l.cout]), true, `${backend}/${l.weight}`));
+                if (l.bias)
+                    net.vars.set(l.bias, tf.variable(tf.tensor1d(model.readFloat(l.bias)), true, `${backend}/${l.bias}`));
+                if (l.table) {
+                    const m = new Float32Array(l.kh * l.kw * l.cin * l.cout);
+                    for (let rs = 0; rs < l.kh * l.kw; rs++)
+                        for (let i = 0; i < l.cin; i++)
+                            for (let o = 0; o < l.cout; o++)
+                                m[(rs * l.cin + i) * l.cout + o] = l.table[o * l.cin + i];
+                    net.masks.set(l.name, tf.tensor4d(m, [l.kh, l.kw, l.cin, l.cout]));
+                }
+            }
+            else if (l.kind === 'subsample') {
+                net.vars.set(l.beta, tf.variable(tf.tensor1d(model.readFloat(l.beta)), true, `${backend}/${l.beta}`));
+                net.vars.set(l.bias, tf.variable(tf.tensor1d(model.readFloat(l.bias)), true, `${backend}/${l.bias}`));
+            }
+            else if (l.kind === 'flatten') {
+                perm = l.inShape[1] === 1 && l.inShape[2] === 1 ? undefined : flattenPermutation(l.inShape);
+                continue;
+            }
+            else if (l.kind === 'gemm') {
+                if (perm)
+                    net.perms.set(l.name, perm);
+                const k = gemmKernelToTf(model.readFloat(l.weight), l.inFeatures, l.outFeatures, l.transB, perm);
+                net.vars.set(l.weight, tf.variable(tf.tensor2d(k, [l.inFeatures, l.outFeatures]), true, `${backend}/${l.weight}`));
+                if (l.bias)
+                    net.vars.set(l.bias, tf.variable(tf.tensor1d(model.readFloat(l.bias)), true, `${backend}/${l.bias}`));
+            }
+            perm = undefined;
+        }
+        return net;
+    }
+    v(name) {
+        const t = this.vars.get(name);
+        if (!t)
+            throw new Error(`TF.js net: no variable '${name}'`);
+        return t;
+    }
+    /** Model output [N, K] for an NHWC input [N, H, W, C]; call inside tf.tidy. */
+    forward(x) {
+        let h = x;
+        for (const l of this.chain.layers) {
+            if (l.kind === 'conv') {
+                const mask = this.masks.get(l.name);
+                const w = mask ? tf.mul(this.v(l.weight), mask) : this.v(l.weight);
+                h = tf.fused.conv2d({
+                    x: h, filter: w, strides: l.strides, pad: tfPad(l),
+                    ...(l.bias ? { bias: this.v(l.bias) } : {}),
+                });
+            }
+            else if (l.kind === 'subsample') {
+                const pooled = tf.avgPool(h, l.size, l.size, 'valid');
+                h = tf.add(tf.mul(pooled, tf.mul(this.v(l.beta), l.size * l.size)), this.v(l.bias));
+            }
+            else if (l.kind === 'act') {
+                h = l.fn === 'tanh' ? tf.tanh(h) : l.fn === 'sigmoid' ? tf.sigmoid(h) : tf.relu(h);
+            }
+            else if (l.kind === 'flatten') {
+                h = tf.reshape(h, [h.shape[0], l.outShape[0]]);
+            }
+            else {
+                h = tf.fused.matMul({ a: h, b: this.v(l.weight), ...(l.bias ? { bias: this.v(l.bias) } : {}) });
+            }
+        }
+        return h;
+    }
+    /** NHWC input tensor from NCHW host data [n, C, H, W]. */
+    input(x, n) {
+        const [c, hh, ww] = this.chain.inputShape;
+        if (c === 1)
+            return tf.tensor4d(x, [n, hh, ww, 1]);
+        return tf.tidy(() => tf.transpose(tf.tensor4d(x, [n, c, hh, ww]), [0, 2, 3, 1]));
+    }
+    /** Model output for NCHW host data of n samples, as host floats [n·K]. */
+    predict(x, n) {
+        const y = tf.tidy(() => this.forward(this.input(x, n)));
+        const out = y.dataSync();
+        y.dispose();
+        return out;
+    }
+    /** Use a fresh optimizer of this kind for the following train steps. */
+    setOptimizer(name, lr) {
+        this.optimizer?.dispose();
+        this.optimizer = name === 'sgd' ? tf.train.sgd(lr) : tf.train.adam(lr, 0.9, 0.999, 1e-8);
+    }
+    /**
+     * One step on a batch: forward, batch-mean loss (cross-entropy over softmax
+     * of the logits, or ½Σ(y−t)²/N), gradients of every variable, update.
+     * Returns the loss before the update.
+     */
+    trainStep(x, labels, loss) {
+        const opt = this.optimizer;
+        if (!opt)
+            throw new Error('TF.js net: setOptimizer before trainStep');
+        const n = labels.length;
+        const cost = tf.tidy(() => {
+            const xt = this.input(x, n);
+            const target = tf.oneHot(tf.tensor1d(labels, 'int32'), this.chain.layers.at(-1).outShape[0]);
+            const c = opt.minimize(() => {
+                const y = this.forward(xt);
+                if (loss === 'cross-entropy')
+                    return tf.losses.softmaxCrossEntropy(target, y);
+                return tf.div(tf.mul(0.5, tf.sum(tf.squaredDifference(y, target))), n);
+            }, true, [...this.vars.values()]);
+            return c ?? tf.scalar(NaN);
+        });
+        const value = cost.dataSync()[0];
+        cost.dispose();
+        return value;
+    }
+    /** The current parameter values in ONNX layouts, by initializer name. */
+    weights() {
+        const out = new Map();
+        for (const l of this.chain.layers) {
+            if (l.kind === 'conv') {
+                out.set(l.weight, convKernelToOnnx(this.v(l.weight).dataSync(), l.cout, l.cin, l.kh, l.kw));
+                if (l.bias)
+                    out.set(l.bias, this.v(l.bias).dataSync());
+            }
+            else if (l.kind === 'subsample') {
+                out.set(l.beta, this.v(l.beta).dataSync());
+                out.set(l.bias, this.v(l.bias).dataSync());
+            }
+            else if (l.kind === 'gemm') {
+                out.set(l.weight, gemmKernelToOnnx(this.v(l.weight).dataSync(), l.inFeatures, l.outFeatures, l.transB, this.perms.get(l.name)));
+                if (l.bias)
+                    out.set(l.bias, this.v(l.bias).dataSync());
+            }
+        }
+        return out;
+    }
+    dispose() {
+        for (const v of this.vars.values())
+            v.dispose();
+        for (const m of this.masks.values())
+            m.dispose();
+        this.optimizer?.dispose();
+        this.vars.clear();
+        this.masks.clear();
+    }
+}
+const FILTER_GRAD = 'Conv2DBackpropFilter';
+/** Whether the wasm backend currently has a filter-gradient kernel. */
+export function wasmHasFilterGrad() {
+    return tf.getKernel(FILTER_GRAD, 'wasm') !== undefined;
+}
+/**
+ * ∂L/∂W of an NHWC convolution on the wasm backend:
+ *   cols[p, k] = x[b, i·sh + r − padTop, j·sw + s − padLeft, c]  (0 outside),
+ *     p = (b·oh + i)·ow + j,  k = (r·kw + s)·C + c
+ *   dW[k, o] = Σ_p cols[p, k] · dy[p, o]   (colsᵀ·dy, one XNNPACK matmul)
+ * which is the [kh, kw, C, O] kernel gradient in TF.js layout.
+ */
+function conv2dBackpropFilterWasm(args) {
+    const backend = args.backend;
+    const x = args.inputs['x'];
+    const dy = args.inputs['dy'];
+    const attrs = args.attrs;
+    if (attrs.dataFormat !== 'NHWC')
+        throw new Error(`${FILTER_GRAD} shim: only NHWC is supported, got ${attrs.dataFormat}`);
+    const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const { batchSize: nb, inHeight: ih, inWidth: iw, inChannels: c, outHeight: oh, outWidth: ow, outChannels: o, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+    const xv = backend.typedArrayFromHeap(x);
+    const p = nb * oh * ow, k = kh * kw * c;
+    // cols is built transposed ([k, p]) so the product needs no transpose flag: dW = colsT · dy
+    const colsT = new Float32Array(k * p);
+    for (let b = 0; b < nb; b++)
+        for (let i = 0; i < oh; i++)
+            for (let j = 0; j < ow; j++) {
+                const pi = (b * oh + i) * ow + j;
+                for (let r = 0; r < kh; r++) {
+                    const y = i * sh + r - padInfo.top;
+                    if (y < 0 || y >= ih)
+                        continue;
+                    for (let s = 0; s < kw; s++) {
+                        const xx = j * sw + s - padInfo.left;
+                        if (xx < 0 || xx >= iw)
+                            continue;
+                        const src = ((b * ih + y) * iw + xx) * c;
+                        const kk = (r * kw + s) * c;
+                        for (let ci = 0; ci < c; ci++)
+                            colsT[(kk + ci) * p + pi] = xv[src + ci];
+                    }
+                }
+            }
+    const a = backend.makeOutput([1, k, p], 'float32', undefined, colsT);
+    const matmul = tf.getKernel('BatchMatMul', 'wasm');
+    const out = matmul.kernelFunc({
+        inputs: { a, b: { dataId: dy.dataId, shape: [1, p, o], dtype: 'float32' } },
+        backend, attrs: { transposeA: false, transposeB: false },
+    });
+    backend.disposeData(a.dataId);
+    return { dataId: out.dataId, shape: attrs.filterShape, dtype: 'float32' };
+}
+/** Register the filter-gradient shim for the wasm backend (once per process). */
+export function registerWasmFilterGradShim() {
+    if (wasmHasFilterGrad())
+        return;
+    tf.registerKernel({ kernelName: FILTER_GRAD, backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm });
+}

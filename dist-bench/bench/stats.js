@@ -1,0 +1,65 @@
+/**
+ * Timing: medians, and the interleaved (ABAB) measurement of several systems
+ * on one workload in the same process, so that machine load drifting over
+ * time hits every system alike.
+ */
+import { performance } from 'node:perf_hooks';
+/** The median of xs (mean of the two middle values for an even count); NaN when empty. */
+export function median(xs) {
+    if (xs.length === 0)
+        return NaN;
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+function message(e) {
+    return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0].slice(0, 300);
+}
+async function block(c, steps) {
+    await c.before?.();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++)
+        await c.step();
+    return performance.now() - t0;
+}
+/**
+ * Warm every contender up, size its blocks, then run `rounds` rounds in which
+ * each contender in turn runs one timed block (A B C, A B C, …). A contender
+ * whose step throws is dropped with its error. Rates are images per second.
+ */
+export async function abab(contenders, opts) {
+    const live = [];
+    const out = [];
+    for (const c of contenders) {
+        try {
+            let last = NaN;
+            for (let i = 0; i < Math.max(1, opts.warmup); i++)
+                last = await block(c, 1);
+            const steps = Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / Math.max(last, 1e-3))));
+            live.push({ c, steps, ms: [] });
+        }
+        catch (e) {
+            out.push({ system: c.system, samples: [], imagesPerS: NaN, msPerStep: NaN, stepsPerBlock: 0, error: message(e) });
+        }
+    }
+    for (let r = 0; r < opts.rounds; r++) {
+        for (const l of live) {
+            if (l.error)
+                continue;
+            try {
+                l.ms.push(await block(l.c, l.steps));
+            }
+            catch (e) {
+                l.error = message(e);
+            }
+        }
+    }
+    for (const l of live) {
+        const samples = l.ms.map((ms) => (l.c.images * l.steps * 1000) / ms);
+        out.push({
+            system: l.c.system, samples, imagesPerS: median(samples), msPerStep: median(l.ms.map((ms) => ms / l.steps)), stepsPerBlock: l.steps,
+            ...(l.error ? { error: l.error } : {}),
+        });
+    }
+    return contenders.map((c) => out.find((m) => m.system === c.system));
+}

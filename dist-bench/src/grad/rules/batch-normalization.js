@@ -1,0 +1,63 @@
+/**
+ * BatchNormalization in inference form (training_mode absent or 0), per
+ * channel c on axis 1:
+ *
+ *   x̂ = (x − mean_c) / sqrt(var_c + ε),   y = scale_c · x̂ + B_c.
+ *
+ * Differentiable: X (0), scale (1), B (2). The running statistics input_mean
+ * (3) and input_var (4) are not: they are never trained, and leaving them out
+ * here keeps them out of the trainable set. Saves: X, scale, input_mean,
+ * input_var.
+ *
+ *   ∂L/∂x     = δ · scale_c / sqrt(var_c + ε)
+ *   ∂L/∂scale = Σ_{n,spatial} δ · x̂
+ *   ∂L/∂B     = Σ_{n,spatial} δ
+ *
+ * The statistics broadcast as [1, C, 1, …]; with the legacy spatial = 0
+ * (opset < 9) they are shaped like one sample, [C, D1, …], and broadcast as
+ * [1, C, D1, …] with the same formulas.
+ */
+import { UnsupportedError } from '../../errors.js';
+import { binaryOp, reduceToShape } from '../../tensor/broadcast.js';
+import { reshape, zipWith } from '../../tensor/tensor.js';
+import { floatIn } from '../rule.js';
+/**
+ * Whether the node normalises with batch statistics: training_mode = 1
+ * (opset 14+), or, as ONNX Runtime decides at every opset, a node that asks
+ * for the running-statistics outputs besides Y.
+ */
+function isTraining(node) {
+    return node.attrs.int('training_mode', 0) !== 0 || node.outputs.filter((o) => o !== '').length > 1;
+}
+/** The statistics' shape aligned with x for broadcasting: [1, ...stats, 1, …]. */
+function statsShape(stats, rank) {
+    return [1, ...stats, ...new Array(Math.max(0, rank - 1 - stats.length)).fill(1)];
+}
+function vjp(ctx) {
+    const node = ctx.node;
+    if (isTraining(node)) {
+        throw new UnsupportedError(`node '${node.name}' (${node.opType}): training-mode batch normalization is not supported`);
+    }
+    const eps = node.attrs.float('epsilon', 1e-5);
+    const dy = ctx.gradOutputs[0];
+    const scale = floatIn(ctx, 1);
+    const variance = floatIn(ctx, 4);
+    const bShape = statsShape(scale.dims, dy.dims.length);
+    const invStd = reshape({ dims: variance.dims, data: variance.data.map((v) => 1 / Math.sqrt(v + eps)) }, bShape);
+    const out = [];
+    if (ctx.needs[0])
+        out[0] = binaryOp(dy, zipWith(reshape(scale, bShape), invStd, (g, s) => g * s), (g, k) => g * k);
+    if (ctx.needs[1]) {
+        const mean = reshape(floatIn(ctx, 3), bShape);
+        const xHat = binaryOp(binaryOp(floatIn(ctx, 0), mean, (v, m) => v - m), invStd, (c, k) => c * k);
+        out[1] = reshape(reduceToShape(zipWith(dy, xHat, (g, h) => g * h), bShape), scale.dims);
+    }
+    if (ctx.needs[2])
+        out[2] = reshape(reduceToShape(dy, bShape), scale.dims);
+    return out;
+}
+export const batchNormalization = {
+    differentiable: [0, 1, 2],
+    saves: { inputs: [0, 1, 3, 4], outputs: [] },
+    vjp,
+};

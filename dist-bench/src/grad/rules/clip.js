@@ -1,0 +1,40 @@
+/**
+ * Clip: y = min(max(x, lo), hi). From opset 11 the bounds are the optional
+ * inputs 1 (min) and 2 (max), constants that carry no gradient; before that
+ * they are the float attributes min and max. A missing bound is unbounded.
+ * ReLU6 is Clip(x, 0, 6).
+ *
+ * Differentiable: x. Saved: x, min, max.
+ * ∂L/∂x = δ where lo < x < hi, 0 elsewhere (0 at the bounds themselves, and
+ * everywhere when lo ≥ hi, where ONNX outputs the constant hi).
+ */
+import { InputError } from '../../errors.js';
+import { asFloat, floatIn } from '../rule.js';
+import { zipWith } from '../../tensor/tensor.js';
+/** Bound input k (1 = min, 2 = max) as a number, or `dflt` when the input is absent. */
+function boundInput(ctx, k, dflt) {
+    const name = ctx.node.inputs[k];
+    if (name === undefined || name === '')
+        return dflt;
+    const t = asFloat(ctx.inputs[k], `node '${ctx.node.name}' (Clip) input ${k}`);
+    if (t.data.length !== 1) {
+        throw new InputError(`node '${ctx.node.name}' (Clip): input ${k} has shape [${t.dims.join(',')}], a bound must be a scalar`);
+    }
+    return t.data[0];
+}
+/** The clipping interval [lo, hi] as the node's opset defines it. */
+export function clipBounds(ctx) {
+    if (ctx.opset < 11) {
+        return [ctx.node.attrs.float('min', -Infinity), ctx.node.attrs.float('max', Infinity)];
+    }
+    return [boundInput(ctx, 1, -Infinity), boundInput(ctx, 2, Infinity)];
+}
+export const clip = {
+    differentiable: [0],
+    saves: { inputs: [0, 1, 2], outputs: [] },
+    vjp(ctx) {
+        const [lo, hi] = clipBounds(ctx);
+        const x = floatIn(ctx, 0);
+        return [zipWith(ctx.gradOutputs[0], x, (g, v) => (v > lo && v < hi ? g : 0))];
+    },
+};

@@ -1,0 +1,63 @@
+/**
+ * edgetune.CombineMaps (customops/combine-maps.ts):
+ *   α = softmax(c) over axis 0,   Y[b,j] = Σ_i α_ij Z[b,i] + bias_j,
+ * a 1×1 Conv of Z [N,I,H,W] with the kernel αᵀ [J,I,1,1]. Z, c and bias are
+ * differentiable; Z and c are saved.
+ *
+ * The learned combination of feature maps of shared/docs/paper-rules.md, with
+ * Z_i = x_i ∗ k_i and δ = ∂E/∂Y:
+ *   ∂E/∂Z[b,i] = Σ_j α_ij δ[b,j]                     (ConvTranspose(δ, αᵀ))
+ *   ∂E/∂α_ij = Σ_{b,u,v} δ_j ∘ Z_i                    (corr_valid(Z, δ), transposed)
+ *   ∂E/∂c_ij = α_ij (∂E/∂α_ij − Σ_k α_kj ∂E/∂α_kj)    (softmax Jacobian)
+ *   ∂E/∂bias_j = Σ_{b,u,v} δ_j
+ */
+import { softmaxColumns } from '../../../customops/combine-maps.js';
+import { InputError } from '../../errors.js';
+import { conv2dInputGrad, conv2dWeightGrad, reduceBiasGrad } from '../../tensor/conv.js';
+import { reshape, tensor } from '../../tensor/tensor.js';
+import { transpose } from '../../tensor/transpose.js';
+import { floatIn } from '../rule.js';
+const POINTWISE = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
+/**
+ * Vector–Jacobian product of the column softmax α = softmax(c, axis 0) for
+ * c [I,J]: given α and g = ∂E/∂α, returns ∂E/∂c with
+ *   ∂E/∂c_ij = Σ_k g_kj ∂α_kj/∂c_ij = α_ij (g_ij − Σ_k α_kj g_kj),
+ * accumulated in float64.
+ */
+export function softmaxColumnsBackward(alpha, g, I, J) {
+    const out = new Float64Array(I * J);
+    for (let j = 0; j < J; j++) {
+        let s = 0;
+        for (let k = 0; k < I; k++)
+            s += alpha[k * J + j] * g[k * J + j];
+        for (let i = 0; i < I; i++)
+            out[i * J + j] = alpha[i * J + j] * (g[i * J + j] - s);
+    }
+    return out;
+}
+export const combineMaps = {
+    differentiable: [0, 1, 2],
+    saves: { inputs: [0, 1], outputs: [] },
+    vjp(ctx) {
+        const z = floatIn(ctx, 0);
+        const c = floatIn(ctx, 1);
+        const dy = ctx.gradOutputs[0];
+        if (z.dims.length !== 4 || c.dims.length !== 2 || c.dims[0] !== z.dims[1]) {
+            throw new InputError(`node '${ctx.node.name}' (edgetune.CombineMaps): Z [${z.dims.join(',')}] and c [${c.dims.join(',')}] must be [N,I,H,W] and [I,J]`);
+        }
+        const [I, J] = c.dims;
+        const alpha = tensor([I, J], Float32Array.from(softmaxColumns(c.data, I, J)));
+        const kernel = reshape(transpose(alpha, [1, 0]), [J, I, 1, 1]);
+        let dc;
+        if (ctx.needs[1]) {
+            const dAlphaT = reshape(conv2dWeightGrad(z, dy, kernel.dims, POINTWISE), [J, I]);
+            const dAlpha = transpose(dAlphaT, [1, 0]);
+            dc = tensor([I, J], Float32Array.from(softmaxColumnsBackward(alpha.data, dAlpha.data, I, J)));
+        }
+        return [
+            ctx.needs[0] ? conv2dInputGrad(dy, kernel, z.dims, POINTWISE) : undefined,
+            dc,
+            ctx.needs[2] ? reduceBiasGrad(dy) : undefined,
+        ];
+    },
+};

@@ -1,0 +1,78 @@
+/**
+ * Concat: y = x_0 ‖ x_1 ‖ … along `axis` (negative counts from the end).
+ * Differentiable: every input. Saves: every input (their dims only: the split
+ * points of δ).
+ *
+ *   ∂L/∂x_k = δ[…, o_k : o_k + d_k, …] along axis, o_k = Σ_{j<k} d_j.
+ */
+import { InputError } from '../../errors.js';
+import { normalizeAxes } from '../../tensor/broadcast.js';
+import { sizeOf } from '../../tensor/tensor.js';
+import { savedDims } from './reshape.js';
+import { stridedCopy } from './slice.js';
+/**
+ * Input indices standing for "every input" of a variadic op: the plan skips
+ * indices past a node's last input.
+ */
+export const EVERY_INPUT = Array.from({ length: 1024 }, (_, i) => i);
+/** ONNX Concat: the parts joined along `axis` (all other dims equal). */
+export function concatAlong(parts, axis) {
+    const first = parts[0];
+    if (!first)
+        throw new RangeError('concatAlong: no parts');
+    const dims = [...first.dims];
+    dims[axis] = parts.reduce((s, p) => s + p.dims[axis], 0);
+    const out = { dims, data: new Float32Array(sizeOf(dims)) };
+    const ones = dims.map(() => 1);
+    const zero = dims.map(() => 0);
+    let offset = 0;
+    for (const p of parts) {
+        if (p.dims.length !== dims.length || p.dims.some((d, a) => a !== axis && d !== dims[a])) {
+            throw new RangeError(`concatAlong: part [${p.dims.join(',')}] does not fit [${first.dims.join(',')}] on axis ${axis}`);
+        }
+        const at = [...zero];
+        at[axis] = offset;
+        stridedCopy(p, zero, ones, out, at, ones, p.dims);
+        offset += p.dims[axis];
+    }
+    return out;
+}
+/** ONNX Split: consecutive pieces of `sizes[k]` along `axis` (Σ sizes = dims[axis]). */
+export function splitAlong(t, axis, sizes) {
+    const total = sizes.reduce((s, v) => s + v, 0);
+    if (total !== t.dims[axis])
+        throw new RangeError(`splitAlong: sizes [${sizes.join(',')}] do not add up to dim ${t.dims[axis]} of [${t.dims.join(',')}]`);
+    const ones = t.dims.map(() => 1);
+    const zero = t.dims.map(() => 0);
+    let offset = 0;
+    return sizes.map((n) => {
+        const dims = [...t.dims];
+        dims[axis] = n;
+        const part = { dims, data: new Float32Array(sizeOf(dims)) };
+        const at = [...zero];
+        at[axis] = offset;
+        stridedCopy(t, at, ones, part, zero, ones, dims);
+        offset += n;
+        return part;
+    });
+}
+function vjp(ctx) {
+    const where = `node '${ctx.node.name}' (${ctx.node.opType})`;
+    const dy = ctx.gradOutputs[0];
+    const [axis] = normalizeAxes([ctx.node.attrs.int('axis', 0)], dy.dims.length, where);
+    const sizes = ctx.node.inputs.map((v, k) => {
+        if (!v)
+            throw new InputError(`${where}: input ${k} is empty`);
+        const d = savedDims(ctx, k);
+        if (d.length !== dy.dims.length)
+            throw new InputError(`${where}: input ${k} [${d.join(',')}] does not fit the output gradient [${dy.dims.join(',')}]`);
+        return d[axis];
+    });
+    const parts = splitAlong(dy, axis, sizes);
+    return parts.map((p, k) => (ctx.needs[k] ? p : undefined));
+}
+export const concat = {
+    differentiable: (node) => node.inputs.map((_, i) => i),
+    saves: { inputs: EVERY_INPUT, outputs: [] },
+    vjp,
+};

@@ -1,0 +1,120 @@
+/**
+ * Conv (ONNX, opset 1–23; 2-D, and 1-D viewed as H = 1): Y = corr(X, W) + B.
+ * All three inputs are differentiable; X and W are saved (each gradient reads
+ * the other operand, and ∂X needs X's shape).
+ *
+ * In the notation of shared/docs/paper-rules.md (convolution layer, ONNX form):
+ *   ∂E/∂X = ConvTranspose(δ, W)        — Σ_j conv2(δ_j, rot180(k_ij), 'full')
+ *   ∂E/∂W[j,i] = corr_valid(x_i, δ_j)  — rot180(conv2(x_i, rot180(δ_j), 'valid'))
+ *   ∂E/∂B_j = Σ_{n,u,v} δ_j
+ * with δ = ∂E/∂Y. Strides, pads, dilations and groups enter through the same
+ * geometry as the forward pass; auto_pad is turned into explicit pads first.
+ */
+import { InputError, UnsupportedError } from '../../errors.js';
+import { conv2dInputGrad, conv2dWeightGrad, reduceBiasGrad } from '../../tensor/conv.js';
+import { reshape } from '../../tensor/tensor.js';
+import { floatIn } from '../rule.js';
+function label(node) {
+    return `node '${node.name}' (${node.domain ? `${node.domain}.` : ''}${node.opType})`;
+}
+/**
+ * Begin and end padding of one axis under auto_pad, as ONNX defines it:
+ * VALID pads nothing; SAME_* pads so that out = ceil(in / s), with
+ * total = max(0, (out − 1)·s + (k − 1)·d + 1 − in) split evenly and the odd
+ * one at the end (SAME_UPPER) or at the beginning (SAME_LOWER).
+ */
+export function autoPads(mode, inSize, k, s, d) {
+    if (mode === 'VALID')
+        return [0, 0];
+    const out = Math.ceil(inSize / s);
+    const total = Math.max(0, (out - 1) * s + (k - 1) * d + 1 - inSize);
+    const small = Math.floor(total / 2);
+    return mode === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
+}
+function spatialList(node, name, dflt, count) {
+    const v = node.attrs.ints(name, new Array(count).fill(dflt));
+    if (v.length !== count) {
+        throw new InputError(`${label(node)}: attribute '${name}' has ${v.length} values for ${count} spatial axes`);
+    }
+    return v;
+}
+/**
+ * Resolves the strides, pads (explicit or from auto_pad), dilations and group
+ * of a Conv-like node for input X and weight W, in the kernels' 2-D form.
+ * `withGroup: false` is for ops whose definition has no group (always 1).
+ */
+export function convGeometry(node, xDims, wDims, withGroup = true) {
+    const rank = xDims.length;
+    if (rank === 5)
+        throw new UnsupportedError(`${label(node)}: 3-D convolution is not supported`);
+    if (rank !== 3 && rank !== 4) {
+        throw new UnsupportedError(`${label(node)}: input X has rank ${rank}, only 1-D and 2-D convolutions are supported`);
+    }
+    if (wDims.length !== rank) {
+        throw new InputError(`${label(node)}: weight [${wDims.join(',')}] does not match input [${xDims.join(',')}]`);
+    }
+    const spatial = rank === 3 ? 1 : 2;
+    const kernel = wDims.slice(2);
+    if (node.attrs.has('kernel_shape')) {
+        const ks = node.attrs.ints('kernel_shape', []);
+        if (ks.length !== spatial || ks.some((k, i) => k !== kernel[i])) {
+            throw new InputError(`${label(node)}: kernel_shape [${ks.join(',')}] does not match weight [${wDims.join(',')}]`);
+        }
+    }
+    const strides = spatialList(node, 'strides', 1, spatial);
+    const dilations = spatialList(node, 'dilations', 1, spatial);
+    const mode = node.attrs.string('auto_pad', 'NOTSET');
+    let begin;
+    let end;
+    if (mode === 'NOTSET') {
+        const pads = spatialList(node, 'pads', 0, 2 * spatial);
+        begin = pads.slice(0, spatial);
+        end = pads.slice(spatial);
+    }
+    else if (mode === 'VALID' || mode === 'SAME_UPPER' || mode === 'SAME_LOWER') {
+        const both = kernel.map((k, i) => autoPads(mode, xDims[2 + i], k, strides[i], dilations[i]));
+        begin = both.map((p) => p[0]);
+        end = both.map((p) => p[1]);
+    }
+    else {
+        throw new UnsupportedError(`${label(node)}: auto_pad '${mode}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
+    }
+    const group = withGroup ? node.attrs.int('group', 1) : 1;
+    // A 1-D convolution is the 2-D one on a single row: unit stride/dilation and no padding along H.
+    const two = (v, unit) => (spatial === 1 ? [unit, v[0]] : [v[0], v[1]]);
+    const [pt, pl] = two(begin, 0);
+    const [pb, pr] = two(end, 0);
+    return {
+        attrs: { strides: two(strides, 1), pads: [pt, pl, pb, pr], dilations: two(dilations, 1), group },
+        spatial,
+    };
+}
+/** The [N,C,H,W] view of a 1-D tensor [N,C,L] (H = 1); 2-D tensors pass through. */
+export function as2d(t, spatial) {
+    if (spatial === 2)
+        return t;
+    const [a, b, l] = t.dims;
+    return reshape(t, [a, b, 1, l]);
+}
+/** The three Conv gradients for input x, kernel w and δ = ∂E/∂Y, in the original ranks. */
+export function convVjp(ctx, x, w, geo) {
+    const dy = ctx.gradOutputs[0];
+    const dy4 = as2d(dy, geo.spatial);
+    const x4Dims = geo.spatial === 2 ? x.dims : [x.dims[0], x.dims[1], 1, x.dims[2]];
+    const w4 = as2d(w, geo.spatial);
+    return [
+        ctx.needs[0] ? reshape(conv2dInputGrad(dy4, w4, x4Dims, geo.attrs), x.dims) : undefined,
+        ctx.needs[1] ? reshape(conv2dWeightGrad(as2d(x, geo.spatial), dy4, w4.dims, geo.attrs), w.dims) : undefined,
+        ctx.needs[2] ? reduceBiasGrad(dy) : undefined,
+    ];
+}
+export const conv = {
+    differentiable: [0, 1, 2],
+    saves: { inputs: [0, 1], outputs: [] },
+    vjp(ctx) {
+        const x = floatIn(ctx, 0);
+        const w = floatIn(ctx, 1);
+        const geo = convGeometry(ctx.node, x.dims, w.dims);
+        return convVjp(ctx, x, w, geo);
+    },
+};

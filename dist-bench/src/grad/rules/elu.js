@@ -1,0 +1,18 @@
+/**
+ * Elu: y = x for x > 0, α·(eˣ − 1) otherwise (attribute alpha, default 1);
+ * ∂L/∂x = δ for x > 0, δ·(y + α) = δ·α·eˣ otherwise.
+ *
+ * Differentiable: x. Saved: x — y alone tells the branch only for α ≥ 0, and
+ * y + α = α·eˣ lets the input stand in for the output.
+ */
+import { floatIn } from '../rule.js';
+import { zipWith } from '../../tensor/tensor.js';
+export const elu = {
+    differentiable: [0],
+    saves: { inputs: [0], outputs: [] },
+    vjp(ctx) {
+        const alpha = ctx.node.attrs.float('alpha', 1);
+        const x = floatIn(ctx, 0);
+        return [zipWith(ctx.gradOutputs[0], x, (g, v) => (v > 0 ? g : g * alpha * Math.exp(v)))];
+    },
+};

@@ -1,0 +1,53 @@
+/**
+ * Gemm: Y = α·A'·B' + β·C, with A' = transA ? Aᵀ : A (M×K), B' = transB ? Bᵀ : B
+ * (K×N), and the optional C unidirectionally broadcast to [M,N].
+ *
+ * Differentiable: A, B, C. Saved: A and B (each one's gradient reads the
+ * other) and C (for its shape). This is the fully connected rule of
+ * paper-rules.md, `∂E/∂W = δ xᵀ`, `δ^{l−1} = Wᵀ δ`, `∂E/∂b = δ`, with the
+ * transposes folded into the product:
+ *
+ *   ∂A' = α δ B'ᵀ,   ∂B' = α A'ᵀ δ,   ∂C = β · reduceToShape(δ, C.dims),
+ *
+ * and ∂A = ∂A'ᵀ when transA (likewise B), which for each flag pair is one
+ * matmul with transposed operands:
+ *
+ *   transA transB │ ∂A            │ ∂B
+ *   0      0      │ α δ Bᵀ        │ α Aᵀ δ
+ *   0      1      │ α δ B         │ α δᵀ A
+ *   1      0      │ α B δᵀ        │ α A δ
+ *   1      1      │ α Bᵀ δᵀ       │ α δᵀ Aᵀ
+ */
+import { floatIn } from '../rule.js';
+import { reduceToShape } from '../../tensor/broadcast.js';
+import { matmul } from '../../tensor/matmul.js';
+import { scale } from '../../tensor/tensor.js';
+/** ∂L/∂A for Y = op(A)·op(B) (α applied by the caller): the table in the file comment. */
+export function gemmGradA(dy, b, transA, transB) {
+    return transA ? matmul(b, dy, transB, true) : matmul(dy, b, false, !transB);
+}
+/** ∂L/∂B for Y = op(A)·op(B) (α applied by the caller): the table in the file comment. */
+export function gemmGradB(dy, a, transA, transB) {
+    return transB ? matmul(dy, a, true, transA) : matmul(a, dy, !transA, false);
+}
+function gemmVjp(ctx) {
+    const { attrs } = ctx.node;
+    const alpha = attrs.float('alpha', 1);
+    const beta = attrs.float('beta', 1);
+    const transA = attrs.int('transA', 0) !== 0;
+    const transB = attrs.int('transB', 0) !== 0;
+    const dy = ctx.gradOutputs[0];
+    const out = [undefined, undefined, undefined];
+    if (ctx.needs[0])
+        out[0] = scale(gemmGradA(dy, floatIn(ctx, 1), transA, transB), alpha);
+    if (ctx.needs[1])
+        out[1] = scale(gemmGradB(dy, floatIn(ctx, 0), transA, transB), alpha);
+    if (ctx.needs[2])
+        out[2] = scale(reduceToShape(dy, floatIn(ctx, 2).dims), beta);
+    return out;
+}
+export const gemm = {
+    differentiable: [0, 1, 2],
+    saves: { inputs: [0, 1, 2], outputs: [] },
+    vjp: gemmVjp,
+};

@@ -1,0 +1,30 @@
+/**
+ * GlobalMaxPool over every axis after the first two: y[n,c] = max_spatial x[n,c,…].
+ * Differentiable: X (0). Saves: X (the argmax is recomputed from it).
+ *
+ *   ∂L/∂x = maxPool2dGrad(δ, argmax): δ[n,c] goes to the position of the maximum,
+ *
+ * with the spatial axes flattened to one row [N,C,1,S] pooled by a 1×S kernel.
+ */
+import { InputError } from '../../errors.js';
+import { maxPool2d, maxPool2dGrad } from '../../tensor/pool.js';
+import { reshape, sizeOf } from '../../tensor/tensor.js';
+import { floatIn } from '../rule.js';
+export const globalMaxPool = {
+    differentiable: [0],
+    saves: { inputs: [0], outputs: [] },
+    vjp(ctx) {
+        const x = floatIn(ctx, 0);
+        if (x.dims.length < 3)
+            throw new InputError(`node '${ctx.node.name}' (${ctx.node.opType}): input [${x.dims.join(',')}] has no spatial axis`);
+        const [N, C] = x.dims;
+        const s = sizeOf(x.dims.slice(2));
+        const row = [N, C, 1, s];
+        const attrs = {
+            kernel: [1, s], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], ceilMode: false, countIncludePad: false,
+        };
+        const { argmax } = maxPool2d(reshape(x, row), attrs);
+        const dy = reshape(ctx.gradOutputs[0], [N, C, 1, 1]);
+        return [reshape(maxPool2dGrad(dy, argmax, row), x.dims)];
+    },
+};

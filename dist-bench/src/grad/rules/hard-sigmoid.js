@@ -1,0 +1,18 @@
+/**
+ * HardSigmoid: y = max(0, min(1, α·x + β)) (attributes alpha, default 0.2, and
+ * beta, default 0.5);  ∂L/∂x = α·δ where 0 < y < 1, 0 elsewhere.
+ *
+ * Differentiable: x. Saved: y (0 < y < 1 exactly where α·x + β lies inside the
+ * linear segment).
+ */
+import { floatOut } from '../rule.js';
+import { zipWith } from '../../tensor/tensor.js';
+export const hardSigmoid = {
+    differentiable: [0],
+    saves: { inputs: [], outputs: [0] },
+    vjp(ctx) {
+        const alpha = ctx.node.attrs.float('alpha', 0.2);
+        const y = floatOut(ctx, 0);
+        return [zipWith(ctx.gradOutputs[0], y, (g, v) => (v > 0 && v < 1 ? alpha * g : 0))];
+    },
+};

@@ -1,0 +1,25 @@
+/**
+ * HardSwish: y = x · max(0, min(1, x/6 + 1/2)), i.e. x·HardSigmoid(x) with
+ * α = 1/6, β = 1/2; no attributes.
+ *
+ * Differentiable: x. Saved: x (y does not determine x on the quadratic part).
+ *   ∂L/∂x = 0 for x < −3,  δ·(x/3 + 1/2) for −3 < x < 3,  δ for x > 3.
+ */
+import { floatIn } from '../rule.js';
+import { zipWith } from '../../tensor/tensor.js';
+/** d/dx of x·max(0, min(1, x/6 + 1/2)). */
+function hardSwishSlope(x) {
+    if (x <= -3)
+        return 0;
+    if (x >= 3)
+        return 1;
+    return x / 3 + 0.5;
+}
+export const hardSwish = {
+    differentiable: [0],
+    saves: { inputs: [0], outputs: [] },
+    vjp(ctx) {
+        const x = floatIn(ctx, 0);
+        return [zipWith(ctx.gradOutputs[0], x, (g, v) => g * hardSwishSlope(v))];
+    },
+};

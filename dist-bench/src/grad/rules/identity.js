@@ -1,0 +1,5 @@
+export const identity = {
+    differentiable: [0],
+    saves: { inputs: [], outputs: [] },
+    vjp: (ctx) => [ctx.gradOutputs[0]],
+};

@@ -1,0 +1,18 @@
+/**
+ * LeakyRelu: y = x for x ≥ 0, α·x otherwise (attribute alpha, default 0.01);
+ * ∂L/∂x = δ where x > 0, α·δ elsewhere.
+ *
+ * Differentiable: x. Saved: x — the output's sign gives the branch only for
+ * α ≥ 0, and ONNX allows any α.
+ */
+import { floatIn } from '../rule.js';
+import { zipWith } from '../../tensor/tensor.js';
+export const leakyRelu = {
+    differentiable: [0],
+    saves: { inputs: [0], outputs: [] },
+    vjp(ctx) {
+        const alpha = ctx.node.attrs.float('alpha', 0.01);
+        const x = floatIn(ctx, 0);
+        return [zipWith(ctx.gradOutputs[0], x, (g, v) => (v > 0 ? g : alpha * g))];
+    },
+};

@@ -1,0 +1,16 @@
+/**
+ * Relu: y = max(0, x);  ∂L/∂x = δ where y > 0 (equivalently x > 0), 0 elsewhere
+ * (the subgradient 0 is taken at x = 0).
+ *
+ * Differentiable: x. Saved: y (its sign is the input's).
+ */
+import { floatOut } from '../rule.js';
+import { zipWith } from '../../tensor/tensor.js';
+export const relu = {
+    differentiable: [0],
+    saves: { inputs: [], outputs: [0] },
+    vjp(ctx) {
+        const y = floatOut(ctx, 0);
+        return [zipWith(ctx.gradOutputs[0], y, (g, v) => (v > 0 ? g : 0))];
+    },
+};

@@ -1,0 +1,21 @@
+/**
+ * Sub: Y = A − B with multidirectional (numpy) broadcasting.
+ *
+ * Differentiable: A, B. Saved: A and B, for their shapes only.
+ * ∂A = reduceToShape(δ, A.dims), ∂B = −reduceToShape(δ, B.dims).
+ */
+import { floatIn } from '../rule.js';
+import { reduceToShape } from '../../tensor/broadcast.js';
+import { scale } from '../../tensor/tensor.js';
+function subVjp(ctx) {
+    const dy = ctx.gradOutputs[0];
+    return [
+        ctx.needs[0] ? reduceToShape(dy, floatIn(ctx, 0).dims) : undefined,
+        ctx.needs[1] ? scale(reduceToShape(dy, floatIn(ctx, 1).dims), -1) : undefined,
+    ];
+}
+export const sub = {
+    differentiable: [0, 1],
+    saves: { inputs: [0, 1], outputs: [] },
+    vjp: subVjp,
+};

@@ -1,0 +1,49 @@
+/**
+ * edgetune.Subsample (customops/subsample.ts): Y = β · down_n(X) + b per map,
+ * n = attribute `size` (default 2). X, beta and bias are differentiable;
+ * X, beta and bias are saved (X for down(x) and its shape, beta for ∂X, bias
+ * only for its shape, which may be [C] or a broadcastable [1]).
+ *
+ * The subsampling layer of shared/docs/paper-rules.md without its activation:
+ *   ∂E/∂X = β · up(δ)                 (0 on rows/columns past the last whole block)
+ *   ∂E/∂β_c = Σ_{n,u,v} (δ ∘ down(x))_c
+ *   ∂E/∂b_c = Σ_{n,u,v} δ_c
+ * with δ = ∂E/∂Y. beta and bias broadcast as [C,1,1] against [N,C,h,w], as the
+ * op's body does, so their gradients are summed back to their own shapes.
+ */
+import { InputError } from '../../errors.js';
+import { binaryOp, reduceToShape } from '../../tensor/broadcast.js';
+import { reshape, zipWith } from '../../tensor/tensor.js';
+import { down, up } from '../../tensor/up-down.js';
+import { floatIn } from '../rule.js';
+function blockSize(ctx) {
+    const n = ctx.node.attrs.int('size', 2);
+    if (!Number.isInteger(n) || n < 1) {
+        throw new InputError(`node '${ctx.node.name}' (edgetune.Subsample): attribute 'size' must be a positive integer, got ${n}`);
+    }
+    return n;
+}
+/** ∂E/∂p for a per-map parameter p (dims [C] or [1]) given the gradient g of its [N,C,h,w] broadcast. */
+function toParamShape(g, p) {
+    return reshape(reduceToShape(g, [...p.dims, 1, 1]), p.dims);
+}
+export const subsample = {
+    differentiable: [0, 1, 2],
+    saves: { inputs: [0, 1, 2], outputs: [] },
+    vjp(ctx) {
+        const n = blockSize(ctx);
+        const x = floatIn(ctx, 0);
+        const beta = floatIn(ctx, 1);
+        const dy = ctx.gradOutputs[0];
+        if (x.dims.length !== 4) {
+            throw new InputError(`node '${ctx.node.name}' (edgetune.Subsample): input X must be [N,C,H,W], got [${x.dims.join(',')}]`);
+        }
+        const [, , H, W] = x.dims;
+        const beta3 = reshape(beta, [...beta.dims, 1, 1]);
+        return [
+            ctx.needs[0] ? binaryOp(up(dy, n, H, W), beta3, (g, b) => g * b) : undefined,
+            ctx.needs[1] ? toParamShape(zipWith(dy, down(x, n), (g, d) => g * d), beta) : undefined,
+            ctx.needs[2] ? toParamShape(dy, floatIn(ctx, 2)) : undefined,
+        ];
+    },
+};

@@ -1,0 +1,45 @@
+/**
+ * edgetune.TableConv (customops/table-conv.ts): Y = Conv(X, W ∘ T, B), with
+ * T[j,i] the 0/1 connection table (attribute `table`, J×I row-major) broadcast
+ * over each kernel window. X, W and B are differentiable; X and W are saved.
+ *
+ * This is the paper's convolution layer with a partial table M_j
+ * (shared/docs/paper-rules.md): the Conv rules run with the masked kernel,
+ *   ∂E/∂X = ConvTranspose(δ, W ∘ T)
+ *   ∂E/∂W = corr_valid(x, δ) ∘ T      (unconnected kernels get exactly 0)
+ *   ∂E/∂B_j = Σ δ_j
+ * Group is always 1 (the op has none); only 2-D inputs fit its definition.
+ */
+import { InputError, UnsupportedError } from '../../errors.js';
+import { binaryOp } from '../../tensor/broadcast.js';
+import { tensor } from '../../tensor/tensor.js';
+import { floatIn } from '../rule.js';
+import { convGeometry, convVjp } from './conv.js';
+/** The connection table of a TableConv node as a [J,I,1,1] mask for a weight [J,I,kh,kw]. */
+export function tableMask(node, wDims) {
+    const [J, I] = wDims;
+    const t = node.attrs.ints('table', []);
+    if (t.length !== J * I) {
+        throw new InputError(`node '${node.name}' (edgetune.TableConv): attribute 'table' has ${t.length} entries, the weight [${wDims.join(',')}] needs ${J}×${I} = ${J * I}`);
+    }
+    return tensor([J, I, 1, 1], t);
+}
+export const tableConv = {
+    differentiable: [0, 1, 2],
+    saves: { inputs: [0, 1], outputs: [] },
+    vjp(ctx) {
+        const x = floatIn(ctx, 0);
+        const w = floatIn(ctx, 1);
+        if (x.dims.length !== 4) {
+            throw new UnsupportedError(`node '${ctx.node.name}' (edgetune.TableConv): input X has rank ${x.dims.length}, only 2-D convolution is supported`);
+        }
+        const geo = convGeometry(ctx.node, x.dims, w.dims, false);
+        const mask = tableMask(ctx.node, w.dims);
+        const times = (a, b) => a * b;
+        const grads = convVjp(ctx, x, binaryOp(w, mask, times), geo);
+        const dw = grads[1];
+        if (dw)
+            grads[1] = binaryOp(dw, mask, times);
+        return grads;
+    },
+};

@@ -1,0 +1,16 @@
+/**
+ * Tanh: y = tanh(x);  ∂L/∂x = δ ∘ (1 − y²), read from the saved output (the
+ * `∘ f'(u)` factor of paper-rules.md for f = tanh).
+ *
+ * Differentiable: x. Saved: y.
+ */
+import { floatOut } from '../rule.js';
+import { zipWith } from '../../tensor/tensor.js';
+export const tanh = {
+    differentiable: [0],
+    saves: { inputs: [], outputs: [0] },
+    vjp(ctx) {
+        const y = floatOut(ctx, 0);
+        return [zipWith(ctx.gradOutputs[0], y, (g, v) => g * (1 - v * v))];
+    },
+};

@@ -1,0 +1,18 @@
+/**
+ * Transpose: y = transpose(x, perm) (perm defaults to reversing the axes).
+ * Differentiable: data (0). Saves nothing.
+ *
+ *   ∂L/∂x = transpose(δ, perm⁻¹).
+ */
+import { invertPerm, transpose as transposeTensor } from '../../tensor/transpose.js';
+export const transpose = {
+    differentiable: [0],
+    saves: { inputs: [], outputs: [] },
+    vjp(ctx) {
+        const dy = ctx.gradOutputs[0];
+        const r = dy.dims.length;
+        const perm = ctx.node.attrs.ints('perm', []);
+        const p = perm.length === 0 ? dy.dims.map((_, i) => r - 1 - i) : perm;
+        return [transposeTensor(dy, invertPerm(p))];
+    },
+};

@@ -1,0 +1,135 @@
+/**
+ * Small constructors for ONNX messages, used by the model builders, the
+ * edgetune op domain and the tests. Everything made here encodes with the
+ * schema in schema.ts.
+ */
+import { AttributeType } from './types.js';
+import { DataType } from './dtypes.js';
+function emptyAttr(name) {
+    return { name, floats: [], ints: [], strings: [], tensors: [], graphs: [], type_protos: [], sparse_tensors: [] };
+}
+const enc = new TextEncoder();
+/** An attribute; integers become INT(S), other numbers FLOAT(S); `{float: 1}` forces a float. */
+export function attr(name, v) {
+    const a = emptyAttr(name);
+    if (typeof v === 'number') {
+        if (Number.isInteger(v)) {
+            a.type = AttributeType.INT;
+            a.i = v;
+        }
+        else {
+            a.type = AttributeType.FLOAT;
+            a.f = v;
+        }
+    }
+    else if (typeof v === 'string') {
+        a.type = AttributeType.STRING;
+        a.s = enc.encode(v);
+    }
+    else if (Array.isArray(v)) {
+        if (v.length > 0 && typeof v[0] === 'string') {
+            a.type = AttributeType.STRINGS;
+            a.strings = v.map((s) => enc.encode(s));
+        }
+        else if (v.every((x) => Number.isInteger(x))) {
+            a.type = AttributeType.INTS;
+            a.ints = v;
+        }
+        else {
+            a.type = AttributeType.FLOATS;
+            a.floats = v;
+        }
+    }
+    else if ('ref' in v) {
+        const types = { int: AttributeType.INT, ints: AttributeType.INTS, float: AttributeType.FLOAT, floats: AttributeType.FLOATS, string: AttributeType.STRING };
+        a.type = types[v.type];
+        a.ref_attr_name = v.ref;
+    }
+    else if ('float' in v) {
+        a.type = AttributeType.FLOAT;
+        a.f = v.float;
+    }
+    else if ('floats' in v) {
+        a.type = AttributeType.FLOATS;
+        a.floats = v.floats;
+    }
+    else {
+        a.type = AttributeType.TENSOR;
+        a.t = v;
+    }
+    return a;
+}
+export function node(opType, inputs, outputs, attrs = {}, opts = {}) {
+    const n = {
+        input: inputs, output: outputs, op_type: opType,
+        attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)), metadata_props: [],
+    };
+    if (opts.name !== undefined)
+        n.name = opts.name;
+    if (opts.domain !== undefined)
+        n.domain = opts.domain;
+    return n;
+}
+function emptyTensor(name, dtype, dims) {
+    return {
+        name, data_type: dtype, dims, float_data: [], int32_data: [], string_data: [], int64_data: [],
+        double_data: [], uint64_data: [], external_data: [], metadata_props: [],
+    };
+}
+/** A tensor stored in raw_data (the form most exporters use). */
+export function rawTensor(name, dtype, dims, data) {
+    const t = emptyTensor(name, dtype, dims);
+    t.raw_data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    return t;
+}
+export function floatTensor(name, dims, data) {
+    return rawTensor(name, DataType.FLOAT, dims, Float32Array.from(data));
+}
+export function int64Tensor(name, dims, data) {
+    return rawTensor(name, DataType.INT64, dims, BigInt64Array.from(Array.from(data, (v) => BigInt(v))));
+}
+/** A tensor stored in its typed repeated field instead of raw_data. */
+export function fieldTensor(name, dtype, dims, values) {
+    const t = emptyTensor(name, dtype, dims);
+    const field = { [DataType.FLOAT]: 'float_data', [DataType.DOUBLE]: 'double_data', [DataType.INT64]: 'int64_data' }[dtype] ?? 'int32_data';
+    t[field] = values.map((v) => Number(v));
+    return t;
+}
+export function tensorType(elemType, dims) {
+    const tt = { elem_type: elemType };
+    if (dims)
+        tt.shape = { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) };
+    return { tensor_type: tt };
+}
+export function valueInfo(name, elemType, dims) {
+    return { name, type: tensorType(elemType, dims), metadata_props: [] };
+}
+export function graph(name, nodes, inputs, outputs, initializers = []) {
+    return {
+        name, node: nodes, input: inputs, output: outputs, initializer: initializers, value_info: [],
+        quantization_annotation: [], sparse_initializer: [], metadata_props: [],
+    };
+}
+export function opset(domain, version) {
+    return { domain, version };
+}
+export function model(g, opts = {}) {
+    return {
+        ir_version: opts.irVersion ?? 8,
+        producer_name: opts.producer ?? 'edgetune',
+        graph: g,
+        opset_import: opts.opsets ?? [opset('', 17)],
+        metadata_props: [],
+        training_info: [],
+        functions: opts.functions ?? [],
+    };
+}
+export function fn(domain, name, inputs, outputs, nodes, attributes, opsets, doc) {
+    const f = {
+        name, domain, input: inputs, output: outputs, node: nodes, attribute: attributes, opset_import: opsets,
+        attribute_proto: [], value_info: [], metadata_props: [],
+    };
+    if (doc !== undefined)
+        f.doc_string = doc;
+    return f;
+}

@@ -1,0 +1,1 @@
+import { WEB_PROVIDERS } from './index.js'; console.log(WEB_PROVIDERS);

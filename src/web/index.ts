@@ -1,0 +1,23 @@
+/**
+ * edgetune in the browser: load ONNX models, run them on onnxruntime-web
+ * (WebGPU, WebGL or wasm, the caller's order), fine-tune their weights in the
+ * page, and take the tuned .onnx back as bytes. Nothing here uses Node.
+ */
+export { configureOrt, createWebBackend, defaultThreads, ort, webBackend, webgpuAdapterInfo, WEB_PROVIDERS } from './backend.js';
+export type { AdapterInfo, OrtSettings, WebBackendOptions } from './backend.js';
+export { commitTuned, createTuner, fetchBytes, loadModel, tunedBytes, tunerProvider, WebModel } from './model.js';
+export type { ModelSource, WebLoadOptions, WebTunerOptions } from './model.js';
+export { deleteStoredModel, loadStoredModel, saveStoredModel, StorageError, type StoredModel } from './model-store.js';
+export { decodeDigits, encodeDigits, type DigitSplit } from './digits.js';
+export { explicitConvDefaults, lowerEdgetuneOps, pinBatch, prepareForProvider } from './lower.js';
+export { OnnxModel, type TensorSpec } from '../model.js';
+export * from '../errors.js';
+export type { Backend } from '../runtime/backend.js';
+export type { HostTensor } from '../runtime/host-tensor.js';
+export { ModelRunner } from '../runtime/model-runner.js';
+export { Session, RuntimeError, type SessionOptions } from '../runtime/session.js';
+export { argmaxRows, countCorrect, Tuner, type Batch, type StepInfo, type TunerOptions } from '../train/tuner.js';
+export { evaluate, fit, makeBatch, type CheckpointStore, type EvalResult, type FitOptions, type FitResult, type Progress } from '../train/fit.js';
+export { batchOf, filterClasses, subset, takePerClass, type Dataset } from '../train/data/dataset.js';
+export { computeLoss, LOSSES, type LossName } from '../grad/losses.js';
+export { Rng } from '../train/rng.js';

@@ -1,0 +1,97 @@
+/**
+ * The browser entry's Model: load from bytes or a URL, run on onnxruntime-web
+ * (the caller's providers, tried in order), fine-tune with a Tuner over the
+ * same backend, and take the tuned .onnx back as bytes.
+ */
+import { FileError, InputError } from '../errors.js';
+import { OnnxModel } from '../model.js';
+import type { Backend } from '../runtime/backend.js';
+import { ModelRunner } from '../runtime/model-runner.js';
+import type { SessionOptions } from '../runtime/session.js';
+import { Tuner, type TunerOptions } from '../train/tuner.js';
+import { createWebBackend, type WebBackendOptions } from './backend.js';
+
+export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
+
+export interface WebLoadOptions extends WebBackendOptions {
+  /** execution providers to try, in order (default ['webgpu', 'wasm']) */
+  providers?: readonly string[];
+  /** a name for messages (default: the URL, or '<bytes>') */
+  label?: string;
+  /** use this backend instead of one made from the options above */
+  backend?: Backend;
+}
+
+/** The bytes at a URL, or a FileError naming it. */
+export async function fetchBytes(url: string | URL): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new FileError(String(url), `cannot be fetched (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!res.ok) throw new FileError(String(url), `cannot be fetched (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export class WebModel extends ModelRunner {
+  /** Load an ONNX model from bytes or a URL; the session starts on the first run. */
+  static async load(source: ModelSource, opts: WebLoadOptions = {}): Promise<WebModel> {
+    const isUrl = typeof source === 'string' || source instanceof URL;
+    const bytes = isUrl ? await fetchBytes(source) : source instanceof Uint8Array ? source : new Uint8Array(source);
+    const file = opts.label ?? (isUrl ? String(source) : '<bytes>');
+    const backend = opts.backend ?? createWebBackend(opts);
+    return new WebModel(OnnxModel.fromBytes(bytes, file), backend, {
+      label: file,
+      ...(opts.providers ? { providers: opts.providers } : {}),
+    });
+  }
+
+  constructor(onnx: OnnxModel, backend: Backend, opts: SessionOptions = {}) {
+    super(onnx, backend, opts);
+  }
+
+  /** The model as .onnx bytes, with whatever weights it holds now. */
+  toBytes(): Uint8Array {
+    return this.onnx.toBytes();
+  }
+}
+
+/** Load a model (see WebModel.load). */
+export function loadModel(source: ModelSource, opts: WebLoadOptions = {}): Promise<WebModel> {
+  return WebModel.load(source, opts);
+}
+
+export interface WebTunerOptions extends TunerOptions {
+  /** batch size of every training step; pins WebGL's training session to it */
+  batchSize?: number;
+}
+
+/**
+ * A Tuner on the model's weights. Its forward pass runs on the provider the
+ * model's inference session settled on (or on `options.providers`).
+ */
+export async function createTuner(model: WebModel, options: WebTunerOptions): Promise<Tuner> {
+  const { batchSize, ...tunerOptions } = options;
+  const providers = options.providers ?? [await model.provider()];
+  const backend = batchSize !== undefined && providers.includes('webgl') ? createWebBackend({ batchSize }) : model.backend;
+  return Tuner.create(model.onnx, backend, { ...tunerOptions, providers });
+}
+
+/** The execution provider a tuner's forward pass runs on. */
+export function tunerProvider(tuner: Tuner): string {
+  return tuner.engine.session.provider;
+}
+
+/** Write the tuner's weights into its model (recording the fine-tune in the metadata) and return the .onnx bytes. */
+export function tunedBytes(tuner: Tuner, note: Record<string, unknown> = {}): Uint8Array {
+  return tuner.commit(note).toBytes();
+}
+
+/** tunedBytes, then drop the model's inference session so the next run uses the tuned weights. */
+export async function commitTuned(model: WebModel, tuner: Tuner, note: Record<string, unknown> = {}): Promise<Uint8Array> {
+  if (tuner.model !== model.onnx) throw new InputError(`${model.onnx.file}: the tuner was created for another model`);
+  const bytes = tunedBytes(tuner, note);
+  await model.invalidate();
+  return bytes;
+}

@@ -1,0 +1,20 @@
+import { it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { Rng } from '../../src/train/rng.js';
+import { mutateBytes, mutateMessage, lengthPrefixes } from './mutate.js';
+import { OnnxModel } from '../../src/model.js';
+it('dbg', async () => {
+  const bytes = new Uint8Array(await readFile('models/lenet5.onnx'));
+  let t = performance.now();
+  for (let i = 0; i < 50; i++) lengthPrefixes(bytes);
+  console.log('walk', (performance.now() - t) / 50, lengthPrefixes(bytes).length);
+  t = performance.now();
+  for (let i = 0; i < 50; i++) mutateMessage(bytes, new Rng(i));
+  console.log('msg', (performance.now() - t) / 50);
+  t = performance.now();
+  for (let i = 0; i < 50; i++) mutateBytes(bytes, new Rng(i));
+  console.log('bytes', (performance.now() - t) / 50);
+  t = performance.now();
+  for (let i = 0; i < 50; i++) OnnxModel.fromBytes(bytes);
+  console.log('load', (performance.now() - t) / 50);
+});
