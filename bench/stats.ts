@@ -27,7 +27,7 @@ export interface Contender {
 }
 
 export interface AbabOptions {
-  /** untimed steps per system before the rounds */
+  /** untimed steps per system before the rounds (0: blocks of one step) */
   warmup: number;
   rounds: number;
   /** steps per timed block are chosen so that a block lasts at least this long */
@@ -70,8 +70,9 @@ export async function abab(contenders: readonly Contender[], opts: AbabOptions):
   for (const c of contenders) {
     try {
       let last = NaN;
-      for (let i = 0; i < Math.max(1, c.warmup ?? opts.warmup); i++) last = await block(c, 1);
-      const steps = Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / Math.max(last, 1e-3))));
+      for (let i = 0; i < (c.warmup ?? opts.warmup); i++) last = await block(c, 1);
+      // without a warm-up step there is nothing to size the block by: one step per block
+      const steps = Number.isNaN(last) ? 1 : Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / Math.max(last, 1e-3))));
       live.push({ c, steps, ms: [] });
     } catch (e) {
       out.push({ system: c.system, samples: [], imagesPerS: NaN, msPerStep: NaN, stepsPerBlock: 0, error: message(e) });

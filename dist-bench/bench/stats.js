@@ -33,9 +33,10 @@ export async function abab(contenders, opts) {
     for (const c of contenders) {
         try {
             let last = NaN;
-            for (let i = 0; i < Math.max(1, opts.warmup); i++)
+            for (let i = 0; i < (c.warmup ?? opts.warmup); i++)
                 last = await block(c, 1);
-            const steps = Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / Math.max(last, 1e-3))));
+            // without a warm-up step there is nothing to size the block by: one step per block
+            const steps = Number.isNaN(last) ? 1 : Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / Math.max(last, 1e-3))));
             live.push({ c, steps, ms: [] });
         }
         catch (e) {
@@ -44,7 +45,7 @@ export async function abab(contenders, opts) {
     }
     for (let r = 0; r < opts.rounds; r++) {
         for (const l of live) {
-            if (l.error)
+            if (l.error || l.ms.length >= (l.c.maxRounds ?? Infinity))
                 continue;
             try {
                 l.ms.push(await block(l.c, l.steps));

@@ -25,19 +25,30 @@ export const edgetuneOps = {
 export function edgetuneFunctions(opsetVersion) {
     return Object.values(edgetuneOps).map((f) => f(opsetVersion));
 }
+/** Edgetune op types used by these nodes or inside their subgraphs (If/Loop/Scan bodies). */
+function collectEdgetuneOps(nodes, used, depth = 0) {
+    if (depth > 64)
+        throw new UnsupportedError('subgraphs are nested more than 64 deep');
+    for (const n of nodes) {
+        if (n.domain === EDGETUNE_DOMAIN)
+            used.add(n.op_type ?? '');
+        for (const a of n.attribute) {
+            if (a.g)
+                collectEdgetuneOps(a.g.node, used, depth + 1);
+            for (const g of a.graphs)
+                collectEdgetuneOps(g.node, used, depth + 1);
+        }
+    }
+}
 /**
  * Add the definitions of edgetune ops the model uses but does not define, and
  * the `edgetune` opset import. Returns the names added. Mutates the model.
  */
 export function ensureEdgetuneFunctions(m, file = '<model>') {
     const used = new Set();
-    for (const n of m.graph?.node ?? [])
-        if (n.domain === EDGETUNE_DOMAIN)
-            used.add(n.op_type ?? '');
+    collectEdgetuneOps(m.graph?.node ?? [], used);
     for (const f of m.functions)
-        for (const n of f.node)
-            if (n.domain === EDGETUNE_DOMAIN)
-                used.add(n.op_type ?? '');
+        collectEdgetuneOps(f.node, used);
     const defined = new Set(m.functions.filter((f) => f.domain === EDGETUNE_DOMAIN).map((f) => f.name));
     const missing = [...used].filter((op) => !defined.has(op));
     if (used.size > 0 && !m.opset_import.some((o) => o.domain === EDGETUNE_DOMAIN)) {

@@ -115,6 +115,12 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
       epochs, batchSize, shuffle: !values['no-shuffle'], seed,
       onProgress: (p) => report.progress(p),
       onNotice: (msg) => report.event('notice', { message: msg }, msg),
+      ...(evalSet && epochs > 1 ? {
+        onEpochEnd: async (epoch: number) => {
+          const r = await evaluate(tuner, evalSet);
+          report.event('eval', { when: 'epoch', epoch: epoch + 1, ...r }, `epoch ${epoch + 1}: ${evalSet.name} loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}%`);
+        },
+      } : {}),
       ...(ckpt ? { checkpoints: folderCheckpoints(ckpt) } : {}),
       ...(every ? { checkpointEvery: every } : {}),
       ...(resume ? { resumeFrom: folderCheckpoints(resume) } : {}),

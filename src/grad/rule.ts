@@ -10,6 +10,7 @@ import { InputError } from '../errors.js';
 import type { NodeView } from '../graph/graph.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Emitter } from '../compile/emit.js';
 
 export interface RuleContext {
   node: NodeView;
@@ -37,6 +38,8 @@ export interface GradRule {
   saves: RuleSaves | ((node: NodeView) => RuleSaves);
   /** ∂L/∂inputs, aligned with the node's inputs (undefined where not needed or not differentiable) */
   vjp(ctx: RuleContext): (Tensor | undefined)[];
+  /** the same VJP written as ONNX nodes (src/compile/emit.ts), for the compiled training step */
+  emit?: Emitter;
 }
 
 function label(ctx: RuleContext): string {

@@ -41,6 +41,8 @@ export interface FitOptions {
   resumeFrom?: CheckpointStore;
   /** stop (after saving a checkpoint) once this many steps are done in this call — for tests and time limits */
   stopAfterSteps?: number;
+  /** called after each finished epoch (e.g. to evaluate) */
+  onEpochEnd?: (epoch: number) => Promise<void> | void;
   /** messages such as skipped damaged checkpoints */
   onNotice?: (msg: string) => void;
 }
@@ -160,6 +162,7 @@ export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Prom
         await opts.checkpoints.save(snapshot(tuner, nextEpoch, nextBatch, nextRng, config), dims);
       }
       if (stopNow && !last) { stopped = true; break; }
+      if (finishedEpoch) await opts.onEpochEnd?.(epoch);
     }
   }
   return { steps: tuner.step, epochsDone: Math.min(epoch, epochs), lastLoss, stopped };

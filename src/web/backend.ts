@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-web/all';
 import type { Backend, InferenceSession, OrtModule } from '../runtime/backend.js';
 import { prepareForProvider } from './lower.js';
-import { PerBatchSession } from './webgl-session.js';
+import { WebglSession } from './webgl-session.js';
 
 export { ort };
 
@@ -61,7 +61,7 @@ export function createWebBackend(options: WebBackendOptions = {}): Backend {
     configureOrt(options);
     const provider = providerName(sessionOptions);
     const createOrt = (bytes: Uint8Array, o?: InferenceSession.SessionOptions) => ort.InferenceSession.create(bytes, o);
-    if (provider === 'webgl') return PerBatchSession.create(model, sessionOptions, createOrt, options.batchSize);
+    if (provider === 'webgl') return WebglSession.create(model, sessionOptions, { create: createOrt, Tensor: ort.Tensor }, options.batchSize);
     return createOrt(provider ? prepareForProvider(model, provider) : model, sessionOptions);
   };
   return {

@@ -1,61 +1,66 @@
 /**
- * WebGL builds a session for one set of input shapes and checks every run
- * against the shapes of the first, so a model with a symbolic batch dim gets
- * one session per batch size here, built when that size is first run (the
- * most recently used few are kept).
+ * A WebGL session that behaves like any other. WebGL builds a session for one
+ * set of input shapes and checks every run against the shapes of the first,
+ * so a model with a symbolic batch dim gets one session per batch size here,
+ * built when that size is first run (the most recently used few are kept).
+ * Conv weights that the graph would compute (see lower.ts) are computed on the
+ * host from the feeds before each run.
  */
 import { cloneModel, encodeModel } from '../onnx/model-io.js';
 import type { ModelProto } from '../onnx/types.js';
-import type { InferenceSession } from '../runtime/backend.js';
-import { lowerForGpu, pinBatch, typeBareOutputs } from './lower.js';
+import type { InferenceSession, OrtModule, OrtTensor } from '../runtime/backend.js';
+import { lowerForWebgl, pinBatch, type HostInput } from './lower.js';
 
 type CreateOrt = (bytes: Uint8Array, options?: InferenceSession.SessionOptions) => Promise<InferenceSession>;
-type Feeds = Record<string, { dims: readonly number[] }>;
+type Feeds = Record<string, OrtTensor>;
 
 /** Sessions kept at once; older batch sizes are released and rebuilt when needed again. */
 const KEEP = 4;
 
-function pinned(lowered: ModelProto, batch: number): { bytes: Uint8Array; names: string[] } {
-  const m = cloneModel(lowered);
+function pinned(model: ModelProto, batch: number): { bytes: Uint8Array; names: string[] } {
+  const m = cloneModel(model);
   const names = pinBatch(m, batch);
   return { bytes: encodeModel(m), names };
 }
 
-export class PerBatchSession {
+export class WebglSession {
   private readonly sessions = new Map<number, Promise<InferenceSession>>();
 
   private constructor(
-    private readonly lowered: ModelProto,
-    private readonly batchInput: string,
-    private readonly createOrt: CreateOrt,
+    private readonly model: ModelProto,
+    private readonly host: HostInput[],
+    private readonly wanted: Set<string>,
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
+    private readonly batchInput: string | undefined,
+    private readonly ort: Pick<OrtModule, 'Tensor'> & { create: CreateOrt },
     private readonly options: InferenceSession.SessionOptions | undefined,
-    private readonly first: InferenceSession,
+    first: InferenceSession,
     firstBatch: number,
   ) {
     this.sessions.set(firstBatch, Promise.resolve(first));
   }
 
   /**
-   * A WebGL session for `bytes`, built at once for `batch` so that a model
-   * WebGL cannot run fails here; a model without a symbolic batch dim gets a
-   * plain session.
+   * A WebGL session for the model `bytes`, built at once for `batch` (default
+   * 1) so that a model WebGL cannot run fails here, where the provider
+   * fallback can catch it.
    */
-  static async create(bytes: Uint8Array, options: InferenceSession.SessionOptions | undefined, createOrt: CreateOrt, batch = 1): Promise<InferenceSession> {
-    const lowered = lowerForGpu(bytes);
-    typeBareOutputs(lowered);
-    const first = pinned(lowered, batch);
-    const session = await createOrt(first.bytes, options);
-    const batchInput = first.names[0];
-    if (batchInput === undefined) return session;
-    return new PerBatchSession(lowered, batchInput, createOrt, options, session, batch) as unknown as InferenceSession;
-  }
-
-  get inputNames(): readonly string[] {
-    return this.first.inputNames;
-  }
-
-  get outputNames(): readonly string[] {
-    return this.first.outputNames;
+  static async create(
+    bytes: Uint8Array, options: InferenceSession.SessionOptions | undefined,
+    ort: Pick<OrtModule, 'Tensor'> & { create: CreateOrt }, batch = 1,
+  ): Promise<InferenceSession> {
+    const { model, host } = lowerForWebgl(bytes);
+    const first = pinned(model, batch);
+    const session = await ort.create(first.bytes, options);
+    const original = new Set(host.flatMap((h) => h.from));
+    const hostNames = new Set(host.map((h) => h.name));
+    const inputNames = [...session.inputNames.filter((n) => !hostNames.has(n)), ...[...original].filter((n) => !session.inputNames.includes(n))];
+    const wrapper = new WebglSession(
+      model, host, new Set(session.inputNames), inputNames, session.outputNames,
+      first.names.find((n) => !hostNames.has(n)), ort, options, session, first.names.length > 0 ? batch : 0,
+    );
+    return wrapper as unknown as InferenceSession;
   }
 
   private sessionFor(batch: number): Promise<InferenceSession> {
@@ -65,7 +70,7 @@ export class PerBatchSession {
       this.sessions.set(batch, s);
       return s;
     }
-    s = this.createOrt(pinned(this.lowered, batch).bytes, this.options);
+    s = this.ort.create(pinned(this.model, batch).bytes, this.options);
     this.sessions.set(batch, s);
     s.catch(() => this.sessions.delete(batch));
     while (this.sessions.size > KEEP) {
@@ -76,10 +81,22 @@ export class PerBatchSession {
     return s;
   }
 
+  /** The feeds the rewritten graph takes: host-computed weights added, feeds it does not read left out. */
+  private feedsFor(feeds: Feeds): Feeds {
+    const out: Feeds = {};
+    for (const [k, v] of Object.entries(feeds)) if (this.wanted.has(k)) out[k] = v;
+    for (const h of this.host) {
+      const from = h.from.map((name) => feeds[name]?.data as Float32Array | undefined);
+      if (from.some((x) => x === undefined)) continue;
+      out[h.name] = new this.ort.Tensor('float32', h.compute(from as Float32Array[]), h.dims);
+    }
+    return out;
+  }
+
   async run(feeds: Feeds, ...rest: unknown[]): Promise<InferenceSession.OnnxValueMapType> {
-    const batch = feeds[this.batchInput]?.dims[0] ?? 1;
+    const batch = this.batchInput !== undefined ? feeds[this.batchInput]?.dims[0] ?? 1 : 0;
     const session = await this.sessionFor(batch);
-    return (session.run as (...a: unknown[]) => Promise<InferenceSession.OnnxValueMapType>)(feeds, ...rest);
+    return (session.run as (...a: unknown[]) => Promise<InferenceSession.OnnxValueMapType>)(this.feedsFor(feeds), ...rest);
   }
 
   async release(): Promise<void> {

@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeModel } from '../../src/cli/inspect.js';
 import { EdgetuneError } from '../../src/errors.js';
@@ -30,9 +31,9 @@ import { lengthPrefixes, MESSAGE_MUTATIONS, mutate, mutateMessage } from './muta
 const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
 /** Mutations per base model in the main sweep (three bases). */
-const CASES_PER_BASE = 700;
+const CASES_PER_BASE = 1000;
 /** Fraction of the sweep that also goes through ONNX Runtime (infer, gradients, one step). */
-const RUNTIME_FRACTION = 0.04;
+const RUNTIME_FRACTION = 0.15;
 /** Fraction loaded from a file on disk (loadModelFile) instead of from bytes. */
 const FILE_FRACTION = 0.1;
 /** Wall-clock bounds: a pure-JS stage, and a stage that runs ONNX Runtime. */
@@ -85,10 +86,8 @@ async function guarded(stage: Stage, limitMs: number, body: () => Promise<unknow
       return { ok: false, bug: `untyped ${name}: ${String(e instanceof Error ? e.message : e).slice(0, 300)}` };
     }
     if (CONTROL.test(e.message) || e.message.trim() === '') return { ok: false, bug: `${e.name} message is not one line: ${JSON.stringify(e.message.slice(0, 300))}` };
-    (globalThis as any).__stats ??= new Map(); const key = stage + ' ' + e.name + ': ' + e.message.replace(/fuzz.onnx: /,'').replace(/'[^']*'/g,"'…'").replace(/\d+/g,'#').slice(0, 90); (globalThis as any).__stats.set(key, ((globalThis as any).__stats.get(key) ?? 0) + 1);
     return { ok: false };
   } finally {
-    (globalThis as any).__times ??= {}; (globalThis as any).__times[stage] = ((globalThis as any).__times[stage] ?? 0) + performance.now() - started;
     clearTimeout(timer);
     const ms = performance.now() - started;
     // a synchronous hang cannot be raced; it is caught here after the fact
@@ -194,6 +193,8 @@ describe('malformed models', () => {
   let dir: string;
 
   beforeAll(async () => {
+    // ONNX Runtime logs every refused model to stderr; the errors themselves are what the test reads
+    ort.env.logLevel = 'fatal';
     process.on('unhandledRejection', onRejection);
     dir = await mkdtemp(join(tmpdir(), 'edgetune-fuzz-'));
     bases.set('lenet5', new Uint8Array(await readFile(join(MODELS_DIR, 'lenet5.onnx'))));
@@ -246,8 +247,6 @@ describe('malformed models', () => {
         await check(tally, name, seed, mut.kind, mut.bytes, rng, dir);
       }
     }
-    console.log(JSON.stringify(tally.cases), tally.loaded, tally.runtime, tally.runtimeOk, (globalThis as any).__times);
-    console.log([...(globalThis as any).__stats].sort((a,b)=>b[1]-a[1]).map(([k,v])=>v+'  '+k).join('\n'));
     expect(tally.problems, summarise(tally.problems)).toEqual([]);
     expect(rejections).toEqual([]);
     expect(tally.cases).toBe(3 * CASES_PER_BASE);

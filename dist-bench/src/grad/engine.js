@@ -11,7 +11,7 @@ import { GraphView } from '../graph/graph.js';
 import { encodeModel, defaultOpset } from '../onnx/model-io.js';
 import { Session } from '../runtime/session.js';
 import { trainingView } from '../runtime/training-view.js';
-import { addInto } from '../tensor/tensor.js';
+import { addInto, sameShape } from '../tensor/tensor.js';
 import { computeLoss } from './losses.js';
 import { buildPlan } from './plan.js';
 import { asFloat } from './rule.js';
@@ -130,6 +130,10 @@ export class GradientEngine {
                 const t = result[k];
                 if (!t)
                     throw new InputError(`rule for ${node.opType} (node '${node.name}') gave no gradient for input ${k}`);
+                const value = values.get(v);
+                if (value && !sameShape(value.dims, t.dims)) {
+                    throw new InputError(`rule for ${node.opType} (node '${node.name}') gave a gradient of shape [${t.dims.join(',')}] for input '${v}' of shape [${value.dims.join(',')}]`);
+                }
                 accumulate(v, t);
             });
             for (const o of node.outputs)

@@ -13,6 +13,9 @@
  */
 import { InputError } from '../errors.js';
 export const LOSSES = ['mse', 'cross-entropy', 'bce-with-logits'];
+/** A target that does not fit the model output: its size, its labels or its dtype. */
+export class TargetError extends InputError {
+}
 export function isLossName(s) {
     return LOSSES.includes(s);
 }
@@ -21,22 +24,22 @@ export function targetMatrix(target, n, k) {
     const d = target.data;
     if (d instanceof BigInt64Array || d instanceof Int32Array) {
         if (d.length !== n)
-            throw new InputError(`target has ${d.length} labels for a batch of ${n}`);
+            throw new TargetError(`target has ${d.length} labels for a batch of ${n}`);
         const labels = new Int32Array(n);
         for (let i = 0; i < n; i++) {
             const v = Number(d[i]);
             if (!Number.isInteger(v) || v < 0 || v >= k)
-                throw new InputError(`label ${v} at row ${i} is outside 0..${k - 1}`);
+                throw new TargetError(`label ${v} at row ${i} is outside 0..${k - 1}`);
             labels[i] = v;
         }
         return { labels };
     }
     if (d instanceof Float32Array || d instanceof Float64Array) {
         if (d.length !== n * k)
-            throw new InputError(`target has ${d.length} values, the output has ${n}×${k}`);
+            throw new TargetError(`target has ${d.length} values, the output has ${n}×${k}`);
         return { t: d instanceof Float32Array ? d : Float32Array.from(d) };
     }
-    throw new InputError(`target must be int64 labels or float32 values, got ${d.constructor.name}`);
+    throw new TargetError(`target must be int64 labels or float32 values, got ${d.constructor.name}`);
 }
 function oneHot(labels, k) {
     const t = new Float32Array(labels.length * k);

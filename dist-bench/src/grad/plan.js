@@ -7,7 +7,7 @@
  */
 import { InputError, MissingRuleError } from '../errors.js';
 import { DataType } from '../onnx/dtypes.js';
-import { differentiableInputs } from './rule.js';
+import { differentiableInputs, savesOf } from './rule.js';
 import { ruleKey } from './rules/index.js';
 /** Glob with `*` (any run of characters) and `?` (one character). */
 export function globMatch(pattern, name) {
@@ -87,12 +87,13 @@ export function buildPlan(view, opts) {
     const params = candidates.filter((c) => used.has(c));
     const saved = new Set();
     for (const s of steps) {
-        for (const k of s.rule.saves.inputs) {
+        const saves = savesOf(s.rule, s.node);
+        for (const k of saves.inputs) {
             const v = s.node.inputs[k];
             if (v && view.producer.has(v))
                 saved.add(v);
         }
-        for (const k of s.rule.saves.outputs) {
+        for (const k of saves.outputs) {
             const v = s.node.outputs[k];
             if (v)
                 saved.add(v);

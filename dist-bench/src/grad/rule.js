@@ -40,3 +40,10 @@ export function asFloat(t, what) {
 export function differentiableInputs(rule, node) {
     return typeof rule.differentiable === 'function' ? rule.differentiable(node) : rule.differentiable;
 }
+export function savesOf(rule, node) {
+    return typeof rule.saves === 'function' ? rule.saves(node) : rule.saves;
+}
+/** Every input of the node: the saves of variadic ops such as Sum and Concat. */
+export function everyInput(node) {
+    return { inputs: node.inputs.map((_, i) => i), outputs: [] };
+}

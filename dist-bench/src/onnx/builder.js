@@ -4,7 +4,9 @@
  * schema in schema.ts.
  */
 import { AttributeType } from './types.js';
-import { DataType } from './dtypes.js';
+import Long from 'long';
+import { UnsupportedError } from '../errors.js';
+import { DataType, dtypeInfo, dtypeName } from './dtypes.js';
 function emptyAttr(name) {
     return { name, floats: [], ints: [], strings: [], tensors: [], graphs: [], type_protos: [], sparse_tensors: [] };
 }
@@ -91,8 +93,11 @@ export function int64Tensor(name, dims, data) {
 /** A tensor stored in its typed repeated field instead of raw_data. */
 export function fieldTensor(name, dtype, dims, values) {
     const t = emptyTensor(name, dtype, dims);
-    const field = { [DataType.FLOAT]: 'float_data', [DataType.DOUBLE]: 'double_data', [DataType.INT64]: 'int64_data' }[dtype] ?? 'int32_data';
-    t[field] = values.map((v) => Number(v));
+    const info = dtypeInfo(dtype);
+    if (!info)
+        throw new UnsupportedError(`fieldTensor: ${dtypeName(dtype)} has no typed field`);
+    const wide = info.field === 'int64_data' || info.field === 'uint64_data';
+    t[info.field] = values.map((v) => (wide ? Long.fromString(v.toString(), info.field === 'uint64_data') : Number(v)));
     return t;
 }
 export function tensorType(elemType, dims) {

@@ -3,6 +3,7 @@
  * damaged bytes into one clear error instead of a half-read model.
  */
 import { ModelFormatError } from '../errors.js';
+import protobuf from 'protobufjs';
 import { ModelProtoType } from './schema.js';
 import { num } from './types.js';
 export const MIN_IR_VERSION = 3;
@@ -14,13 +15,19 @@ function describe(e) {
     const msg = e instanceof Error ? e.message : String(e);
     return msg.split('\n')[0].slice(0, 200);
 }
+/** Decode, keeping fields this schema does not know (a newer ONNX's) so re-encoding writes them back. */
+function decodeKeepingUnknown(bytes) {
+    const reader = protobuf.Reader.create(bytes);
+    reader.discardUnknown = false;
+    return ModelProtoType.decode(reader);
+}
 /** Decode bytes into a ModelProto and check the fields everything else relies on. */
 export function decodeModel(bytes, file = '<bytes>') {
     if (bytes.byteLength === 0)
         throw new ModelFormatError(file, 'file is empty, not an ONNX model');
     let m;
     try {
-        m = ModelProtoType.decode(bytes);
+        m = decodeKeepingUnknown(bytes);
     }
     catch (e) {
         throw new ModelFormatError(file, `not a valid ONNX model (protobuf decoding failed: ${describe(e)})`);
@@ -50,7 +57,7 @@ export function encodeModel(m) {
 }
 /** A deep copy made by a round trip through the wire format. */
 export function cloneModel(m) {
-    return ModelProtoType.decode(encodeModel(m));
+    return decodeKeepingUnknown(encodeModel(m));
 }
 /** The default-domain opset version a model imports. */
 export function defaultOpset(m) {

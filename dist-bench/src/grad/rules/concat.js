@@ -8,13 +8,9 @@
 import { InputError } from '../../errors.js';
 import { normalizeAxes } from '../../tensor/broadcast.js';
 import { sizeOf } from '../../tensor/tensor.js';
+import { everyInput } from '../rule.js';
 import { savedDims } from './reshape.js';
 import { stridedCopy } from './slice.js';
-/**
- * Input indices standing for "every input" of a variadic op: the plan skips
- * indices past a node's last input.
- */
-export const EVERY_INPUT = Array.from({ length: 1024 }, (_, i) => i);
 /** ONNX Concat: the parts joined along `axis` (all other dims equal). */
 export function concatAlong(parts, axis) {
     const first = parts[0];
@@ -73,6 +69,6 @@ function vjp(ctx) {
 }
 export const concat = {
     differentiable: (node) => node.inputs.map((_, i) => i),
-    saves: { inputs: EVERY_INPUT, outputs: [] },
+    saves: everyInput,
     vjp,
 };

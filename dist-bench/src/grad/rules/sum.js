@@ -5,20 +5,14 @@
  * Differentiable: every input. Saved: every input, for its shape only.
  * ∂X_k = reduceToShape(δ, X_k.dims).
  */
-import { floatIn } from '../rule.js';
+import { everyInput, floatIn } from '../rule.js';
 import { reduceToShape } from '../../tensor/broadcast.js';
-/**
- * `saves` is a fixed list while Sum is variadic: list more input indices than any
- * real model uses (the plan skips indices past a node's last input).
- */
-const MAX_INPUTS = 1024;
-const ALL = Array.from({ length: MAX_INPUTS }, (_, i) => i);
 function sumVjp(ctx) {
     const dy = ctx.gradOutputs[0];
     return ctx.node.inputs.map((_, k) => (ctx.needs[k] ? reduceToShape(dy, floatIn(ctx, k).dims) : undefined));
 }
 export const sum = {
     differentiable: (node) => node.inputs.map((_, i) => i),
-    saves: { inputs: ALL, outputs: [] },
+    saves: everyInput,
     vjp: sumVjp,
 };

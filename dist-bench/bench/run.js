@@ -1,0 +1,464 @@
+/**
+ * edgetune against its peers, side by side in one process:
+ *
+ *   node dist-bench/bench/run.js [--quick] [--only w1,w2] [--out dir]
+ *
+ * Every workload builds each system, checks that they compute the same thing
+ * (outputs within 1e-4 of ONNX Runtime; first training losses within 1e-4 of
+ * edgetune's), warms them up, then times them in alternating rounds and keeps
+ * the medians. Results go to bench/results.json and bench/RESULTS.md (or to
+ * --out). The memory workload forks this file with `--child memory …` once per
+ * system, so each peak RSS is that of a process doing nothing else.
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadMnist } from '../src/train/data/mnist.js';
+import { Rng } from '../src/train/rng.js';
+import { batchOf } from '../src/train/data/dataset.js';
+import { flopsOf } from './chain.js';
+import { EdgetuneInfer, edgetuneTuner, tunerBatch } from './peers/edgetune.js';
+import { matmulFlops, matmulPeak, OrtPeer } from './peers/ort.js';
+import { registerWasmFilterGradShim, TfNet, useTfBackend, wasmHasFilterGrad, wasmThreads } from './peers/tfjs.js';
+import { machine, renderMarkdown } from './report.js';
+import { abab, median } from './stats.js';
+import { measureStepTime } from './step-time.js';
+import { cnn6c2s12c2s, correctOf, lenet5, maxAbsDiff, repoRoot, testBatches, trainBatches, wideLenet5 } from './workloads.js';
+const QUICK = {
+    name: 'quick', timing: { warmup: 1, rounds: 3, minBlockMs: 150, maxSteps: 40 }, heavyRounds: 2, cpuRounds: 1, cpuScalingBatches: [],
+    memImages: 640, memCpuImages: 64, accSteps: 20, stepTimeRounds: 3, peakRounds: 3, calibrate: false,
+};
+const FULL = {
+    name: 'full', timing: { warmup: 2, rounds: 7, minBlockMs: 400, maxSteps: 200 }, heavyRounds: 4, cpuRounds: 3, cpuScalingBatches: [1, 8],
+    memImages: 8000, memCpuImages: 320, accSteps: 125, stepTimeRounds: 10, peakRounds: 7, calibrate: true,
+};
+const WORKLOADS = [
+    'infer-b1', 'infer-b64', 'train-sgd-b64', 'train-adam-b64', 'train-sgd-b1', 'train-sgd-b8', 'train-sgd-b256',
+    'train-sgd-b64-w2', 'train-sgd-b64-w4', 'step-time', 'memory-1epoch', 'peak', 'accuracy', 'calibrate-cnn6c-sgd-b50',
+];
+const LR = { sgd: 0.01, adam: 1e-3 };
+const AGREE = 1e-4;
+class BenchError extends Error {
+    name = 'BenchError';
+}
+function message(e) {
+    return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
+}
+const started = performance.now();
+function log(msg) {
+    process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+}
+function row(workload, system, metric, value, unit, rounds, extra = {}) {
+    return { workload, system, metric, value: value === null || Number.isFinite(value) ? value : null, unit, rounds, ...extra };
+}
+function rateRows(workload, ms) {
+    return ms.map((m) => row(workload, m.system, 'images_per_s', m.error ? null : m.imagesPerS, 'images/s', m.samples.length, {
+        ...(m.error ? { error: m.error } : {}), samples: m.samples.map((s) => Math.round(s * 100) / 100),
+    }));
+}
+/** The wasm backend without the shim: one training step, expected to fail. */
+async function probeWasmTraining(m, b) {
+    if (wasmHasFilterGrad())
+        return undefined;
+    const net = await TfNet.create(m.chain, m.model, 'wasm');
+    try {
+        net.setOptimizer('sgd', LR.sgd);
+        net.trainStep(b.x, b.labels, m.loss);
+        return undefined;
+    }
+    catch (e) {
+        return message(e);
+    }
+    finally {
+        net.dispose();
+    }
+}
+class Bench {
+    mode;
+    rows = [];
+    notes = [];
+    /** training measurements by workload, for the scaling and peak rows */
+    trained = new Map();
+    wasmTrainError;
+    constructor(mode) {
+        this.mode = mode;
+    }
+    async setup() {
+        const m = lenet5();
+        this.wasmTrainError = await probeWasmTraining(m, trainBatches(1, 1)[0]);
+        registerWasmFilterGradShim();
+        this.notes.push(`threads: onnxruntime-node (edgetune and the raw peer) uses its default intra-op pool on ${os.cpus().length} cores; TF.js wasm runs on ${wasmThreads()} thread (TF.js disables wasm threads in Node); TF.js cpu is single-threaded JS`);
+        this.notes.push('TF.js peers are the same architecture with the same initial weights: Conv as tf.fused.conv2d (NHWC, kernels [kh,kw,in,out]), Subsample as avgPool·n²·β + b, TableConv as a conv with a masked kernel, Gemm as tf.fused.matMul; losses tf.losses.softmaxCrossEntropy / ½Σ(y−t)²/N, optimizers tf.train.sgd / tf.train.adam(β1 0.9, β2 0.999, ε 1e-8)');
+        this.notes.push('tfjs-wasm-shim is TF.js wasm with the missing Conv2DBackpropFilter kernel registered by the bench (im2col in JS + the backend\'s XNNPACK BatchMatMul)');
+    }
+    tfContender(system, backend, images, step, caps = {}) {
+        return { system, images, before: () => useTfBackend(backend), step, ...caps };
+    }
+    async infer(workload, batch) {
+        const m = lenet5();
+        const data = trainBatches(batch, 4, 3);
+        const et = await EdgetuneInfer.create(m.bytes, m.name);
+        const ort = await OrtPeer.create(m.bytes);
+        const cpu = await TfNet.create(m.chain, m.model, 'cpu');
+        const wasm = await TfNet.create(m.chain, m.model, 'wasm');
+        try {
+            const b0 = data[0];
+            const ref = await ort.run(b0.x, b0.dims);
+            const outs = [
+                ['edgetune', await et.run(b0.x, b0.dims)],
+                ['tfjs-cpu', (await useTfBackend('cpu'), cpu.predict(b0.x, batch))],
+                ['tfjs-wasm', (await useTfBackend('wasm'), wasm.predict(b0.x, batch))],
+            ];
+            const bad = outs.map(([s, y]) => [s, maxAbsDiff(y, ref)]).filter(([, d]) => !(d <= AGREE));
+            if (bad.length > 0) {
+                const msg = `outputs differ from ONNX Runtime: ${bad.map(([s, d]) => `${s} max |Δ| ${d.toExponential(2)}`).join(', ')} (limit ${AGREE})`;
+                log(`${workload}: aborted: ${msg}`);
+                for (const s of ['edgetune', 'onnxruntime-node', 'tfjs-cpu', 'tfjs-wasm'])
+                    this.rows.push(row(workload, s, 'images_per_s', null, 'images/s', 0, { error: `aborted: ${msg}` }));
+                return;
+            }
+            let i = 0, j = 0, k = 0, l = 0;
+            const next = (n) => data[n % data.length];
+            const measured = await abab([
+                { system: 'edgetune', images: batch, step: () => { const b = next(i++); return et.run(b.x, b.dims); } },
+                { system: 'onnxruntime-node', images: batch, step: () => { const b = next(j++); return ort.run(b.x, b.dims); } },
+                this.tfContender('tfjs-cpu', 'cpu', batch, () => cpu.predict(next(k++).x, batch)),
+                this.tfContender('tfjs-wasm', 'wasm', batch, () => wasm.predict(next(l++).x, batch)),
+            ], this.mode.timing);
+            const rows = rateRows(workload, measured);
+            const diffs = new Map(outs.map(([s, y]) => [s, maxAbsDiff(y, ref)]));
+            for (const r of rows)
+                if (diffs.has(r.system))
+                    r.note = `max |Δ| to ONNX Runtime ${diffs.get(r.system).toExponential(1)}`;
+            this.rows.push(...rows);
+        }
+        finally {
+            await et.dispose();
+            await ort.dispose();
+            cpu.dispose();
+            wasm.dispose();
+        }
+    }
+    /**
+     * Whole training steps (forward, backward, update) of `m` at `batch`:
+     * edgetune's Tuner.trainStep against TF.js optimizer.minimize on the same
+     * batches from the same initial weights.
+     */
+    async train(workload, m, opt, batch, peers) {
+        const data = trainBatches(batch, 4, 5);
+        const tuner = await edgetuneTuner(m.bytes, m.name, { optimizer: opt, lr: LR[opt], loss: m.loss });
+        const tb = data.map((b) => tunerBatch(tuner, b));
+        const nets = [];
+        try {
+            if (peers.cpu)
+                nets.push(['tfjs-cpu', await TfNet.create(m.chain, m.model, 'cpu')]);
+            nets.push(['tfjs-wasm-shim', await TfNet.create(m.chain, m.model, 'wasm')]);
+            // the first step of each system doubles as the check that they train the same thing
+            const first = (await tuner.trainStep(tb[0])).loss;
+            const firstLoss = new Map([['edgetune', first]]);
+            for (const [s, net] of nets) {
+                await useTfBackend(net.backend);
+                net.setOptimizer(opt, LR[opt]);
+                firstLoss.set(s, net.trainStep(data[0].x, data[0].labels, m.loss));
+            }
+            const off = [...firstLoss].filter(([, v]) => !(Math.abs(v - first) <= AGREE));
+            if (off.length > 0)
+                throw new BenchError(`first-step losses differ from edgetune's ${first}: ${off.map(([s, v]) => `${s} ${v}`).join(', ')}`);
+            let i = 1;
+            const contenders = [{ system: 'edgetune', images: batch, step: () => tuner.trainStep(tb[i++ % tb.length]) }];
+            for (const [s, net] of nets) {
+                let k = 1;
+                const caps = s === 'tfjs-cpu' ? { warmup: 0, maxRounds: this.mode.cpuRounds } : {};
+                contenders.push(this.tfContender(s, net.backend, batch, () => { const b = data[k++ % data.length]; return net.trainStep(b.x, b.labels, m.loss); }, caps));
+            }
+            const timing = peers.heavy ? { ...this.mode.timing, rounds: this.mode.heavyRounds, warmup: 1 } : this.mode.timing;
+            const measured = await abab(contenders, timing);
+            const rows = rateRows(workload, measured);
+            for (const r of rows)
+                r.note = `${opt} lr ${LR[opt]}, ${m.name}, first-step loss ${firstLoss.get(r.system)?.toFixed(6)}`;
+            this.rows.push(...rows);
+            if (this.wasmTrainError !== undefined) {
+                this.rows.push(row(workload, 'tfjs-wasm', 'images_per_s', null, 'images/s', 0, { error: `${this.wasmTrainError} (TF.js wasm has no filter-gradient kernel; see tfjs-wasm-shim)` }));
+            }
+            this.trained.set(workload, { model: m, batch, measured });
+            return measured;
+        }
+        catch (e) {
+            log(`${workload}: aborted: ${message(e)}`);
+            for (const s of ['edgetune', 'tfjs-wasm-shim', ...(peers.cpu ? ['tfjs-cpu'] : [])]) {
+                this.rows.push(row(workload, s, 'images_per_s', null, 'images/s', 0, { error: `aborted: ${message(e)}` }));
+            }
+            return [];
+        }
+        finally {
+            await tuner.dispose();
+            for (const [, n] of nets)
+                n.dispose();
+        }
+    }
+    /** Cost per FLOP of every scaling workload relative to train-sgd-b64, per system. */
+    scalingRows() {
+        const base = this.trained.get('train-sgd-b64');
+        if (!base)
+            return;
+        const baseFlops = flopsOf(base.model.chain, base.batch);
+        const baseWork = baseFlops.forward + baseFlops.backward;
+        for (const [w, t] of this.trained) {
+            if (!/^train-sgd-b\d+(-w\d+)?$/.test(w))
+                continue;
+            const f = flopsOf(t.model.chain, t.batch);
+            const work = (f.forward + f.backward) / baseWork;
+            for (const m of t.measured) {
+                const b = base.measured.find((x) => x.system === m.system);
+                if (!b || m.error || b.error)
+                    continue;
+                const ratio = (m.msPerStep / b.msPerStep) / work;
+                this.rows.push(row(w, m.system, 'cost_ratio', ratio, '×', m.samples.length, { note: `${work >= 10 ? work.toFixed(1) : work.toFixed(3)}×` }));
+            }
+        }
+    }
+    async stepTime() {
+        const t = await measureStepTime({ batch: 64, rounds: this.mode.stepTimeRounds, warmup: 1 });
+        const note = `lenet5.onnx batch 64: backward/forward = ${t.ratio.toFixed(2)}`;
+        this.rows.push(row('step-time', 'edgetune', 'forward_ms', t.forwardMs, 'ms', t.rounds, { note: `${note}; forward = ONNX Runtime running the training view` }));
+        this.rows.push(row('step-time', 'edgetune', 'backward_ms', t.backwardMs, 'ms', t.rounds, { note: 'backward = the rules\' reverse walk' }));
+        this.rows.push(row('step-time', 'edgetune', 'step_ms', t.stepMs, 'ms', t.rounds, { note: 'whole Tuner.trainStep (SGD)' }));
+    }
+    async memory() {
+        const runs = [['edgetune', this.mode.memImages], ['tfjs-wasm-shim', this.mode.memImages], ['tfjs-cpu', this.mode.memCpuImages]];
+        for (const [system, images] of runs) {
+            try {
+                const r = await forkMemoryChild(system, images, 64);
+                this.rows.push(row('memory-1epoch', system, 'peak_rss_mb', r.peakRssMb, 'MB', 1, {
+                    note: `${r.images} images in ${r.steps} SGD steps of 64 (${(r.images / r.seconds).toFixed(0)} images/s); RSS ${r.rssBeforeMb.toFixed(0)} MB before the first step${images < this.mode.memImages ? ' (shorter run: TF.js cpu trains at a few images/s)' : ''}`,
+                }));
+            }
+            catch (e) {
+                this.rows.push(row('memory-1epoch', system, 'peak_rss_mb', null, 'MB', 0, { error: message(e) }));
+            }
+            log(`memory-1epoch ${system} done`);
+        }
+    }
+    async peak() {
+        const n = 1024;
+        const mm = await matmulPeak(n);
+        const ms = [];
+        try {
+            await mm.run();
+            for (let r = 0; r < this.mode.peakRounds; r++) {
+                const t0 = performance.now();
+                await mm.run();
+                ms.push(performance.now() - t0);
+            }
+        }
+        finally {
+            await mm.dispose();
+        }
+        const peak = matmulFlops(n) / (median(ms) / 1000) / 1e9;
+        this.rows.push(row('peak', 'onnxruntime-node', 'gflops', peak, 'GFLOP/s', ms.length, {
+            reference: true, note: `machine peak: ${n}×${n}×${n} float32 MatMul in onnxruntime-node (2·n³ FLOPs)`, samples: ms.map((t) => Math.round((matmulFlops(n) / t / 1e6) * 10) / 10),
+        }));
+        let t = this.trained.get('train-sgd-b64');
+        if (!t) {
+            await this.train('train-sgd-b64', lenet5(), 'sgd', 64, { cpu: true });
+            t = this.trained.get('train-sgd-b64');
+        }
+        if (!t)
+            return;
+        const f = flopsOf(t.model.chain, t.batch);
+        const work = f.forward + f.backward;
+        for (const m of t.measured) {
+            if (m.error)
+                continue;
+            const g = work / (m.msPerStep / 1000) / 1e9;
+            this.rows.push(row('peak', m.system, 'gflops', g, 'GFLOP/s', m.samples.length, {
+                note: `training step of train-sgd-b64: ${(work / 1e6).toFixed(1)} MFLOP (forward ${(f.forward / 1e6).toFixed(1)}, backward ${(f.backward / 1e6).toFixed(1)}) = ${((g / peak) * 100).toFixed(1)}% of the MatMul peak`,
+            }));
+        }
+    }
+    /**
+     * The same Adam steps on the same batches from the same weights, then the
+     * accuracy on the 2,000 MNIST test digits: edgetune against TF.js wasm with
+     * the shim (the faster TF.js trainer here).
+     */
+    async accuracy() {
+        const m = lenet5();
+        const steps = this.mode.accSteps;
+        const data = trainBatches(64, steps, 11);
+        const test = testBatches(500);
+        const total = test.reduce((a, b) => a + b.n, 0);
+        const tuner = await edgetuneTuner(m.bytes, m.name, { optimizer: 'adam', lr: LR.adam, loss: m.loss });
+        const net = await TfNet.create(m.chain, m.model, 'wasm');
+        try {
+            const etAcc = async () => { let c = 0; for (const b of test)
+                c += correctOf(await tuner.predict(tunerBatch(tuner, b).feeds), b.labels); return c / total; };
+            const tfAcc = () => { let c = 0; for (const b of test)
+                c += correctOf(net.predict(b.x, b.n), b.labels); return c / total; };
+            await useTfBackend('wasm');
+            const start = await etAcc();
+            const startTf = tfAcc();
+            net.setOptimizer('adam', LR.adam);
+            let etLoss = NaN, tfLoss = NaN;
+            for (const b of data) {
+                etLoss = (await tuner.trainStep(tunerBatch(tuner, b))).loss;
+                tfLoss = net.trainStep(b.x, b.labels, m.loss);
+            }
+            const [etFinal, tfFinal] = [await etAcc(), tfAcc()];
+            const tw = net.weights();
+            let dw = 0;
+            for (const [name, w] of tuner.weights)
+                dw = Math.max(dw, maxAbsDiff(w, tw.get(name) ?? new Float32Array()));
+            const note = `${steps} Adam steps (lr ${LR.adam}, batch 64, the same batches in the same order) from the same weights; accuracy before ${(start * 100).toFixed(1)}% / ${(startTf * 100).toFixed(1)}%; last-batch loss edgetune ${etLoss.toFixed(4)}, TF.js ${tfLoss.toFixed(4)}; max |Δw| after training ${dw.toExponential(1)}`;
+            this.rows.push(row('accuracy', 'edgetune', 'test_accuracy', etFinal, 'fraction', 1, { note }));
+            this.rows.push(row('accuracy', 'tfjs-wasm-shim', 'test_accuracy', tfFinal, 'fraction', 1));
+        }
+        finally {
+            await tuner.dispose();
+            net.dispose();
+        }
+    }
+}
+function forkMemoryChild(system, images, batch) {
+    return new Promise((resolve, reject) => {
+        const child = fork(fileURLToPath(import.meta.url), ['--child', 'memory', system, String(images), String(batch)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+        let report;
+        let stderr = '';
+        child.stderr?.on('data', (d) => { stderr += d.toString(); });
+        child.on('message', (msg) => { report = msg; });
+        child.on('error', reject);
+        child.on('exit', (code) => {
+            if (report)
+                resolve(report);
+            else
+                reject(new BenchError(`memory child for ${system} exited with code ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`));
+        });
+    });
+}
+/**
+ * In a forked child: train `images` images in SGD steps of `batch` on LeNet-5
+ * with one system, batches drawn in a shuffled order per step as an epoch
+ * would, then send the peak RSS (process.resourceUsage().maxRSS) to the parent.
+ */
+async function memoryChild(system, images, batch) {
+    const m = lenet5();
+    const train = loadMnist().train;
+    const order = new Rng(21).permutation(train.size);
+    const steps = Math.ceil(images / batch);
+    const batchAt = (s) => {
+        const rows = Int32Array.from({ length: Math.min(batch, images - s * batch) }, (_, i) => order[(s * batch + i) % train.size]);
+        const b = batchOf(train, rows);
+        return { n: rows.length, dims: b.dims, x: b.x, labels: b.labels, labels64: BigInt64Array.from(b.labels, (v) => BigInt(v)) };
+    };
+    let step;
+    if (system === 'edgetune') {
+        const tuner = await edgetuneTuner(m.bytes, m.name, { optimizer: 'sgd', lr: LR.sgd, loss: m.loss });
+        step = (b) => tuner.trainStep(tunerBatch(tuner, b));
+    }
+    else if (system === 'tfjs-cpu' || system === 'tfjs-wasm-shim') {
+        const backend = system === 'tfjs-cpu' ? 'cpu' : 'wasm';
+        if (backend === 'wasm')
+            registerWasmFilterGradShim();
+        const net = await TfNet.create(m.chain, m.model, backend);
+        net.setOptimizer('sgd', LR.sgd);
+        step = (b) => net.trainStep(b.x, b.labels, m.loss);
+    }
+    else {
+        throw new BenchError(`memory child: unknown system '${system}'`);
+    }
+    const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
+    const t0 = performance.now();
+    let seen = 0;
+    for (let s = 0; s < steps; s++) {
+        const b = batchAt(s);
+        await step(b);
+        seen += b.n;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const report = { peakRssMb: process.resourceUsage().maxRSS / 1024, rssBeforeMb, images: seen, steps, seconds };
+    process.send(report, () => process.exit(0));
+}
+function parseArgs(argv) {
+    let quick = false, only, out = path.join(repoRoot(), 'bench');
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === '--quick')
+            quick = true;
+        else if (a === '--only') {
+            const names = (argv[++i] ?? '').split(',').filter(Boolean);
+            const unknown = names.filter((n) => !WORKLOADS.includes(n));
+            if (unknown.length > 0 || names.length === 0)
+                throw new BenchError(`--only: unknown workload '${unknown.join(',')}'; known: ${WORKLOADS.join(', ')}`);
+            only = new Set(names);
+        }
+        else if (a === '--out')
+            out = path.resolve(argv[++i] ?? '.');
+        else
+            throw new BenchError(`unknown argument '${a}' (use --quick, --only w1,w2, --out dir)`);
+    }
+    return { quick, only, out };
+}
+async function main(argv) {
+    const { quick, only, out } = parseArgs(argv);
+    const mode = quick ? QUICK : FULL;
+    const want = (w) => (only ? only.has(w) : w !== 'calibrate-cnn6c-sgd-b50' || mode.calibrate);
+    const loadBefore = os.loadavg();
+    log(`mode ${mode.name}; load average ${loadBefore.map((l) => l.toFixed(2)).join(', ')}`);
+    const bench = new Bench(mode);
+    await bench.setup();
+    const steps = [
+        ['infer-b1', () => bench.infer('infer-b1', 1)],
+        ['infer-b64', () => bench.infer('infer-b64', 64)],
+        ['train-sgd-b64', () => bench.train('train-sgd-b64', lenet5(), 'sgd', 64, { cpu: true })],
+        ['train-adam-b64', () => bench.train('train-adam-b64', lenet5(), 'adam', 64, { cpu: !quick })],
+        ['train-sgd-b1', () => bench.train('train-sgd-b1', lenet5(), 'sgd', 1, { cpu: mode.cpuScalingBatches.includes(1) })],
+        ['train-sgd-b8', () => bench.train('train-sgd-b8', lenet5(), 'sgd', 8, { cpu: mode.cpuScalingBatches.includes(8) })],
+        ['train-sgd-b256', () => bench.train('train-sgd-b256', lenet5(), 'sgd', 256, { cpu: false, heavy: true })],
+        ['train-sgd-b64-w2', () => bench.train('train-sgd-b64-w2', wideLenet5(2), 'sgd', 64, { cpu: false, heavy: true })],
+        ['train-sgd-b64-w4', () => bench.train('train-sgd-b64-w4', wideLenet5(4), 'sgd', 64, { cpu: false, heavy: true })],
+        ['step-time', () => bench.stepTime()],
+        ['peak', () => bench.peak()],
+        ['accuracy', () => bench.accuracy()],
+        ['calibrate-cnn6c-sgd-b50', () => bench.train('calibrate-cnn6c-sgd-b50', cnn6c2s12c2s(), 'sgd', 50, { cpu: true })],
+        ['memory-1epoch', () => bench.memory()],
+    ];
+    for (const [w, run] of steps) {
+        if (!want(w))
+            continue;
+        log(`${w} …`);
+        try {
+            await run();
+        }
+        catch (e) {
+            log(`${w} failed: ${message(e)}`);
+            bench.notes.push(`${w} failed: ${message(e)}`);
+        }
+    }
+    bench.scalingRows();
+    if (!quick)
+        bench.notes.push('TF.js cpu is left out of b256 and the width variants (tens of seconds per step); in the memory workload it trains fewer images');
+    else
+        bench.notes.push('--quick: TF.js cpu takes part only in train-sgd-b64 (one timed round) and trains 64 images in the memory workload; the calibration workload is skipped');
+    const { cpu, cores } = machine();
+    const info = {
+        date: new Date().toISOString(), mode: mode.name, cpu, cores, node: process.version,
+        loadBefore, loadAfter: os.loadavg(), seconds: (performance.now() - started) / 1000, notes: bench.notes,
+    };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(bench.rows, null, 1)}\n`);
+    writeFileSync(path.join(out, 'RESULTS.md'), renderMarkdown(bench.rows, info));
+    log(`wrote ${path.join(out, 'results.json')} and RESULTS.md`);
+}
+function isEntryPoint() {
+    const script = process.argv[1];
+    return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
+}
+if (isEntryPoint()) {
+    const args = process.argv.slice(2);
+    const job = args[0] === '--child' && args[1] === 'memory'
+        ? memoryChild(args[2] ?? '', Number(args[3]), Number(args[4]))
+        : main(args);
+    job.catch((e) => { console.error(e instanceof Error ? `${e.name}: ${e.message}` : String(e)); process.exitCode = 1; });
+}

@@ -1,0 +1,106 @@
+/**
+ * Emitting a rule's vector–Jacobian product as ONNX nodes. An emitter mirrors
+ * its rule's TypeScript VJP line by line, but names values instead of holding
+ * them: it reads the node's forward values and ∂L/∂outputs by name and returns
+ * the names of ∂L/∂inputs. Shapes are static: the compiled graph is built for
+ * one set of input shapes (recorded by one forward pass), so emitters may read
+ * any forward value's dims.
+ */
+import { floatTensor, int64Tensor, node as makeNode, type AttrValue } from '../onnx/builder.js';
+import type { NodeProto, TensorProto } from '../onnx/types.js';
+import type { NodeView } from '../graph/graph.js';
+
+export interface EmitContext {
+  node: NodeView;
+  /** names of the node's forward input values ('' for absent optional inputs) */
+  inputs: readonly string[];
+  /** names of the node's forward output values */
+  outputs: readonly string[];
+  /** names of ∂L/∂output values (undefined where no gradient flows back) */
+  gradOutputs: readonly (string | undefined)[];
+  /** which inputs need a gradient */
+  needs: readonly boolean[];
+  opset: number;
+  /** static dims of a forward value or of a value this emitter created */
+  dims(name: string): readonly number[];
+  /** add a node of the default domain; returns its output names (fresh, unique) */
+  add(op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, outputs?: number): string[];
+  /** add a node with one output; returns its name */
+  op(op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): string;
+  /** record the dims of a value an emitter created (when later emitters need them) */
+  setDims(name: string, dims: readonly number[]): void;
+  /** an int64 constant initializer (shapes, axes, pads) */
+  ints(values: readonly number[], dims?: readonly number[]): string;
+  /** a float32 constant initializer */
+  floats(values: readonly number[], dims?: readonly number[]): string;
+}
+
+export type Emitter = (ctx: EmitContext) => (string | undefined)[];
+
+/** Collects the nodes and constants emitted for one graph, with unique names and known dims. */
+export class GraphEmitter {
+  readonly nodes: NodeProto[] = [];
+  readonly constants: TensorProto[] = [];
+  private readonly shapes: Map<string, readonly number[]>;
+  private counter = 0;
+  private readonly constCache = new Map<string, string>();
+
+  constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad') {
+    this.shapes = new Map(shapes);
+  }
+
+  fresh(hint: string): string {
+    return `${this.prefix}/${hint}_${this.counter++}`;
+  }
+
+  dims(name: string): readonly number[] {
+    const d = this.shapes.get(name);
+    if (!d) throw new Error(`no static shape recorded for '${name}'`);
+    return d;
+  }
+
+  setDims(name: string, dims: readonly number[]): void {
+    this.shapes.set(name, [...dims]);
+  }
+
+  add(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
+    const outs = Array.from({ length: outputs }, () => this.fresh(op));
+    this.nodes.push(makeNode(op, [...inputs], outs, attrs, { name: this.fresh(`${op}_node`) }));
+    return outs;
+  }
+
+  ints(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const key = `i:${dims.join(',')}:${values.join(',')}`;
+    const hit = this.constCache.get(key);
+    if (hit) return hit;
+    const name = this.fresh('const_i64');
+    this.constants.push(int64Tensor(name, [...dims], values));
+    this.constCache.set(key, name);
+    this.shapes.set(name, [...dims]);
+    return name;
+  }
+
+  floats(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const key = `f:${dims.join(',')}:${values.join(',')}`;
+    const hit = this.constCache.get(key);
+    if (hit) return hit;
+    const name = this.fresh('const_f32');
+    this.constants.push(floatTensor(name, [...dims], values));
+    this.constCache.set(key, name);
+    this.shapes.set(name, [...dims]);
+    return name;
+  }
+
+  /** The EmitContext for one node of the forward graph. */
+  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'setDims' | 'ints' | 'floats'>): EmitContext {
+    return {
+      ...base,
+      dims: (n) => this.dims(n),
+      add: (op, inputs, attrs, outputs) => this.add(op, inputs, attrs, outputs),
+      op: (op, inputs, attrs) => this.add(op, inputs, attrs, 1)[0]!,
+      setDims: (n, d) => this.setDims(n, d),
+      ints: (v, d) => this.ints(v, d),
+      floats: (v, d) => this.floats(v, d),
+    };
+  }
+}
