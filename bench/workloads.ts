@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { LossName } from '../src/grad/losses.js';
 import { OnnxModel } from '../src/model.js';
 import { encodeModel } from '../src/onnx/model-io.js';
 import { batchOf, type Dataset } from '../src/train/data/dataset.js';
@@ -24,10 +23,10 @@ export interface BenchModel {
   bytes: Uint8Array;
   model: OnnxModel;
   chain: Chain;
-  loss: LossName;
+  loss: 'cross-entropy' | 'mse';
 }
 
-function fromBytes(name: string, bytes: Uint8Array, loss: LossName): BenchModel {
+function fromBytes(name: string, bytes: Uint8Array, loss: BenchModel['loss']): BenchModel {
   const model = OnnxModel.fromBytes(bytes, name);
   return { name, bytes, model, chain: chainOf(model), loss };
 }

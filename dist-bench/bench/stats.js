@@ -15,8 +15,18 @@ export function median(xs) {
 function message(e) {
     return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0].slice(0, 300);
 }
+/**
+ * A pause before every timed block: ONNX Runtime's intra-op threads keep
+ * spinning for a moment after a run, and on a 2-core machine that spinning
+ * would be charged to whichever system runs next.
+ */
+const SETTLE_MS = 40;
+function settle() {
+    return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
 async function block(c, steps) {
     await c.before?.();
+    await settle();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++)
         await c.step();

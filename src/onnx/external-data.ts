@@ -32,7 +32,8 @@ function parseCount(value: string | undefined, key: string, where: string): numb
 
 /** Check that a location stays inside the model's folder; returns it normalised with '/'. */
 export function confineLocation(location: string, where: string): string {
-  if (location === '' || location.includes('\0')) throw new ModelFormatError(where, 'external_data location is empty');
+  if (location === '') throw new ModelFormatError(where, 'external_data location is empty');
+  if (location.includes('\0')) throw new ModelFormatError(where, 'external_data location contains a NUL character');
   if (location.includes('\\') || location.startsWith('/') || /^[A-Za-z]:/.test(location)) {
     throw new ModelFormatError(where, `external_data location '${location}' is not a relative path inside the model's folder`);
   }

@@ -18,6 +18,9 @@ import { GraphView } from '../graph/graph.js';
 import type { OnnxModel } from '../model.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
+import { missingEmitters } from '../compile/backward-graph.js';
+import { CompiledStep, type StepScalars } from '../compile/compiled-step.js';
+import type { OptimizerHyper } from '../compile/optimizer-emit.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerState } from './optimizers/index.js';
@@ -48,6 +51,14 @@ export interface TunerOptions {
   /** consecutive non-finite steps tolerated before training stops (default 5) */
   maxBadSteps?: number;
   providers?: string[];
+  /**
+   * 'compiled' (the default) runs the whole step — forward, loss, backward,
+   * update — as one ONNX graph when every op on the gradient path has an
+   * emitter; 'typescript' runs backward through the TypeScript rules.
+   */
+  backward?: 'compiled' | 'typescript';
+  /** one-line notices, e.g. why the compiled path is not used */
+  onNotice?: (msg: string) => void;
 }
 
 export interface Batch {
@@ -105,8 +116,10 @@ export class Tuner {
   private firstBad: string | undefined;
   private readonly optimizer;
   private readonly optOptions: OptimizerOptions;
+  private compiledPath: boolean;
+  private readonly compiled = new Map<string, Promise<CompiledStep>>();
 
-  private constructor(readonly model: OnnxModel, readonly engine: GradientEngine, readonly options: TunerOptions) {
+  private constructor(readonly model: OnnxModel, readonly engine: GradientEngine, readonly options: TunerOptions, private readonly backend: Backend) {
     this.optimizer = getOptimizer(options.optimizer ?? 'adam');
     this.optOptions = {
       ...(options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {}),
@@ -115,6 +128,84 @@ export class Tuner {
     } as OptimizerOptions;
     this.weights = engine.currentWeights();
     this.states = new Map(engine.params.map((p) => [p.name, this.optimizer.init(this.weights.get(p.name)!)]));
+    this.compiledPath = this.chooseCompiled();
+  }
+
+  private chooseCompiled(): boolean {
+    if ((this.options.backward ?? 'compiled') !== 'compiled') return false;
+    const missing = missingEmitters(this.engine.plan);
+    if (missing.length > 0) {
+      this.options.onNotice?.(`backward runs in TypeScript: no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
+      return false;
+    }
+    if (this.options.sparsity && this.options.sparsity.lambda !== 0) {
+      this.options.onNotice?.('backward runs in TypeScript: the sparsity penalty is applied there');
+      return false;
+    }
+    return true;
+  }
+
+  /** Which backward path the next step takes. */
+  get backwardPath(): 'compiled' | 'typescript' {
+    return this.compiledPath ? 'compiled' : 'typescript';
+  }
+
+  private hyper(): OptimizerHyper {
+    const o = this.optOptions as OptimizerOptions & { beta1?: number; beta2?: number; eps?: number };
+    const kind = this.options.optimizer ?? 'adam';
+    return {
+      weightDecay: o.weightDecay ?? (kind === 'adamw' ? 0.01 : 0), momentum: o.momentum ?? 0.9, nesterov: o.nesterov ?? false,
+      beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8,
+    };
+  }
+
+  private stepScalars(): Map<string, StepScalars> {
+    const h = this.hyper();
+    const kind = this.options.optimizer ?? 'adam';
+    return new Map(this.params.map((p) => {
+      const lr = this.learningRate(p.name);
+      const t = this.states.get(p.name)!.step + 1;
+      const bc1 = 1 - h.beta1 ** t, bc2 = 1 - h.beta2 ** t;
+      return [p.name, { lr, stepSize: lr / bc1, invSqrtBc2: 1 / Math.sqrt(bc2), scale: kind === 'adamw' ? 1 - lr * h.weightDecay : 1 }];
+    }));
+  }
+
+  private compiledFor(batch: Batch): Promise<CompiledStep> {
+    const key = JSON.stringify([Object.entries(batch.feeds).map(([k, v]) => [k, v.dims]), batch.target.dims, batch.target.data.constructor.name]);
+    let cs = this.compiled.get(key);
+    if (!cs) {
+      cs = CompiledStep.create(this.model, this.backend, this.engine.plan, batch.feeds, batch.target, this.weights, {
+        loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(),
+        clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
+      });
+      this.compiled.set(key, cs);
+    }
+    return cs;
+  }
+
+  private async compiledStep(batch: Batch): Promise<StepInfo> {
+    let cs: CompiledStep;
+    try {
+      cs = await this.compiledFor(batch);
+    } catch (e) {
+      this.compiledPath = false;
+      this.options.onNotice?.(`backward runs in TypeScript: the compiled step could not be built (${(e as Error).message.split('\n')[0]})`);
+      return this.trainStep(batch);
+    }
+    const names = this.params.map((p) => p.name);
+    const slots = new Map(names.map((n) => [n, this.states.get(n)!.slots]));
+    const r = await cs.run(batch.feeds, batch.target, this.weights, slots, this.stepScalars(), this.options.maxGradNorm);
+    const n = r.output.dims[0] ?? 1;
+    const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), gradNorm: r.gradNorm, skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
+    if (!Number.isFinite(r.loss)) return this.badStep(info, names[0] ?? 'loss');
+    const bad = names.find((name) => !allFinite(r.weights.get(name)!));
+    if (bad !== undefined) return this.badStep(info, bad);
+    this.weights = r.weights;
+    this.states = new Map(names.map((name) => [name, { step: this.states.get(name)!.step + 1, slots: r.slots.get(name)! }]));
+    this.step++;
+    this.badRun = 0;
+    this.firstBad = undefined;
+    return { ...info, skipped: false };
   }
 
   static async create(model: OnnxModel, backend: Backend, options: TunerOptions): Promise<Tuner> {
@@ -127,7 +218,7 @@ export class Tuner {
       ...(frozen.length > 0 ? { frozen } : {}),
       ...(options.providers ? { providers: options.providers } : {}),
     });
-    return new Tuner(model, engine, options);
+    return new Tuner(model, engine, options, backend);
   }
 
   get params(): { name: string; dims: number[] }[] {
@@ -168,6 +259,7 @@ export class Tuner {
 
   /** One optimizer step on a batch. */
   async trainStep(batch: Batch): Promise<StepInfo> {
+    if (this.compiledPath) return this.compiledStep(batch);
     const { loss: dataLoss, output, grads } = await this.engine.gradients(batch.feeds, batch.target, this.weights);
     const loss = dataLoss + this.addSparsity(grads);
     const n = output.dims[0] ?? 1;
@@ -223,6 +315,8 @@ export class Tuner {
   }
 
   async dispose(): Promise<void> {
+    for (const cs of this.compiled.values()) await (await cs.catch(() => undefined))?.dispose();
+    this.compiled.clear();
     await this.engine.dispose();
   }
 }

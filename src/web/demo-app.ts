@@ -1,1 +1,428 @@
-import { WEB_PROVIDERS } from './index.js'; console.log(WEB_PROVIDERS);
+/**
+ * The demo page: load the shipped LeNet-5 (or a user's .onnx), pick the
+ * execution provider, fine-tune on a compact set of real MNIST digits with a
+ * live plot, draw a digit and see the class probabilities, download the tuned
+ * model, and keep it in IndexedDB across reloads. It uses only the public
+ * browser API (./index.js, bundled as edgetune.js).
+ */
+import {
+  commitTuned, createTuner, decodeDigits, deleteStoredModel, evaluate, fetchBytes, loadModel, loadStoredModel, makeBatch,
+  OnnxModel, ort, Rng, saveStoredModel, tunerProvider, webgpuAdapterInfo, configureOrt,
+  type AdapterInfo, type Dataset, type DigitSplit, type Tuner, type WebModel,
+} from './index.js';
+import { DrawPad, showInput } from './demo-draw.js';
+import { TrainingPlot } from './demo-plot.js';
+
+const STORE_KEY = 'demo:tuned';
+const SHIPPED_URL = 'models/lenet5.onnx';
+const SHIPPED_NAME = 'LeNet-5 (shipped)';
+const PROVIDERS = ['webgpu', 'webgl', 'wasm'] as const;
+type Provider = (typeof PROVIDERS)[number];
+const EVAL_BATCH = 250;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`demo page: element #${id} is missing`);
+  return el as T;
+};
+
+interface State {
+  digits?: DigitSplit;
+  model?: WebModel;
+  name: string;
+  shipped: boolean;
+  wanted: Provider;
+  adapter?: AdapterInfo;
+  busy: boolean;
+  training?: Tuner;
+  stop: boolean;
+  steps: number;
+  accuracy?: number;
+  seed: number;
+}
+
+const state: State = { name: SHIPPED_NAME, shipped: true, wanted: 'wasm', busy: false, stop: false, steps: 0, seed: 1 };
+
+/** One ONNX Runtime call at a time: training steps, evaluations and predictions take turns. */
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(f: () => Promise<T>): Promise<T> {
+  const run = queue.then(f, f);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+}
+
+function setStatus(text: string, kind: 'info' | 'ok' | 'error' = 'info'): void {
+  const el = $('status');
+  el.textContent = text;
+  el.dataset.kind = kind;
+}
+
+function setBusy(busy: boolean): void {
+  state.busy = busy;
+  for (const id of ['reset', 'download', 'file-input', 'steps', 'batch', 'lr']) ($(id) as HTMLInputElement).disabled = busy;
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name=ep]')) r.disabled = busy || r.dataset.unavailable === 'true';
+  $('file-label').classList.toggle('disabled', busy);
+}
+
+function percent(a: number | undefined): string {
+  return a === undefined ? '–' : `${(100 * a).toFixed(1)}%`;
+}
+
+function ago(t: number): string {
+  const s = Math.max(0, (Date.now() - t) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(t).toLocaleDateString();
+}
+
+function describeProvider(p: string): string {
+  if (p === 'webgpu') {
+    const a = state.adapter;
+    const what = a ? [a.vendor, a.architecture || a.description].filter(Boolean).join(' ') : '';
+    return `WebGPU${what ? ` · ${what}` : ''}`;
+  }
+  if (p === 'webgl') return 'WebGL';
+  const threads = ort.env.wasm.numThreads ?? 1;
+  return `WASM · ${threads} thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`;
+}
+
+/** The first input's name and the checks that a model fits the demo's 28×28 digits and 10 classes. */
+function checkDigitModel(onnx: OnnxModel): void {
+  const input = onnx.inputs[0];
+  const output = onnx.outputs[0];
+  const fits = (dims: (number | string)[] | undefined, want: number[]) =>
+    dims !== undefined && dims.length === want.length + 1 && want.every((w, i) => dims[i + 1] === w || typeof dims[i + 1] === 'string');
+  if (!input || onnx.inputs.length !== 1 || !fits(input.dims, [1, 28, 28])) {
+    throw new Error(`${onnx.file}: this demo needs one input of shape [N,1,28,28]; the model has ${onnx.inputs.map((i) => `${i.name} [${i.dims?.join(',') ?? '?'}]`).join(', ') || 'none'}`);
+  }
+  if (!output || !fits(output.dims, [10])) {
+    throw new Error(`${onnx.file}: this demo needs an output of shape [N,10]; the model's first output is ${output ? `${output.name} [${output.dims?.join(',') ?? '?'}]` : 'missing'}`);
+  }
+}
+
+function countWeights(onnx: OnnxModel): number {
+  return onnx.initializers.filter((t) => t.data_type === 1).reduce((a, t) => a + t.dims.reduce((p: number, d) => p * (typeof d === 'number' ? d : d.toNumber()), 1), 0);
+}
+
+/** Load bytes as the current model on the wanted provider, falling back to wasm (and saying why). */
+async function useModel(bytes: Uint8Array, name: string, shipped: boolean): Promise<void> {
+  checkDigitModel(OnnxModel.fromBytes(bytes, name));
+  const old = state.model;
+  let model: WebModel;
+  let note = '';
+  try {
+    model = await loadModel(bytes, { providers: [state.wanted], label: name });
+    await exclusive(() => model.provider());
+  } catch (e) {
+    if (state.wanted === 'wasm') throw e;
+    note = `${state.wanted} could not run this model (${message(e).replace(/^.*?\(/, '').replace(/\)$/, '')}); using WASM instead.`;
+    model = await loadModel(bytes, { providers: ['wasm'], label: name });
+    await exclusive(() => model.provider());
+  }
+  if (old) await old.dispose();
+  state.model = model;
+  state.name = name;
+  state.shipped = shipped;
+  const provider = await model.provider();
+  $('runtime-pill').textContent = describeProvider(provider);
+  $('runtime-pill').dataset.provider = provider;
+  $('ep-note').textContent = note;
+  $('ep-note').dataset.kind = note ? 'warn' : '';
+  $('model-name').textContent = name;
+  $('model-meta').textContent = `${countWeights(model.onnx).toLocaleString()} weights · input ${model.inputs[0]!.name} [${model.inputs[0]!.dims?.join(',')}] · ${model.onnx.graph.node.length} nodes`;
+  document.body.dataset.provider = provider;
+}
+
+/** Top-1 accuracy of the current model on a dataset, in batches. */
+async function accuracyOf(model: WebModel, d: Dataset): Promise<number> {
+  const input = model.inputs[0]!.name;
+  let correct = 0;
+  for (let start = 0; start < d.size; start += EVAL_BATCH) {
+    const n = Math.min(EVAL_BATCH, d.size - start);
+    const x = d.x.subarray(start * 784, (start + n) * 784);
+    const out = await exclusive(() => model.run({ [input]: { dims: [n, 1, 28, 28], data: x } }));
+    const y = Object.values(out)[0]!.data as Float32Array;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let k = 1; k < 10; k++) if (y[i * 10 + k]! > y[i * 10 + best]!) best = k;
+      if (best === d.labels![start + i]) correct++;
+    }
+  }
+  return correct / d.size;
+}
+
+async function refreshAccuracy(): Promise<void> {
+  if (!state.model || !state.digits) return;
+  state.accuracy = await accuracyOf(state.model, state.digits.test);
+  $('stat-acc').textContent = percent(state.accuracy);
+}
+
+function softmax(logits: Float32Array): Float64Array {
+  const m = Math.max(...logits);
+  const e = Float64Array.from(logits, (v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+let pad: DrawPad;
+let plot: TrainingPlot;
+let predicting = false;
+let predictAgain = false;
+
+/** Predict the drawn digit with the weights being trained (during training) or the model's. */
+async function predictDrawing(): Promise<void> {
+  if (predicting) { predictAgain = true; return; }
+  predicting = true;
+  try {
+    do {
+      predictAgain = false;
+      const x = pad.toInput($<HTMLCanvasElement>('preview'));
+      if (!x) { showProbabilities(undefined); continue; }
+      const model = state.model;
+      if (!model) continue;
+      const feeds = { [model.inputs[0]!.name]: { dims: [1, 1, 28, 28], data: x } };
+      const tuner = state.training;
+      const logits = await exclusive(async () => (tuner ? tuner.predict(feeds) : Object.values(await model.run(feeds))[0]!.data as Float32Array));
+      showProbabilities(softmax(logits));
+    } while (predictAgain);
+  } catch (e) {
+    setStatus(`Prediction failed: ${message(e)}`, 'error');
+  } finally {
+    predicting = false;
+  }
+}
+
+function buildBars(): void {
+  const bars = $('bars');
+  bars.replaceChildren();
+  for (let k = 0; k < 10; k++) {
+    const row = document.createElement('div');
+    row.className = 'bar';
+    row.innerHTML = `<span class="digit">${k}</span><span class="track"><span class="fill"></span></span><span class="value">–</span>`;
+    bars.append(row);
+  }
+}
+
+function showProbabilities(p: Float64Array | undefined): void {
+  const rows = [...$('bars').children] as HTMLElement[];
+  let best = -1;
+  if (p) best = p.indexOf(Math.max(...p));
+  rows.forEach((row, k) => {
+    const v = p?.[k] ?? 0;
+    (row.querySelector('.fill') as HTMLElement).style.width = `${(100 * v).toFixed(1)}%`;
+    row.querySelector('.value')!.textContent = p ? `${(100 * v).toFixed(1)}%` : '–';
+    row.classList.toggle('best', k === best);
+  });
+  $('guess').textContent = p ? String(best) : '?';
+  $('guess-note').textContent = p ? `${(100 * p[best]!).toFixed(1)}% sure` : 'Draw a digit in the box';
+  $('guess').dataset.digit = p ? String(best) : '';
+}
+
+function readNumber(id: string, min: number, max: number, integer: boolean): number {
+  const el = $<HTMLInputElement>(id);
+  const v = Number(el.value);
+  const label = el.closest('label')?.textContent?.trim().split('\n')[0] ?? id;
+  if (el.value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new Error(`${label} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+  }
+  return v;
+}
+
+async function train(): Promise<void> {
+  const model = state.model, digits = state.digits;
+  if (!model || !digits) return;
+  const steps = readNumber('steps', 1, 5000, true);
+  const batch = readNumber('batch', 1, 256, true);
+  const lr = readNumber('lr', 1e-6, 1, false);
+  setBusy(true);
+  state.stop = false;
+  $('train').textContent = 'Stop';
+  $('train').classList.add('stop');
+  document.body.dataset.state = 'training';
+  const train = digits.train;
+  let tuner: Tuner | undefined;
+  try {
+    setStatus('Preparing the training session…');
+    tuner = await exclusive(() => createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr, batchSize: batch }));
+    state.training = tuner;
+    const provider = tunerProvider(tuner);
+    setStatus(`Training on ${describeProvider(provider)}…`);
+    const rng = new Rng(state.seed++);
+    let order = rng.permutation(train.size);
+    let at = 0;
+    const evalEvery = Math.max(5, Math.round(steps / 8));
+    const started = performance.now();
+    let lossAvg = NaN;
+    for (let s = 0; s < steps && !state.stop; s++) {
+      if (at + batch > train.size) { order = rng.permutation(train.size); at = 0; }
+      const rows = order.subarray(at, at + batch);
+      at += batch;
+      const t = tuner;
+      const info = await exclusive(() => t.trainStep(makeBatch(t, train, rows)));
+      state.steps++;
+      lossAvg = Number.isNaN(lossAvg) ? info.loss : 0.9 * lossAvg + 0.1 * info.loss;
+      plot.addLoss(state.steps, info.loss);
+      const rate = ((s + 1) * batch) / ((performance.now() - started) / 1000);
+      $('stat-step').textContent = `${s + 1} / ${steps}`;
+      $('stat-loss').textContent = lossAvg.toFixed(3);
+      $('stat-speed').textContent = `${rate.toFixed(0)} img/s`;
+      if ((s + 1) % evalEvery === 0 || s + 1 === steps) {
+        const r = await exclusive(() => evaluate(t, digits.test, EVAL_BATCH));
+        state.accuracy = r.accuracy;
+        plot.addAccuracy(state.steps, r.accuracy);
+        $('stat-acc').textContent = percent(r.accuracy);
+      }
+      if (!pad.isEmpty && s % 5 === 4) void predictDrawing();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const t = tuner;
+    const bytes = await exclusive(() => commitTuned(model, t, { source: 'edgetune demo', provider }));
+    state.training = undefined;
+    const saved = await saveStoredModel(STORE_KEY, bytes, { name: state.name, steps: state.steps, accuracy: state.accuracy, provider });
+    $('store-note').textContent = `Saved in this browser ${ago(saved.savedAt)} (${state.steps} steps). It is restored when you come back.`;
+    setStatus(`${state.stop ? 'Stopped' : 'Done'}: test accuracy ${percent(state.accuracy)} after ${state.steps} steps. Draw a digit to try it.`, 'ok');
+  } catch (e) {
+    setStatus(`Training failed: ${message(e)}`, 'error');
+  } finally {
+    state.training = undefined;
+    if (tuner) await tuner.dispose().catch(() => undefined);
+    $('train').textContent = 'Train';
+    $('train').classList.remove('stop');
+    setBusy(false);
+    document.body.dataset.state = 'ready';
+    if (!pad.isEmpty) void predictDrawing();
+  }
+}
+
+async function withBusy(what: string, f: () => Promise<void>): Promise<void> {
+  setBusy(true);
+  document.body.dataset.state = 'loading';
+  try {
+    await f();
+  } catch (e) {
+    setStatus(`${what} failed: ${message(e)}`, 'error');
+  } finally {
+    setBusy(false);
+    document.body.dataset.state = 'ready';
+    if (!pad.isEmpty) void predictDrawing();
+  }
+}
+
+function download(): void {
+  if (!state.model) return;
+  const bytes = state.model.toBytes();
+  const base = state.shipped ? 'lenet5' : state.name.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_');
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${base}-tuned.onnx`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function loadShipped(): Promise<void> {
+  const bytes = await fetchBytes(SHIPPED_URL);
+  await useModel(bytes, SHIPPED_NAME, true);
+}
+
+async function boot(): Promise<void> {
+  buildBars();
+  showProbabilities(undefined);
+  plot = new TrainingPlot($<HTMLCanvasElement>('plot'));
+  pad = new DrawPad($<HTMLCanvasElement>('pad'), (final) => { if (final || !predicting) void predictDrawing(); });
+  showInput($<HTMLCanvasElement>('preview'), undefined);
+  configureOrt();
+  setBusy(true);
+  setStatus('Loading the digits and the model…');
+
+  const params = new URLSearchParams(location.search);
+  const hasGpu = 'gpu' in navigator;
+  state.adapter = hasGpu ? await webgpuAdapterInfo() : undefined;
+  const asked = params.get('ep');
+  state.wanted = PROVIDERS.includes(asked as Provider) ? (asked as Provider) : state.adapter ? 'webgpu' : 'wasm';
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name=ep]')) {
+    if (r.value === 'webgpu' && !state.adapter) {
+      r.dataset.unavailable = 'true';
+      r.closest('label')!.title = hasGpu ? 'No WebGPU adapter in this browser' : 'This browser has no WebGPU';
+    }
+    r.checked = r.value === state.wanted;
+    r.addEventListener('change', () => {
+      if (!r.checked || !state.model) return;
+      state.wanted = r.value as Provider;
+      const bytes = state.model.toBytes();
+      void withBusy('Switching provider', async () => {
+        await useModel(bytes, state.name, state.shipped);
+        setStatus(`Running on ${describeProvider(await state.model!.provider())}.`, 'ok');
+      });
+    });
+  }
+
+  $('train').addEventListener('click', () => {
+    if (state.training || (state.busy && document.body.dataset.state === 'training')) { state.stop = true; return; }
+    if (!state.busy) void train();
+  });
+  $('clear').addEventListener('click', () => { pad.clear(); showInput($<HTMLCanvasElement>('preview'), undefined); showProbabilities(undefined); });
+  $('download').addEventListener('click', download);
+  $('reset').addEventListener('click', () => void withBusy('Reset', async () => {
+    await deleteStoredModel(STORE_KEY);
+    await loadShipped();
+    state.steps = 0;
+    plot.reset();
+    await refreshAccuracy();
+    $('store-note').textContent = 'Back to the shipped, untrained weights.';
+    setStatus('Reset to the shipped model.', 'ok');
+  }));
+  $<HTMLInputElement>('file-input').addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    void withBusy(`Loading ${file.name}`, async () => {
+      await useModel(new Uint8Array(await file.arrayBuffer()), file.name, false);
+      state.steps = 0;
+      plot.reset();
+      await refreshAccuracy();
+      $('store-note').textContent = 'Train it to keep a tuned copy in this browser.';
+      setStatus(`Loaded ${file.name}.`, 'ok');
+    });
+  });
+
+  try {
+    const [digitBytes, stored] = await Promise.all([fetchBytes('digits.bin'), loadStoredModel(STORE_KEY).catch(() => undefined)]);
+    state.digits = decodeDigits(digitBytes, 'digits.bin');
+    $('data-note').textContent = `${state.digits.train.size.toLocaleString()} real MNIST digits to train on, ${state.digits.test.size.toLocaleString()} held out for testing.`;
+    let restored = false;
+    if (stored) {
+      try {
+        const note = stored.note as { name?: string; steps?: number };
+        await useModel(stored.bytes, note.name ?? SHIPPED_NAME, (note.name ?? SHIPPED_NAME) === SHIPPED_NAME);
+        state.steps = note.steps ?? 0;
+        $('store-note').textContent = `Restored your tuned model from this browser (saved ${ago(stored.savedAt)}, ${state.steps} steps).`;
+        document.body.dataset.restored = 'true';
+        restored = true;
+      } catch (e) {
+        $('store-note').textContent = `The model saved in this browser could not be loaded (${message(e)}); starting from the shipped one.`;
+      }
+    }
+    if (!restored) {
+      await loadShipped();
+      $('store-note').textContent = 'Fine-tuned weights are kept in this browser (IndexedDB).';
+    }
+    await refreshAccuracy();
+    setStatus(`Ready on ${describeProvider(await state.model!.provider())}. Press Train to fine-tune${restored ? ' further' : ''}.`, 'ok');
+  } catch (e) {
+    setStatus(`Could not start: ${message(e)}`, 'error');
+    document.body.dataset.state = 'error';
+    return;
+  } finally {
+    setBusy(false);
+  }
+  document.body.dataset.state = 'ready';
+}
+
+void boot();

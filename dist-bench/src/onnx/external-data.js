@@ -20,8 +20,10 @@ function parseCount(value, key, where) {
 }
 /** Check that a location stays inside the model's folder; returns it normalised with '/'. */
 export function confineLocation(location, where) {
-    if (location === '' || location.includes('\0'))
+    if (location === '')
         throw new ModelFormatError(where, 'external_data location is empty');
+    if (location.includes('\0'))
+        throw new ModelFormatError(where, 'external_data location contains a NUL character');
     if (location.includes('\\') || location.startsWith('/') || /^[A-Za-z]:/.test(location)) {
         throw new ModelFormatError(where, `external_data location '${location}' is not a relative path inside the model's folder`);
     }
