@@ -26,7 +26,7 @@ export interface ResultRow {
 }
 
 /** Metrics where a smaller value is better. */
-const LOWER_IS_BETTER = new Set(['peak_rss_mb', 'forward_ms', 'backward_ms', 'step_ms', 'cost_ratio']);
+const LOWER_IS_BETTER = new Set(['peak_rss_mb', 'forward_ms', 'backward_ms', 'step_ms_rules', 'step_ms_default', 'cost_ratio']);
 
 export interface RunInfo {
   date: string;
@@ -59,6 +59,8 @@ export interface Comparison {
   best: SystemName;
   /** edgetune is worse than the best peer */
   loses: boolean;
+  /** rounds (paired by index: the rounds alternate systems) in which edgetune was ahead, of those compared */
+  ahead?: [number, number];
 }
 
 /** edgetune against the best peer of one workload and metric (undefined without both). */
@@ -70,7 +72,11 @@ export function compare(rows: readonly ResultRow[]): Comparison | undefined {
   const best = peers.reduce((a, b) => ((lower ? b.value! < a.value! : b.value! > a.value!) ? b : a));
   const ratio = et.value! / best.value!;
   const loses = lower ? ratio > 1 : ratio < 1;
-  return { ratio, best: best.system, loses };
+  const n = Math.min(et.samples?.length ?? 0, best.samples?.length ?? 0);
+  if (n < 2) return { ratio, best: best.system, loses };
+  let k = 0;
+  for (let i = 0; i < n; i++) if (lower ? et.samples![i]! < best.samples![i]! : et.samples![i]! > best.samples![i]!) k++;
+  return { ratio, best: best.system, loses, ahead: [k, n] };
 }
 
 function verdict(metric: string, c: Comparison): string {
@@ -80,7 +86,8 @@ function verdict(metric: string, c: Comparison): string {
   const lower = LOWER_IS_BETTER.has(metric);
   const factor = c.loses ? (lower ? c.ratio : 1 / c.ratio) : (lower ? 1 / c.ratio : c.ratio);
   const word = metric === 'peak_rss_mb' ? (c.loses ? 'more memory' : 'less memory') : c.loses ? 'slower' : 'faster';
-  return `**edgetune ${c.loses ? 'loses' : 'wins'}**: ${fmt(factor)}× ${word} than ${c.best}`;
+  const rounds = c.ahead ? ` (ahead in ${c.ahead[0]} of ${c.ahead[1]} rounds)` : '';
+  return `**edgetune ${c.loses ? 'loses' : 'wins'}**: ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
 }
 
 function groupKey(r: ResultRow): string {

@@ -32,11 +32,15 @@ export interface EdgetuneTrainOptions {
   optimizer: 'sgd' | 'adam';
   lr: number;
   loss: LossName;
+  /** the Tuner's backward path (default: the Tuner's own default) */
+  backward?: 'compiled' | 'typescript';
 }
 
 /** A Tuner on a fresh copy of the model, training every float parameter. */
 export async function edgetuneTuner(bytes: Uint8Array, label: string, opts: EdgetuneTrainOptions): Promise<Tuner> {
-  return Tuner.create(OnnxModel.fromBytes(bytes, label), nodeBackend, { loss: opts.loss, optimizer: opts.optimizer, lr: opts.lr });
+  return Tuner.create(OnnxModel.fromBytes(bytes, label), nodeBackend, {
+    loss: opts.loss, optimizer: opts.optimizer, lr: opts.lr, ...(opts.backward ? { backward: opts.backward } : {}),
+  });
 }
 
 /** The Tuner's batch for host data (int64 labels, as makeBatch gives). */

@@ -270,24 +270,25 @@ function conv2dBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend
     filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const xv = backend.typedArrayFromHeap(x) as Float32Array;
   const p = nb * oh * ow, k = kh * kw * c;
-  // cols is built transposed ([k, p]) so the product needs no transpose flag: dW = colsT · dy
+  // cols is built transposed ([k, p]) so the product needs no transpose flag (XNNPACK's fast path): dW = colsT · dy.
+  // Each colsT row is written in order; positions whose input pixel falls in the padding stay 0.
   const colsT = new Float32Array(k * p);
-  for (let b = 0; b < nb; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++) {
-        const pi = (b * oh + i) * ow + j;
-        for (let r = 0; r < kh; r++) {
-          const y = i * sh + r - padInfo.top;
-          if (y < 0 || y >= ih) continue;
-          for (let s = 0; s < kw; s++) {
-            const xx = j * sw + s - padInfo.left;
-            if (xx < 0 || xx >= iw) continue;
-            const src = ((b * ih + y) * iw + xx) * c;
-            const kk = (r * kw + s) * c;
-            for (let ci = 0; ci < c; ci++) colsT[(kk + ci) * p + pi] = xv[src + ci]!;
+  for (let r = 0; r < kh; r++)
+    for (let s = 0; s < kw; s++) {
+      const j0 = Math.max(0, Math.ceil((padInfo.left - s) / sw));
+      const j1 = Math.min(ow, Math.floor((iw - 1 - s + padInfo.left) / sw) + 1);
+      for (let ci = 0; ci < c; ci++) {
+        const row = ((r * kw + s) * c + ci) * p;
+        for (let b = 0; b < nb; b++)
+          for (let i = 0; i < oh; i++) {
+            const y = i * sh + r - padInfo.top;
+            if (y < 0 || y >= ih) continue;
+            const dst = row + (b * oh + i) * ow;
+            let src = ((b * ih + y) * iw + j0 * sw + s - padInfo.left) * c + ci;
+            for (let j = j0; j < j1; j++, src += sw * c) colsT[dst + j] = xv[src]!;
           }
-        }
       }
+    }
   const a = backend.makeOutput([1, k, p], 'float32', undefined, colsT);
   const matmul = tf.getKernel('BatchMatMul', 'wasm')!;
   const out = matmul.kernelFunc({
@@ -302,4 +303,37 @@ function conv2dBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend
 export function registerWasmFilterGradShim(): void {
   if (wasmHasFilterGrad()) return;
   tf.registerKernel({ kernelName: FILTER_GRAD, backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm as unknown as tf.KernelFunc });
+}
+
+/**
+ * The shim's filter gradient against the cpu backend's own kernel on random
+ * data, for a strided, padded, multi-channel case and a valid one; returns
+ * the largest |difference| over both.
+ */
+export async function checkWasmFilterGradShim(): Promise<number> {
+  const cases: { x: [number, number, number, number]; f: [number, number, number, number]; strides: [number, number]; pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] }[] = [
+    { x: [2, 9, 8, 3], f: [3, 2, 3, 4], strides: [2, 1], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+    { x: [3, 7, 7, 2], f: [5, 5, 2, 5], strides: [1, 1], pad: 'valid' },
+  ];
+  const previous = tf.getBackend() as TfBackendName;
+  let worst = 0;
+  for (const c of cases) {
+    const xv = Float32Array.from({ length: c.x.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37));
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad);
+    const dyv = Float32Array.from({ length: c.x[0] * info.outHeight * info.outWidth * c.f[3] }, (_, i) => Math.cos(i * 0.11));
+    const grads: Float32Array[] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useTfBackend(backend);
+      // ∂/∂f Σ conv2d(x, f)·dy is exactly the filter-gradient kernel applied to x and dy
+      const g = tf.tidy(() => {
+        const x = tf.tensor4d(xv, c.x), dy = tf.tensor4d(dyv, [c.x[0], info.outHeight, info.outWidth, c.f[3]]);
+        return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.strides, c.pad), dy)))(tf.zeros(c.f));
+      });
+      grads.push(g.dataSync() as Float32Array);
+      g.dispose();
+    }
+    for (let i = 0; i < grads[0]!.length; i++) worst = Math.max(worst, Math.abs(grads[0]![i]! - grads[1]![i]!));
+  }
+  await useTfBackend(previous);
+  return worst;
 }

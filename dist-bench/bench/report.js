@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 export const SYSTEMS = ['edgetune', 'onnxruntime-node', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-wasm-shim'];
 /** Metrics where a smaller value is better. */
-const LOWER_IS_BETTER = new Set(['peak_rss_mb', 'forward_ms', 'backward_ms', 'step_ms', 'cost_ratio']);
+const LOWER_IS_BETTER = new Set(['peak_rss_mb', 'forward_ms', 'backward_ms', 'step_ms_rules', 'step_ms_default', 'cost_ratio']);
 /** CPU model and core count from os.cpus(). */
 export function machine() {
     const cpus = os.cpus();
@@ -30,7 +30,14 @@ export function compare(rows) {
     const best = peers.reduce((a, b) => ((lower ? b.value < a.value : b.value > a.value) ? b : a));
     const ratio = et.value / best.value;
     const loses = lower ? ratio > 1 : ratio < 1;
-    return { ratio, best: best.system, loses };
+    const n = Math.min(et.samples?.length ?? 0, best.samples?.length ?? 0);
+    if (n < 2)
+        return { ratio, best: best.system, loses };
+    let k = 0;
+    for (let i = 0; i < n; i++)
+        if (lower ? et.samples[i] < best.samples[i] : et.samples[i] > best.samples[i])
+            k++;
+    return { ratio, best: best.system, loses, ahead: [k, n] };
 }
 function verdict(metric, c) {
     if (metric === 'test_accuracy') {
@@ -39,7 +46,8 @@ function verdict(metric, c) {
     const lower = LOWER_IS_BETTER.has(metric);
     const factor = c.loses ? (lower ? c.ratio : 1 / c.ratio) : (lower ? 1 / c.ratio : c.ratio);
     const word = metric === 'peak_rss_mb' ? (c.loses ? 'more memory' : 'less memory') : c.loses ? 'slower' : 'faster';
-    return `**edgetune ${c.loses ? 'loses' : 'wins'}**: ${fmt(factor)}× ${word} than ${c.best}`;
+    const rounds = c.ahead ? ` (ahead in ${c.ahead[0]} of ${c.ahead[1]} rounds)` : '';
+    return `**edgetune ${c.loses ? 'loses' : 'wins'}**: ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
 }
 function groupKey(r) {
     return `${r.workload}\u0000${r.metric}`;

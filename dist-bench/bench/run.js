@@ -7,8 +7,8 @@
  * (outputs within 1e-4 of ONNX Runtime; first training losses within 1e-4 of
  * edgetune's), warms them up, then times them in alternating rounds and keeps
  * the medians. Results go to bench/results.json and bench/RESULTS.md (or to
- * --out). The memory workload forks this file with `--child memory …` once per
- * system, so each peak RSS is that of a process doing nothing else.
+ * --out). The memory workload forks memory-child.js once per system, so each
+ * peak RSS is that of a process loading and doing nothing else.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,23 +16,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadMnist } from '../src/train/data/mnist.js';
-import { Rng } from '../src/train/rng.js';
-import { batchOf } from '../src/train/data/dataset.js';
 import { flopsOf } from './chain.js';
 import { EdgetuneInfer, edgetuneTuner, tunerBatch } from './peers/edgetune.js';
 import { matmulFlops, matmulPeak, OrtPeer } from './peers/ort.js';
-import { registerWasmFilterGradShim, TfNet, useTfBackend, wasmHasFilterGrad, wasmThreads } from './peers/tfjs.js';
+import { checkWasmFilterGradShim, registerWasmFilterGradShim, TfNet, useTfBackend, wasmHasFilterGrad, wasmThreads } from './peers/tfjs.js';
 import { machine, renderMarkdown } from './report.js';
 import { abab, median } from './stats.js';
 import { measureStepTime } from './step-time.js';
 import { cnn6c2s12c2s, correctOf, lenet5, maxAbsDiff, repoRoot, testBatches, trainBatches, wideLenet5 } from './workloads.js';
 const QUICK = {
-    name: 'quick', timing: { warmup: 1, rounds: 3, minBlockMs: 150, maxSteps: 40 }, heavyRounds: 2, cpuRounds: 1, cpuScalingBatches: [],
+    name: 'quick', timing: { warmup: 1, rounds: 3, minBlockMs: 200, maxSteps: 5000 }, heavyRounds: 2, cpuRounds: 1, cpuScalingBatches: [],
     memImages: 640, memCpuImages: 64, accSteps: 20, stepTimeRounds: 3, peakRounds: 3, calibrate: false,
 };
 const FULL = {
-    name: 'full', timing: { warmup: 2, rounds: 7, minBlockMs: 400, maxSteps: 200 }, heavyRounds: 4, cpuRounds: 3, cpuScalingBatches: [1, 8],
+    name: 'full', timing: { warmup: 2, rounds: 7, minBlockMs: 500, maxSteps: 5000 }, heavyRounds: 4, cpuRounds: 3, cpuScalingBatches: [1, 8],
     memImages: 8000, memCpuImages: 320, accSteps: 125, stepTimeRounds: 10, peakRounds: 7, calibrate: true,
 };
 const WORKLOADS = [
@@ -90,6 +87,10 @@ class Bench {
         const m = lenet5();
         this.wasmTrainError = await probeWasmTraining(m, trainBatches(1, 1)[0]);
         registerWasmFilterGradShim();
+        const shimError = await checkWasmFilterGradShim();
+        if (!(shimError <= AGREE))
+            throw new BenchError(`the wasm filter-gradient shim differs from TF.js cpu's kernel by ${shimError}`);
+        this.notes.push(`the shim's filter gradients match TF.js cpu's Conv2DBackpropFilter within ${shimError.toExponential(1)} (strided, padded and valid cases)`);
         this.notes.push(`threads: onnxruntime-node (edgetune and the raw peer) uses its default intra-op pool on ${os.cpus().length} cores; TF.js wasm runs on ${wasmThreads()} thread (TF.js disables wasm threads in Node); TF.js cpu is single-threaded JS`);
         this.notes.push('TF.js peers are the same architecture with the same initial weights: Conv as tf.fused.conv2d (NHWC, kernels [kh,kw,in,out]), Subsample as avgPool·n²·β + b, TableConv as a conv with a masked kernel, Gemm as tf.fused.matMul; losses tf.losses.softmaxCrossEntropy / ½Σ(y−t)²/N, optimizers tf.train.sgd / tf.train.adam(β1 0.9, β2 0.999, ε 1e-8)');
         this.notes.push('tfjs-wasm-shim is TF.js wasm with the missing Conv2DBackpropFilter kernel registered by the bench (im2col in JS + the backend\'s XNNPACK BatchMatMul)');
@@ -177,8 +178,9 @@ class Bench {
             const timing = peers.heavy ? { ...this.mode.timing, rounds: this.mode.heavyRounds, warmup: 1 } : this.mode.timing;
             const measured = await abab(contenders, timing);
             const rows = rateRows(workload, measured);
-            for (const r of rows)
-                r.note = `${opt} lr ${LR[opt]}, ${m.name}, first-step loss ${firstLoss.get(r.system)?.toFixed(6)}`;
+            for (const r of rows) {
+                r.note = `${opt} lr ${LR[opt]}, ${m.name}, first-step loss ${firstLoss.get(r.system)?.toFixed(6)}${r.system === 'edgetune' ? `, backward path: ${tuner.backwardPath}` : ''}`;
+            }
             this.rows.push(...rows);
             if (this.wasmTrainError !== undefined) {
                 this.rows.push(row(workload, 'tfjs-wasm', 'images_per_s', null, 'images/s', 0, { error: `${this.wasmTrainError} (TF.js wasm has no filter-gradient kernel; see tfjs-wasm-shim)` }));
@@ -222,10 +224,11 @@ class Bench {
     }
     async stepTime() {
         const t = await measureStepTime({ batch: 64, rounds: this.mode.stepTimeRounds, warmup: 1 });
-        const note = `lenet5.onnx batch 64: backward/forward = ${t.ratio.toFixed(2)}`;
-        this.rows.push(row('step-time', 'edgetune', 'forward_ms', t.forwardMs, 'ms', t.rounds, { note: `${note}; forward = ONNX Runtime running the training view` }));
-        this.rows.push(row('step-time', 'edgetune', 'backward_ms', t.backwardMs, 'ms', t.rounds, { note: 'backward = the rules\' reverse walk' }));
-        this.rows.push(row('step-time', 'edgetune', 'step_ms', t.stepMs, 'ms', t.rounds, { note: 'whole Tuner.trainStep (SGD)' }));
+        const w = 'step-time';
+        this.rows.push(row(w, 'edgetune', 'forward_ms', t.forwardMs, 'ms', t.rounds, { note: `lenet5.onnx batch 64: ONNX Runtime running the training view; backward/forward = ${t.ratio.toFixed(2)}` }));
+        this.rows.push(row(w, 'edgetune', 'backward_ms', t.backwardMs, 'ms', t.rounds, { note: 'the TypeScript rules\' reverse walk' }));
+        this.rows.push(row(w, 'edgetune', 'step_ms_rules', t.stepRulesMs, 'ms', t.rounds, { note: 'whole Tuner.trainStep with backward: \'typescript\' (SGD)' }));
+        this.rows.push(row(w, 'edgetune', 'step_ms_default', t.stepDefaultMs, 'ms', t.rounds, { note: `whole Tuner.trainStep on the default path, which took: ${t.defaultPath}` }));
     }
     async memory() {
         const runs = [['edgetune', this.mode.memImages], ['tfjs-wasm-shim', this.mode.memImages], ['tfjs-cpu', this.mode.memCpuImages]];
@@ -233,7 +236,7 @@ class Bench {
             try {
                 const r = await forkMemoryChild(system, images, 64);
                 this.rows.push(row('memory-1epoch', system, 'peak_rss_mb', r.peakRssMb, 'MB', 1, {
-                    note: `${r.images} images in ${r.steps} SGD steps of 64 (${(r.images / r.seconds).toFixed(0)} images/s); RSS ${r.rssBeforeMb.toFixed(0)} MB before the first step${images < this.mode.memImages ? ' (shorter run: TF.js cpu trains at a few images/s)' : ''}`,
+                    note: `${r.images} images in ${r.steps} SGD steps of 64 (${(r.images / r.seconds).toFixed(0)} images/s${r.path ? `, backward path ${r.path}` : ''}); RSS ${r.rssBeforeMb.toFixed(0)} MB before the first step${images < this.mode.memImages ? ' (shorter run: TF.js cpu trains at a few images/s)' : ''}`,
                 }));
             }
             catch (e) {
@@ -311,7 +314,7 @@ class Bench {
             let dw = 0;
             for (const [name, w] of tuner.weights)
                 dw = Math.max(dw, maxAbsDiff(w, tw.get(name) ?? new Float32Array()));
-            const note = `${steps} Adam steps (lr ${LR.adam}, batch 64, the same batches in the same order) from the same weights; accuracy before ${(start * 100).toFixed(1)}% / ${(startTf * 100).toFixed(1)}%; last-batch loss edgetune ${etLoss.toFixed(4)}, TF.js ${tfLoss.toFixed(4)}; max |Δw| after training ${dw.toExponential(1)}`;
+            const note = `${steps} Adam steps (lr ${LR.adam}, batch 64, the same batches in the same order) from the same weights, edgetune backward path ${tuner.backwardPath}; accuracy before ${(start * 100).toFixed(1)}% / ${(startTf * 100).toFixed(1)}%; last-batch loss edgetune ${etLoss.toFixed(4)}, TF.js ${tfLoss.toFixed(4)}; max |Δw| after training ${dw.toExponential(1)}`;
             this.rows.push(row('accuracy', 'edgetune', 'test_accuracy', etFinal, 'fraction', 1, { note }));
             this.rows.push(row('accuracy', 'tfjs-wasm-shim', 'test_accuracy', tfFinal, 'fraction', 1));
         }
@@ -323,7 +326,7 @@ class Bench {
 }
 function forkMemoryChild(system, images, batch) {
     return new Promise((resolve, reject) => {
-        const child = fork(fileURLToPath(import.meta.url), ['--child', 'memory', system, String(images), String(batch)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+        const child = fork(fileURLToPath(new URL('./memory-child.js', import.meta.url)), [system, String(images), String(batch)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
         let report;
         let stderr = '';
         child.stderr?.on('data', (d) => { stderr += d.toString(); });
@@ -336,49 +339,6 @@ function forkMemoryChild(system, images, batch) {
                 reject(new BenchError(`memory child for ${system} exited with code ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`));
         });
     });
-}
-/**
- * In a forked child: train `images` images in SGD steps of `batch` on LeNet-5
- * with one system, batches drawn in a shuffled order per step as an epoch
- * would, then send the peak RSS (process.resourceUsage().maxRSS) to the parent.
- */
-async function memoryChild(system, images, batch) {
-    const m = lenet5();
-    const train = loadMnist().train;
-    const order = new Rng(21).permutation(train.size);
-    const steps = Math.ceil(images / batch);
-    const batchAt = (s) => {
-        const rows = Int32Array.from({ length: Math.min(batch, images - s * batch) }, (_, i) => order[(s * batch + i) % train.size]);
-        const b = batchOf(train, rows);
-        return { n: rows.length, dims: b.dims, x: b.x, labels: b.labels, labels64: BigInt64Array.from(b.labels, (v) => BigInt(v)) };
-    };
-    let step;
-    if (system === 'edgetune') {
-        const tuner = await edgetuneTuner(m.bytes, m.name, { optimizer: 'sgd', lr: LR.sgd, loss: m.loss });
-        step = (b) => tuner.trainStep(tunerBatch(tuner, b));
-    }
-    else if (system === 'tfjs-cpu' || system === 'tfjs-wasm-shim') {
-        const backend = system === 'tfjs-cpu' ? 'cpu' : 'wasm';
-        if (backend === 'wasm')
-            registerWasmFilterGradShim();
-        const net = await TfNet.create(m.chain, m.model, backend);
-        net.setOptimizer('sgd', LR.sgd);
-        step = (b) => net.trainStep(b.x, b.labels, m.loss);
-    }
-    else {
-        throw new BenchError(`memory child: unknown system '${system}'`);
-    }
-    const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
-    const t0 = performance.now();
-    let seen = 0;
-    for (let s = 0; s < steps; s++) {
-        const b = batchAt(s);
-        await step(b);
-        seen += b.n;
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const report = { peakRssMb: process.resourceUsage().maxRSS / 1024, rssBeforeMb, images: seen, steps, seconds };
-    process.send(report, () => process.exit(0));
 }
 function parseArgs(argv) {
     let quick = false, only, out = path.join(repoRoot(), 'bench');
@@ -456,9 +416,5 @@ function isEntryPoint() {
     return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
 }
 if (isEntryPoint()) {
-    const args = process.argv.slice(2);
-    const job = args[0] === '--child' && args[1] === 'memory'
-        ? memoryChild(args[2] ?? '', Number(args[3]), Number(args[4]))
-        : main(args);
-    job.catch((e) => { console.error(e instanceof Error ? `${e.name}: ${e.message}` : String(e)); process.exitCode = 1; });
+    main(process.argv.slice(2)).catch((e) => { console.error(e instanceof Error ? `${e.name}: ${e.message}` : String(e)); process.exitCode = 1; });
 }

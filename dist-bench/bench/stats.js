@@ -42,11 +42,16 @@ export async function abab(contenders, opts) {
     const out = [];
     for (const c of contenders) {
         try {
-            let last = NaN;
+            let per = NaN;
             for (let i = 0; i < (c.warmup ?? opts.warmup); i++)
-                last = await block(c, 1);
+                per = await block(c, 1);
+            // a fast step is timed again over a quarter block, since one step of well under a millisecond says little
+            if (per < opts.minBlockMs / 4) {
+                const n = Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / 4 / Math.max(per, 1e-3))));
+                per = (await block(c, n)) / n;
+            }
             // without a warm-up step there is nothing to size the block by: one step per block
-            const steps = Number.isNaN(last) ? 1 : Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / Math.max(last, 1e-3))));
+            const steps = Number.isNaN(per) ? 1 : Math.max(1, Math.min(opts.maxSteps, Math.ceil(opts.minBlockMs / Math.max(per, 1e-3))));
             live.push({ c, steps, ms: [] });
         }
         catch (e) {

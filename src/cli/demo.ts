@@ -209,21 +209,36 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   };
 }
 
-export async function demoCommand(argv: string[]): Promise<void> {
+export interface DemoCommandOptions {
+  /** stops the server when aborted (default: SIGINT or SIGTERM) */
+  signal?: AbortSignal;
+  /** where the URL line goes (default: stdout) */
+  out?: (line: string) => void;
+}
+
+/** Run the demo server until Ctrl-C (or `opts.signal`), printing `edgetune demo: <url>`. */
+export async function demoCommand(argv: string[], opts: DemoCommandOptions = {}): Promise<void> {
   const { values } = parse(argv, { port: { type: 'string' } }, demoUsage);
   const explicit = values.port !== undefined;
   const port = number(values.port, '--port', DEFAULT_PORT, { integer: true, min: 0 });
   if (port > 65535) throw new UsageError(`--port expects a TCP port 0–65535, got ${port}`);
+  const out = opts.out ?? ((line: string) => { process.stdout.write(`${line}\n`); });
   const demo = await startDemoServer({ port, fallback: !explicit });
-  if (!explicit && demo.port !== DEFAULT_PORT) process.stderr.write(`edgetune demo: port ${DEFAULT_PORT} is taken, using ${demo.port}\n`);
-  process.stdout.write(`edgetune demo: ${demo.url}\n`);
+  if (!explicit && demo.port !== DEFAULT_PORT) out(`edgetune demo: port ${DEFAULT_PORT} is taken, using ${demo.port}`);
+  out(`edgetune demo: ${demo.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      opts.signal?.removeEventListener('abort', stop);
       void demo.close().then(resolve);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    if (opts.signal) {
+      if (opts.signal.aborted) return stop();
+      opts.signal.addEventListener('abort', stop);
+    } else {
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    }
   });
 }

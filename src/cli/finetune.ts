@@ -6,6 +6,7 @@ import { isLossName, LOSSES } from '../grad/losses.js';
 import { writeFileAtomic } from '../node/files.js';
 import { nodeBackend } from '../node/backend.js';
 import { loadModelFile, saveModel } from '../node/model-file.js';
+import { filterClasses, takePerClass, type Dataset } from '../train/data/dataset.js';
 import { loadDataset } from '../train/data/load.js';
 import { folderCheckpoints } from '../train/checkpoint.js';
 import { safetensorsBytes } from '../train/export.js';
@@ -23,7 +24,8 @@ export const finetuneUsage = `usage: edgetune finetune <model.onnx> --data <mnis
   more: [--output <name>] [--in-place] [--checkpoint-every N] [--weight-decay W] [--momentum M] [--nesterov]
         [--schedule constant|step|cosine] [--step-size N] [--gamma G] [--warmup N] [--max-grad-norm G]
         [--sparsity entropy|paper-l1] [--sparsity-lambda λ] [--max-bad-steps K]
-        [--scale S] [--mean m,...] [--std s,...] [--max-steps N]
+        [--scale S] [--mean m,...] [--std s,...] [--max-steps N] [--backward compiled|typescript]
+        [--classes c,...] (keep only these labels, in --data and --eval) [--per-class K] (first K training rows per class)
   defaults: --epochs 1 --batch-size 32 --optimizer adam --lr 0.001 (sgd/momentum: 0.01) --loss cross-entropy --seed 0`;
 
 function floats(v: unknown, flag: string): number[] | undefined {
@@ -43,6 +45,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     'step-size': { type: 'string' }, gamma: { type: 'string' }, warmup: { type: 'string' }, 'max-grad-norm': { type: 'string' },
     sparsity: { type: 'string' }, 'sparsity-lambda': { type: 'string' }, 'max-bad-steps': { type: 'string' },
     scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' }, 'max-steps': { type: 'string' },
+    backward: { type: 'string' }, classes: { type: 'string', multiple: true }, 'per-class': { type: 'string' },
   }, finetuneUsage);
   if (positionals.length !== 1) throw new UsageError(finetuneUsage);
   const modelFile = positionals[0]!;
@@ -77,9 +80,18 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   const mean = floats(values.mean, '--mean');
   const std = floats(values.std, '--std');
   const norm = { ...(scale !== undefined ? { scale } : {}), ...(mean ? { mean } : {}), ...(std ? { std } : {}) };
-  const train = await loadDataset(dataSpec, { inputShape, split: 'train', ...norm });
+  const classes = list(values.classes).map((c) => number(c, '--classes', 0, { integer: true, min: 0 }));
+  const perClass = values['per-class'] === undefined ? undefined : number(values['per-class'], '--per-class', 1, { integer: true, min: 1 });
+  const pick = (d: Dataset, training: boolean): Dataset => {
+    let out = classes.length > 0 ? filterClasses(d, classes) : d;
+    if (training && perClass !== undefined) out = takePerClass(out, perClass);
+    return out;
+  };
+  const train = pick(await loadDataset(dataSpec, { inputShape, split: 'train', ...norm }), true);
   const evalSpec = str(values.eval) ?? (dataSpec === 'mnist' ? 'mnist' : undefined);
-  const evalSet = evalSpec ? await loadDataset(evalSpec, { inputShape, split: 'test', ...norm }) : undefined;
+  const evalSet = evalSpec ? pick(await loadDataset(evalSpec, { inputShape, split: 'test', ...norm }), false) : undefined;
+  const backward = str(values.backward) ?? 'compiled';
+  if (backward !== 'compiled' && backward !== 'typescript') throw new UsageError(`--backward '${backward}' is not one of compiled, typescript`);
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
   if (schedule.kind === 'cosine') schedule.totalSteps = Math.max(epochs * stepsPerEpoch, (schedule.warmupSteps ?? 0) + 1);
 
@@ -96,11 +108,13 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     ...(maxGradNorm !== undefined ? { maxGradNorm } : {}),
     ...(sparsityKind ? { sparsity: { kind: sparsityKind as 'entropy' | 'paper-l1', lambda: number(values['sparsity-lambda'], '--sparsity-lambda', 1e-3, { min: 0 }) } } : {}),
     maxBadSteps: number(values['max-bad-steps'], '--max-bad-steps', 5, { integer: true, min: 1 }),
+    backward,
+    onNotice: (msg) => report.event('notice', { message: msg }, msg),
   });
   try {
     const nParams = tuner.params.reduce((a, p) => a + p.dims.reduce((x, y) => x * y, 1), 0);
-    report.event('start', { model: modelFile, data: train.name, size: train.size, eval: evalSet?.name ?? null, params: tuner.params.map((p) => p.name), values: nParams, optimizer, lr, loss: lossName, epochs, batchSize },
-      `fine-tuning ${modelFile}: ${tuner.params.length} parameter tensors (${nParams} values) on ${train.name} (${train.size} samples); ${optimizer} lr ${lr}, ${lossName}, ${epochs} epoch(s) × ${stepsPerEpoch} steps of ${batchSize}`);
+    report.event('start', { model: modelFile, backward: tuner.backwardPath, data: train.name, size: train.size, eval: evalSet?.name ?? null, params: tuner.params.map((p) => p.name), values: nParams, optimizer, lr, loss: lossName, epochs, batchSize },
+      `fine-tuning ${modelFile}: ${tuner.params.length} parameter tensors (${nParams} values) on ${train.name} (${train.size} samples); ${optimizer} lr ${lr}, ${lossName}, ${epochs} epoch(s) × ${stepsPerEpoch} steps of ${batchSize}; backward: ${tuner.backwardPath}`);
     let before: EvalResult | undefined;
     if (evalSet) {
       before = await evaluate(tuner, evalSet);

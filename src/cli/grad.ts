@@ -15,7 +15,7 @@ import { list, npyToHost, parse, readFeeds, safeFileNames, str, strs, UsageError
 
 export const gradUsage = `usage: edgetune grad <model.onnx> --input <name>=<file.npy> [...] --target <file.npy>
               --loss mse|cross-entropy|bce-with-logits [--output <name>]
-              [--freeze <name|glob>,...] --out <dir>`;
+              [--freeze <name|glob>,...] --out <dir> [--backward typescript|compiled]`;
 
 export const engineFlags: Options = {
   input: { type: 'string', multiple: true },
@@ -23,7 +23,14 @@ export const engineFlags: Options = {
   loss: { type: 'string' },
   output: { type: 'string' },
   freeze: { type: 'string', multiple: true },
+  backward: { type: 'string' },
 };
+
+export function backwardFlag(v: unknown): 'compiled' | 'typescript' {
+  const s = str(v) ?? 'typescript';
+  if (s !== 'compiled' && s !== 'typescript') throw new UsageError(`--backward '${s}' is not one of typescript, compiled`);
+  return s;
+}
 
 export function lossFlag(v: unknown, dflt?: LossName): LossName {
   const s = str(v);
@@ -49,7 +56,7 @@ export async function gradCommand(argv: string[]): Promise<void> {
   const target = npyToHost(await readNpy(targetFile));
   const output = str(values.output);
   const engine = await GradientEngine.create(model, nodeBackend, {
-    loss, frozen: list(values.freeze), ...(output ? { output } : {}),
+    loss, frozen: list(values.freeze), ...(output ? { output } : {}), backward: backwardFlag(values.backward),
   });
   try {
     const result = await engine.gradients(feeds, target, engine.currentWeights()).catch((e: unknown) => {

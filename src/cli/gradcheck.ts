@@ -14,12 +14,12 @@ import { DataType, dtypeName } from '../onnx/dtypes.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { Rng } from '../train/rng.js';
 import { EdgetuneError, InputError } from '../errors.js';
-import { engineFlags, lossFlag } from './grad.js';
+import { backwardFlag, engineFlags, lossFlag } from './grad.js';
 import { list, npyToHost, number, parse, readFeeds, str, strs, UsageError } from './common.js';
 
 export const gradcheckUsage = `usage: edgetune gradcheck <model.onnx> [--input <name>=<file.npy> ...] [--target <file.npy>]
               [--loss mse|cross-entropy|bce-with-logits] [--output <name>] [--freeze ...]
-              [--samples K] [--tolerance T] [--eps E] [--seed S] [--json]`;
+              [--samples K] [--tolerance T] [--eps E] [--seed S] [--backward typescript|compiled] [--json]`;
 
 export class GradcheckFailed extends EdgetuneError {}
 
@@ -43,7 +43,7 @@ export async function gradcheckCommand(argv: string[]): Promise<void> {
   const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name));
   for (const spec of model.inputs) feeds[spec.name] ??= randomInput(spec, rng);
   const output = str(values.output);
-  const engine = await GradientEngine.create(model, nodeBackend, { loss, frozen: list(values.freeze), ...(output ? { output } : {}) });
+  const engine = await GradientEngine.create(model, nodeBackend, { loss, frozen: list(values.freeze), ...(output ? { output } : {}), backward: backwardFlag(values.backward) });
   try {
     let target: HostTensor;
     const targetFile = str(values.target);

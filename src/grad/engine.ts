@@ -6,7 +6,9 @@
  * sums gradients where a value feeds several nodes (residual connections),
  * and stops at values no trained parameter depends on.
  */
-import { InputError } from '../errors.js';
+import { InputError, UnsupportedError } from '../errors.js';
+import { missingEmitters } from '../compile/backward-graph.js';
+import { CompiledBackward } from '../compile/compiled-backward.js';
 import { GraphView } from '../graph/graph.js';
 import type { OnnxModel } from '../model.js';
 import { encodeModel, defaultOpset } from '../onnx/model-io.js';
@@ -32,6 +34,8 @@ export interface EngineOptions {
   providers?: readonly string[];
   /** rule registry (default: the built-in one) */
   rules?: Readonly<Record<string, GradRule>>;
+  /** 'typescript' (default here) walks the rules; 'compiled' runs their emitted ONNX graph */
+  backward?: 'compiled' | 'typescript';
 }
 
 export interface Param {
@@ -53,6 +57,7 @@ export interface StepGradients {
 export class GradientEngine {
   readonly params: Param[];
   private readonly opset: number;
+  private readonly compiled = new Map<string, Promise<CompiledBackward>>();
 
   private constructor(
     readonly model: OnnxModel,
@@ -61,6 +66,9 @@ export class GradientEngine {
     readonly session: Session,
     readonly loss: LossName,
     private readonly constants: Map<string, HostTensor>,
+    private readonly backend: Backend,
+    readonly backwardPath: 'compiled' | 'typescript',
+    private readonly providers: readonly string[] | undefined,
   ) {
     this.params = plan.params.map((name) => ({ name, dims: model.read(name).dims }));
     this.opset = defaultOpset(model.proto);
@@ -90,7 +98,12 @@ export class GradientEngine {
         }
       }
     }
-    return new GradientEngine(model, view, plan, session, opts.loss, constants);
+    const path = opts.backward ?? 'typescript';
+    if (path === 'compiled') {
+      const missing = missingEmitters(plan);
+      if (missing.length > 0) throw new UnsupportedError(`compiled backward: no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
+    }
+    return new GradientEngine(model, view, plan, session, opts.loss, constants, backend, path, opts.providers);
   }
 
   /** The current values of the trained parameters, read from the model. */
@@ -131,10 +144,26 @@ export class GradientEngine {
 
   /** Loss and ∂L/∂θ for every trained parameter θ. */
   async gradients(feeds: Record<string, HostTensor>, target: HostTensor, weights: Map<string, Float32Array>): Promise<StepGradients> {
+    if (this.backwardPath === 'compiled') {
+      const output = await this.predict(feeds, weights);
+      const { loss, grad } = computeLoss(this.loss, output, target);
+      const cb = await this.compiledFor(feeds, weights);
+      return { loss, output, grads: await cb.run(feeds, weights, grad) };
+    }
     const fwd = await this.forward(feeds, weights);
     const { loss, grad } = computeLoss(this.loss, fwd.output, target);
     const grads = this.backward(fwd.values, grad);
     return { loss, output: fwd.output, grads };
+  }
+
+  private compiledFor(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<CompiledBackward> {
+    const key = JSON.stringify(Object.entries(feeds).map(([k, v]) => [k, v.dims]));
+    let cb = this.compiled.get(key);
+    if (!cb) {
+      cb = CompiledBackward.create(this.model, this.backend, this.plan, feeds, weights, this.providers);
+      this.compiled.set(key, cb);
+    }
+    return cb;
   }
 
   /** The reverse walk from ∂L/∂output to every trained parameter. */
@@ -173,6 +202,8 @@ export class GradientEngine {
   }
 
   async dispose(): Promise<void> {
+    for (const cb of this.compiled.values()) await (await cb.catch(() => undefined))?.dispose();
+    this.compiled.clear();
     await this.session.dispose();
   }
 }

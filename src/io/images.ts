@@ -4,6 +4,7 @@
  * grayscale or RGB conversion, bilinear resize, per-channel normalisation,
  * CHW output.
  */
+import { inflateSync } from 'node:zlib';
 import { decode as decodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { FormatError } from './errors.js';
@@ -110,6 +111,42 @@ function checkSpec(spec: ImageSpec): { scale: number; mean: number[]; std: numbe
   return { scale, mean, std, maxPixels };
 }
 
+/**
+ * Most bytes the image data of a width×height PNG can inflate to: 8 bytes a
+ * pixel (16-bit RGBA), plus one filter byte per row of each of the 7 Adam7
+ * interlace passes, plus slack.
+ */
+function pngInflateBound(width: number, height: number): number {
+  return 8 * width * height + 7 * (height + 1) + 64;
+}
+
+/**
+ * Refuses an interlaced PNG whose compressed image data inflates to more
+ * than its header's size allows. pngjs caps inflation for plain PNGs but
+ * inflates interlaced ones without a limit, so a file of a few hundred
+ * kilobytes declaring 1×1 pixels could otherwise expand to gigabytes.
+ */
+function checkPngInflation(bytes: Uint8Array, width: number, height: number, source: string | undefined): void {
+  if (bytes.length < 29 || bytes[28] !== 1) return;
+  const parts: Uint8Array[] = [];
+  for (let pos = 8; pos + 8 <= bytes.length;) {
+    const len = u32be(bytes, pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    if (pos + 12 + len > bytes.length || type === 'IEND') break;
+    if (type === 'IDAT') parts.push(bytes.subarray(pos + 8, pos + 8 + len));
+    pos += 12 + len;
+  }
+  const bound = pngInflateBound(width, height);
+  try {
+    inflateSync(Buffer.concat(parts), { maxOutputLength: bound });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new FormatError(`PNG image data inflates to more than the ${bound} bytes a ${width}x${height} image can hold`, source);
+    }
+    // any other inflate failure is reported by the decoder itself
+  }
+}
+
 /** Decodes to interleaved 8-bit RGBA, turning any decoder failure into a FormatError. */
 function decodeRgba(bytes: Uint8Array, format: ImageFormat, source: string | undefined): { width: number; height: number; data: Uint8Array } {
   try {
@@ -210,6 +247,7 @@ export function decodeImage(bytes: Uint8Array, spec: ImageSpec, source?: string)
   if (width * height > maxPixels) {
     throw new FormatError(`${format.toUpperCase()} is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}`, source);
   }
+  if (format === 'png') checkPngInflation(bytes, width, height, source);
   const img = decodeRgba(bytes, format, source);
   if (img.width !== width || img.height !== height || img.data.length < 4 * width * height) {
     throw new FormatError(`${format.toUpperCase()} decoded to ${img.width}x${img.height} but its header says ${width}x${height}`, source);

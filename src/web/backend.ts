@@ -80,17 +80,22 @@ export interface AdapterInfo {
   architecture: string;
   device: string;
   description: string;
+  /** a software rasterizer (SwiftShader, llvmpipe, a fallback adapter): usually slower than wasm */
+  software: boolean;
 }
 
 /** What WebGPU adapter the browser offers (e.g. architecture 'swiftshader' for the software one), or undefined. */
 export async function webgpuAdapterInfo(): Promise<AdapterInfo | undefined> {
-  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: Partial<AdapterInfo> } | null> } } }).navigator?.gpu;
+  type Info = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: Info; isFallbackAdapter?: boolean } | null> } } }).navigator?.gpu;
   if (!gpu) return undefined;
   try {
     const a = await gpu.requestAdapter();
     if (!a) return undefined;
     const i = a.info ?? {};
-    return { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' };
+    const info = { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' };
+    const software = i.isFallbackAdapter === true || a.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(`${info.architecture} ${info.description} ${info.device}`);
+    return { ...info, software };
   } catch {
     return undefined;
   }

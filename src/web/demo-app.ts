@@ -134,7 +134,7 @@ async function useModel(bytes: Uint8Array, name: string, shipped: boolean): Prom
   $('ep-note').textContent = note;
   $('ep-note').dataset.kind = note ? 'warn' : '';
   $('model-name').textContent = name;
-  $('model-meta').textContent = `${countWeights(model.onnx).toLocaleString()} weights · input ${model.inputs[0]!.name} [${model.inputs[0]!.dims?.join(',')}] · ${model.onnx.graph.node.length} nodes`;
+  $('model-meta').textContent = `${countWeights(model.onnx).toLocaleString()} weights · ${model.onnx.graph.node.length} nodes · input '${model.inputs[0]!.name}' [${model.inputs[0]!.dims?.join(',')}]`;
   document.body.dataset.provider = provider;
 }
 
@@ -256,6 +256,7 @@ async function train(): Promise<void> {
     let order = rng.permutation(train.size);
     let at = 0;
     const evalEvery = Math.max(5, Math.round(steps / 8));
+    if (state.accuracy !== undefined) plot.addAccuracy(state.steps, state.accuracy);
     const started = performance.now();
     let lossAvg = NaN;
     for (let s = 0; s < steps && !state.stop; s++) {
@@ -344,11 +345,13 @@ async function boot(): Promise<void> {
   const hasGpu = 'gpu' in navigator;
   state.adapter = hasGpu ? await webgpuAdapterInfo() : undefined;
   const asked = params.get('ep');
-  state.wanted = PROVIDERS.includes(asked as Provider) ? (asked as Provider) : state.adapter ? 'webgpu' : 'wasm';
+  state.wanted = PROVIDERS.includes(asked as Provider) ? (asked as Provider) : state.adapter && !state.adapter.software ? 'webgpu' : 'wasm';
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name=ep]')) {
     if (r.value === 'webgpu' && !state.adapter) {
       r.dataset.unavailable = 'true';
       r.closest('label')!.title = hasGpu ? 'No WebGPU adapter in this browser' : 'This browser has no WebGPU';
+    } else if (r.value === 'webgpu' && state.adapter?.software) {
+      r.closest('label')!.title = 'WebGPU here runs on a software renderer, which is slower than WASM';
     }
     r.checked = r.value === state.wanted;
     r.addEventListener('change', () => {
@@ -412,6 +415,9 @@ async function boot(): Promise<void> {
     if (!restored) {
       await loadShipped();
       $('store-note').textContent = 'Fine-tuned weights are kept in this browser (IndexedDB).';
+    }
+    if (state.adapter?.software && !asked && !$('ep-note').textContent) {
+      $('ep-note').textContent = `WebGPU runs on a software renderer (${state.adapter.architecture || state.adapter.description || 'fallback adapter'}) in this browser, so WASM is the default.`;
     }
     await refreshAccuracy();
     setStatus(`Ready on ${describeProvider(await state.model!.provider())}. Press Train to fine-tune${restored ? ' further' : ''}.`, 'ok');

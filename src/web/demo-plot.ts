@@ -27,11 +27,11 @@ export function ema(xs: readonly number[], a = 0.1): number[] {
   return out;
 }
 
-/** A "nice" upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten, at least `v`. */
-export function niceCeil(v: number): number {
+/** A "nice" tick step: the smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 or 10 times a power of ten that is at least `v`. */
+export function niceStep(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v * (1 - 1e-9)) return m * p;
   return 10 * p;
 }
 
@@ -81,11 +81,13 @@ export class TrainingPlot {
     const g = c.getContext('2d')!;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, cssW, cssH);
-    const pad = { l: 44, r: 44, t: 14, b: 26 };
+    const pad = { l: 44, r: 44, t: 32, b: 26 };
     const w = cssW - pad.l - pad.r, h = cssH - pad.t - pad.b;
-    const lastStep = Math.max(10, ...this.losses.map((p) => p.step), ...this.accuracies.map((p) => p.step));
-    const firstStep = Math.min(lastStep - 1, ...this.losses.map((p) => p.step), ...this.accuracies.map((p) => p.step));
-    const maxLoss = niceCeil(Math.max(0.5, ...this.losses.map((p) => p.loss)));
+    const steps = [...this.losses.map((p) => p.step), ...this.accuracies.map((p) => p.step)];
+    const firstStep = steps.length > 0 ? Math.min(...steps) : 0;
+    const lastStep = Math.max(firstStep + 10, ...steps);
+    const tick = niceStep(Math.max(0.5, ...this.losses.map((p) => p.loss)) / 4);
+    const maxLoss = 4 * tick;
     const X = (s: number) => pad.l + ((s - firstStep) / (lastStep - firstStep)) * w;
     const YL = (v: number) => pad.t + h - (Math.min(v, maxLoss) / maxLoss) * h;
     const YA = (a: number) => pad.t + h - a * h;
@@ -98,13 +100,21 @@ export class TrainingPlot {
       const y = pad.t + (h * i) / 4;
       g.beginPath(); g.moveTo(pad.l, y); g.lineTo(pad.l + w, y); g.stroke();
       g.textAlign = 'right'; g.textBaseline = 'middle';
-      g.fillText(((maxLoss * (4 - i)) / 4).toFixed(maxLoss < 2 ? 2 : 1), pad.l - 6, y);
+      g.fillText(String(Number((tick * (4 - i)).toPrecision(3))), pad.l - 6, y);
       g.textAlign = 'left';
       g.fillText(`${(100 * (4 - i)) / 4}%`, pad.l + w + 6, y);
     }
     g.textAlign = 'center'; g.textBaseline = 'top';
     for (const s of [firstStep, Math.round((firstStep + lastStep) / 2), lastStep]) g.fillText(String(s), X(s), pad.t + h + 6);
 
+    g.textAlign = 'left'; g.textBaseline = 'middle';
+    const legend: [string, string][] = [['loss', this.colors.loss], ['test accuracy', this.colors.accuracy]];
+    let lx = pad.l;
+    for (const [name, color] of legend) {
+      g.fillStyle = color; g.fillRect(lx, 11, 14, 3);
+      g.fillStyle = this.colors.text; g.fillText(name, lx + 19, 13);
+      lx += g.measureText(name).width + 40;
+    }
     if (this.losses.length === 0 && this.accuracies.length === 0) {
       g.textAlign = 'center'; g.textBaseline = 'middle';
       g.fillText('Loss and test accuracy appear here while training', pad.l + w / 2, pad.t + h / 2);
@@ -124,14 +134,5 @@ export class TrainingPlot {
     line(acc, this.colors.accuracy, 2);
     g.fillStyle = this.colors.accuracy;
     for (const p of acc) { g.beginPath(); g.arc(p.x, p.y, 3, 0, 2 * Math.PI); g.fill(); }
-
-    g.textAlign = 'left'; g.textBaseline = 'middle';
-    const legend: [string, string][] = [['loss', this.colors.loss], ['test accuracy', this.colors.accuracy]];
-    let lx = pad.l + 8;
-    for (const [name, color] of legend) {
-      g.fillStyle = color; g.fillRect(lx, pad.t + 8, 14, 3);
-      g.fillStyle = this.colors.text; g.fillText(name, lx + 19, pad.t + 10);
-      lx += g.measureText(name).width + 40;
-    }
   }
 }

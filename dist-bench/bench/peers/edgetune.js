@@ -30,7 +30,9 @@ export class EdgetuneInfer {
 }
 /** A Tuner on a fresh copy of the model, training every float parameter. */
 export async function edgetuneTuner(bytes, label, opts) {
-    return Tuner.create(OnnxModel.fromBytes(bytes, label), nodeBackend, { loss: opts.loss, optimizer: opts.optimizer, lr: opts.lr });
+    return Tuner.create(OnnxModel.fromBytes(bytes, label), nodeBackend, {
+        loss: opts.loss, optimizer: opts.optimizer, lr: opts.lr, ...(opts.backward ? { backward: opts.backward } : {}),
+    });
 }
 /** The Tuner's batch for host data (int64 labels, as makeBatch gives). */
 export function tunerBatch(tuner, b) {

@@ -14,6 +14,8 @@ import { GradientEngine } from '../grad/engine.js';
 import { globMatch } from '../grad/plan.js';
 import { entropyPenalty, paperL1Penalty } from '../grad/sparsity.js';
 import { GraphView } from '../graph/graph.js';
+import { missingEmitters } from '../compile/backward-graph.js';
+import { CompiledStep } from '../compile/compiled-step.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
 import { getOptimizer } from './optimizers/index.js';
@@ -59,6 +61,7 @@ export class Tuner {
     model;
     engine;
     options;
+    backend;
     weights;
     states;
     step = 0;
@@ -66,10 +69,13 @@ export class Tuner {
     firstBad;
     optimizer;
     optOptions;
-    constructor(model, engine, options) {
+    compiledPath;
+    compiled = new Map();
+    constructor(model, engine, options, backend) {
         this.model = model;
         this.engine = engine;
         this.options = options;
+        this.backend = backend;
         this.optimizer = getOptimizer(options.optimizer ?? 'adam');
         this.optOptions = {
             ...(options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {}),
@@ -78,6 +84,82 @@ export class Tuner {
         };
         this.weights = engine.currentWeights();
         this.states = new Map(engine.params.map((p) => [p.name, this.optimizer.init(this.weights.get(p.name))]));
+        this.compiledPath = this.chooseCompiled();
+    }
+    chooseCompiled() {
+        if ((this.options.backward ?? 'compiled') !== 'compiled')
+            return false;
+        const missing = missingEmitters(this.engine.plan);
+        if (missing.length > 0) {
+            this.options.onNotice?.(`backward runs in TypeScript: no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
+            return false;
+        }
+        if (this.options.sparsity && this.options.sparsity.lambda !== 0) {
+            this.options.onNotice?.('backward runs in TypeScript: the sparsity penalty is applied there');
+            return false;
+        }
+        return true;
+    }
+    /** Which backward path the next step takes. */
+    get backwardPath() {
+        return this.compiledPath ? 'compiled' : 'typescript';
+    }
+    hyper() {
+        const o = this.optOptions;
+        const kind = this.options.optimizer ?? 'adam';
+        return {
+            weightDecay: o.weightDecay ?? (kind === 'adamw' ? 0.01 : 0), momentum: o.momentum ?? 0.9, nesterov: o.nesterov ?? false,
+            beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8,
+        };
+    }
+    stepScalars() {
+        const h = this.hyper();
+        const kind = this.options.optimizer ?? 'adam';
+        return new Map(this.params.map((p) => {
+            const lr = this.learningRate(p.name);
+            const t = this.states.get(p.name).step + 1;
+            const bc1 = 1 - h.beta1 ** t, bc2 = 1 - h.beta2 ** t;
+            return [p.name, { lr, stepSize: lr / bc1, invSqrtBc2: 1 / Math.sqrt(bc2), scale: kind === 'adamw' ? 1 - lr * h.weightDecay : 1 }];
+        }));
+    }
+    compiledFor(batch) {
+        const key = JSON.stringify([Object.entries(batch.feeds).map(([k, v]) => [k, v.dims]), batch.target.dims, batch.target.data.constructor.name]);
+        let cs = this.compiled.get(key);
+        if (!cs) {
+            cs = CompiledStep.create(this.model, this.backend, this.engine.plan, batch.feeds, batch.target, this.weights, {
+                loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(),
+                clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
+            });
+            this.compiled.set(key, cs);
+        }
+        return cs;
+    }
+    async compiledStep(batch) {
+        let cs;
+        try {
+            cs = await this.compiledFor(batch);
+        }
+        catch (e) {
+            this.compiledPath = false;
+            this.options.onNotice?.(`backward runs in TypeScript: the compiled step could not be built (${e.message.split('\n')[0]})`);
+            return this.trainStep(batch);
+        }
+        const names = this.params.map((p) => p.name);
+        const slots = new Map(names.map((n) => [n, this.states.get(n).slots]));
+        const r = await cs.run(batch.feeds, batch.target, this.weights, slots, this.stepScalars(), this.options.maxGradNorm);
+        const n = r.output.dims[0] ?? 1;
+        const info = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), gradNorm: r.gradNorm, skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
+        if (!Number.isFinite(r.loss))
+            return this.badStep(info, names[0] ?? 'loss');
+        const bad = names.find((name) => !allFinite(r.weights.get(name)));
+        if (bad !== undefined)
+            return this.badStep(info, bad);
+        this.weights = r.weights;
+        this.states = new Map(names.map((name) => [name, { step: this.states.get(name).step + 1, slots: r.slots.get(name) }]));
+        this.step++;
+        this.badRun = 0;
+        this.firstBad = undefined;
+        return { ...info, skipped: false };
     }
     static async create(model, backend, options) {
         const frozen = [...(options.frozen ?? [])];
@@ -90,7 +172,7 @@ export class Tuner {
             ...(frozen.length > 0 ? { frozen } : {}),
             ...(options.providers ? { providers: options.providers } : {}),
         });
-        return new Tuner(model, engine, options);
+        return new Tuner(model, engine, options, backend);
     }
     get params() {
         return this.engine.params;
@@ -133,6 +215,8 @@ export class Tuner {
     }
     /** One optimizer step on a batch. */
     async trainStep(batch) {
+        if (this.compiledPath)
+            return this.compiledStep(batch);
         const { loss: dataLoss, output, grads } = await this.engine.gradients(batch.feeds, batch.target, this.weights);
         const loss = dataLoss + this.addSparsity(grads);
         const n = output.dims[0] ?? 1;
@@ -189,6 +273,9 @@ export class Tuner {
         return this.model;
     }
     async dispose() {
+        for (const cs of this.compiled.values())
+            await (await cs.catch(() => undefined))?.dispose();
+        this.compiled.clear();
         await this.engine.dispose();
     }
 }

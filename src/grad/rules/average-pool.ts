@@ -8,12 +8,16 @@
  * the paper's `up(δ)` with its 1/n² factor (paper-rules.md, convolution layer
  * followed by an averaging subsampling layer) generalised to strides, pads,
  * dilations and ceil mode.
+ * Emitted: δ times a constant map of 1/divisor, then Expand blocks for windows
+ * that tile the input, else a ConvTranspose with an all-ones kernel.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
 import { avgPool2dGrad, pool2dOutputDims, type Pool2dAttrs } from '../../tensor/pool.js';
 import { reshape, sameShape, type Tensor } from '../../tensor/tensor.js';
 import type { GradRule, RuleContext } from '../rule.js';
+import { reshapeEmit } from '../../compile/emit-helpers.js';
+import { avgPool2dGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
 import { savedDims } from './reshape.js';
 
 /** A pooling node's window on a given input, lifted to the 2-D kernels' [N,C,H,W] form. */
@@ -104,5 +108,10 @@ export const averagePool: GradRule = {
     const xDims = savedDims(ctx, 0);
     const w = poolWindow(ctx.node, xDims);
     return [reshape(avgPool2dGrad(pooledGrad(ctx, w), w.dims4, w.attrs), xDims)];
+  },
+  emit(ctx) {
+    const xDims = ctx.dims(ctx.inputs[0]!);
+    const w = poolWindow(ctx.node, xDims);
+    return [reshapeEmit(ctx, avgPool2dGradEmit(ctx, pooledGradEmit(ctx, w), w), w.dims4, xDims)];
   },
 };

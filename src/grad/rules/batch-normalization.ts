@@ -16,12 +16,16 @@
  * The statistics broadcast as [1, C, 1, …]; with the legacy spatial = 0
  * (opset < 9) they are shaped like one sample, [C, D1, …], and broadcast as
  * [1, C, D1, …] with the same formulas.
+ * Emitted: 1/sqrt(var + ε) from the var input, Mul for ∂x, ReduceSum for
+ * ∂scale and ∂B.
  */
 import { UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
 import { binaryOp, reduceToShape } from '../../tensor/broadcast.js';
 import { reshape, zipWith, type Tensor } from '../../tensor/tensor.js';
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
+import type { EmitContext } from '../../compile/emit.js';
+import { reduceToShapeEmit, reshapeEmit } from '../../compile/emit-helpers.js';
 
 /**
  * Whether the node normalises with batch statistics: training_mode = 1
@@ -59,8 +63,32 @@ function vjp(ctx: RuleContext): (Tensor | undefined)[] {
   return out;
 }
 
+function emit(ctx: EmitContext): (string | undefined)[] {
+  const node = ctx.node;
+  if (isTraining(node)) {
+    throw new UnsupportedError(`node '${node.name}' (${node.opType}): training-mode batch normalization is not supported`);
+  }
+  const eps = node.attrs.float('epsilon', 1e-5);
+  const dy = ctx.gradOutputs[0]!;
+  const dyDims = ctx.dims(ctx.outputs[0]!);
+  const scale = ctx.inputs[1]!;
+  const statDims = ctx.dims(scale);
+  const bShape = statsShape(statDims, dyDims.length);
+  const invStd = reshapeEmit(ctx, ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [ctx.inputs[4]!, ctx.floats([eps], [])])])]), statDims, bShape);
+  const out: (string | undefined)[] = [];
+  if (ctx.needs[0]) out[0] = ctx.op('Mul', [dy, ctx.op('Mul', [reshapeEmit(ctx, scale, statDims, bShape), invStd])]);
+  if (ctx.needs[1]) {
+    const mean = reshapeEmit(ctx, ctx.inputs[3]!, statDims, bShape);
+    const xHat = ctx.op('Mul', [ctx.op('Sub', [ctx.inputs[0]!, mean]), invStd]);
+    out[1] = reduceToShapeEmit(ctx, ctx.op('Mul', [dy, xHat]), dyDims, bShape, statDims);
+  }
+  if (ctx.needs[2]) out[2] = reduceToShapeEmit(ctx, dy, dyDims, bShape, statDims);
+  return out;
+}
+
 export const batchNormalization: GradRule = {
   differentiable: [0, 1, 2],
   saves: { inputs: [0, 1, 3, 4], outputs: [] },
   vjp,
+  emit,
 };

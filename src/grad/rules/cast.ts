@@ -9,6 +9,8 @@
  *
  * The input's type is not visible in the node: a float `to` is taken as
  * differentiable, and an integer input never carries a gradient to begin with.
+ * Emitted: CastLike(δ, x) back to the input's type (opset 15+), Cast(δ, float)
+ * before.
  */
 import type { NodeView } from '../../graph/graph.js';
 import { DataType } from '../../onnx/dtypes.js';
@@ -23,4 +25,7 @@ export const cast: GradRule = {
   differentiable: (node: NodeView) => (FLOAT_TYPES.has(node.attrs.int('to', DataType.UNDEFINED)) ? [0] : []),
   saves: { inputs: [], outputs: [] },
   vjp: (ctx) => [ctx.gradOutputs[0]!],
+  emit: (ctx) => [ctx.opset >= 15
+    ? ctx.op('CastLike', [ctx.gradOutputs[0]!, ctx.inputs[0]!])
+    : ctx.op('Cast', [ctx.gradOutputs[0]!], { to: DataType.FLOAT })],
 };

@@ -4,6 +4,8 @@
  * points of δ).
  *
  *   ∂L/∂x_k = δ[…, o_k : o_k + d_k, …] along axis, o_k = Σ_{j<k} d_j.
+ *
+ * Emitted: Split(δ, [d_0, d_1, …], axis).
  */
 import { InputError } from '../../errors.js';
 import { normalizeAxes } from '../../tensor/broadcast.js';
@@ -11,6 +13,8 @@ import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { everyInput, type GradRule, type RuleContext } from '../rule.js';
 import { savedDims } from './reshape.js';
 import { stridedCopy } from './slice.js';
+import type { EmitContext } from '../../compile/emit.js';
+import { splitEmit } from '../../compile/emit-shape-helpers.js';
 
 /** ONNX Concat: the parts joined along `axis` (all other dims equal). */
 export function concatAlong(parts: readonly Tensor[], axis: number): Tensor {
@@ -67,8 +71,21 @@ function vjp(ctx: RuleContext): (Tensor | undefined)[] {
   return parts.map((p, k) => (ctx.needs[k] ? p : undefined));
 }
 
+function emit(ctx: EmitContext): (string | undefined)[] {
+  const where = `node '${ctx.node.name}' (${ctx.node.opType})`;
+  const dyDims = ctx.dims(ctx.outputs[0]!);
+  const [axis] = normalizeAxes([ctx.node.attrs.int('axis', 0)], dyDims.length, where) as [number];
+  const sizes = ctx.inputs.map((v, k) => {
+    if (!v) throw new InputError(`${where}: input ${k} is empty`);
+    return ctx.dims(v)[axis]!;
+  });
+  const parts = splitEmit(ctx, ctx.gradOutputs[0]!, dyDims, axis, sizes);
+  return parts.map((p, k) => (ctx.needs[k] ? p : undefined));
+}
+
 export const concat: GradRule = {
   differentiable: (node) => node.inputs.map((_, i) => i),
   saves: everyInput,
   vjp,
+  emit,
 };

@@ -9,12 +9,16 @@
  *   ∂E/∂B_j = Σ_{n,u,v} δ_j
  * with δ = ∂E/∂Y. Strides, pads, dilations and groups enter through the same
  * geometry as the forward pass; auto_pad is turned into explicit pads first.
+ * Emitted: ConvTranspose(δ, W) with an output_padding, a Conv of the transposed
+ * x by the transposed δ (strides ↔ dilations, groups folded into the channels)
+ * sliced and transposed to W's shape, and ReduceSum (src/compile/emit-helpers.ts).
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
 import { conv2dInputGrad, conv2dWeightGrad, reduceBiasGrad, type Conv2dAttrs } from '../../tensor/conv.js';
 import { reshape, type Tensor } from '../../tensor/tensor.js';
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
+import { convGradEmit } from '../../compile/emit-helpers.js';
 
 /** A Conv-like node's geometry, as the 2-D kernels take it. */
 export interface ConvGeometry {
@@ -128,5 +132,13 @@ export const conv: GradRule = {
     const w = floatIn(ctx, 1);
     const geo = convGeometry(ctx.node, x.dims, w.dims);
     return convVjp(ctx, x, w, geo);
+  },
+  emit(ctx) {
+    const [x, w] = ctx.inputs as [string, string];
+    const xDims = ctx.dims(x);
+    const wDims = ctx.dims(w);
+    const geo = convGeometry(ctx.node, xDims, wDims);
+    const dy = ctx.gradOutputs[0]!;
+    return convGradEmit(ctx, { x, xDims, w, wDims, dy, dyDims: ctx.dims(ctx.outputs[0]!) }, geo, ctx.needs);
   },
 };

@@ -3,8 +3,10 @@
  *
  * Differentiable: A, B. Saved: A and B.
  * ∂A = reduceToShape(δ / B, A.dims), ∂B = reduceToShape(−δ ∘ A / B², B.dims).
+ * Emitted: broadcasting Div/Mul/Neg as −((δ/B)·A)/B, then ReduceSum/Reshape.
  */
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
+import { reduceToShapeEmit } from '../../compile/emit-helpers.js';
 import { binaryOp, reduceToShape } from '../../tensor/broadcast.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
@@ -24,4 +26,14 @@ export const div: GradRule = {
   differentiable: [0, 1],
   saves: { inputs: [0, 1], outputs: [] },
   vjp: divVjp,
+  emit(ctx) {
+    const dy = ctx.gradOutputs[0]!;
+    const dyDims = ctx.dims(ctx.outputs[0]!);
+    const [a, b] = ctx.inputs as [string, string];
+    const dyOverB = ctx.op('Div', [dy, b]);
+    return [
+      ctx.needs[0] ? reduceToShapeEmit(ctx, dyOverB, dyDims, ctx.dims(a)) : undefined,
+      ctx.needs[1] ? reduceToShapeEmit(ctx, ctx.op('Div', [ctx.op('Neg', [ctx.op('Mul', [dyOverB, a])]), b]), dyDims, ctx.dims(b)) : undefined,
+    ];
+  },
 };

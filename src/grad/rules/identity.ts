@@ -2,6 +2,8 @@
  * Identity: y = x. Differentiable: input (0). Saves nothing.
  *
  *   ∂L/∂x = δ.
+ *
+ * Emitted: δ itself (no node).
  */
 import type { GradRule } from '../rule.js';
 
@@ -9,4 +11,5 @@ export const identity: GradRule = {
   differentiable: [0],
   saves: { inputs: [], outputs: [] },
   vjp: (ctx) => [ctx.gradOutputs[0]!],
+  emit: (ctx) => [ctx.gradOutputs[0]!],
 };

@@ -11,8 +11,12 @@
  *
  * where ᵀ swaps the last two axes and reduceToShape sums over the batch axes
  * an operand was broadcast along; the results take the operands' own shapes.
+ * Emitted: Reshape to the promoted forms, Transpose of the last two axes,
+ * MatMul, ReduceSum over the broadcast axes and Reshape to the operand's dims.
  */
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
+import { matMulEmit, reduceToShapeEmit, reshapeEmit, swapLastDims, swapLastEmit } from '../../compile/emit-helpers.js';
+import type { EmitContext } from '../../compile/emit.js';
 import { reduceToShape } from '../../tensor/broadcast.js';
 import { batchedMatmul } from '../../tensor/matmul.js';
 import { reshape, type Tensor } from '../../tensor/tensor.js';
@@ -51,8 +55,45 @@ function matMulVjp(ctx: RuleContext): (Tensor | undefined)[] {
   return out;
 }
 
+/** The promoted dims of promote(): [1,K] for a 1-D left operand, [K,1] for a 1-D right one. */
+function promotedDims(dims: readonly number[], side: 'left' | 'right'): number[] {
+  if (dims.length !== 1) return [...dims];
+  return side === 'left' ? [1, dims[0]!] : [dims[0]!, 1];
+}
+
+/** The dims of promoteGrad(): δ's dims with the axes a 1-D operand removed put back. */
+function promotedGradDims(dyDims: readonly number[], aDims: readonly number[], bDims: readonly number[]): number[] {
+  const dims = [...dyDims];
+  if (bDims.length === 1) dims.push(1);
+  if (aDims.length === 1) dims.splice(dims.length - 1, 0, 1);
+  return dims;
+}
+
+function matMulEmitVjp(ctx: EmitContext): (string | undefined)[] {
+  const [a, b] = ctx.inputs as [string, string];
+  const aDims = ctx.dims(a);
+  const bDims = ctx.dims(b);
+  const dyDims = promotedGradDims(ctx.dims(ctx.outputs[0]!), aDims, bDims);
+  const dy = reshapeEmit(ctx, ctx.gradOutputs[0]!, ctx.dims(ctx.outputs[0]!), dyDims);
+  const a2Dims = promotedDims(aDims, 'left');
+  const b2Dims = promotedDims(bDims, 'right');
+  const out: (string | undefined)[] = [undefined, undefined];
+  if (ctx.needs[0]) {
+    const b2 = reshapeEmit(ctx, b, bDims, b2Dims);
+    const [p, pDims] = matMulEmit(ctx, dy, dyDims, swapLastEmit(ctx, b2, b2Dims), swapLastDims(b2Dims));
+    out[0] = reduceToShapeEmit(ctx, p, pDims, a2Dims, aDims);
+  }
+  if (ctx.needs[1]) {
+    const a2 = reshapeEmit(ctx, a, aDims, a2Dims);
+    const [q, qDims] = matMulEmit(ctx, swapLastEmit(ctx, a2, a2Dims), swapLastDims(a2Dims), dy, dyDims);
+    out[1] = reduceToShapeEmit(ctx, q, qDims, b2Dims, bDims);
+  }
+  return out;
+}
+
 export const matMul: GradRule = {
   differentiable: [0, 1],
   saves: { inputs: [0, 1], outputs: [] },
   vjp: matMulVjp,
+  emit: matMulEmitVjp,
 };

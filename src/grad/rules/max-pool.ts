@@ -8,11 +8,16 @@
  *
  * the max-pooling form of the paper's `up(δ)` (paper-rules.md): each
  * sensitivity goes back only to the position that won its window.
+ * Emitted: the argmax from a second MaxPool's Indices output, then a mask of
+ * the winners (windows that tile the input) or a ConvTranspose of per-tap
+ * masked δ (any other window), exact for ties as maxPool2d.
  */
 import { maxPool2d, maxPool2dGrad } from '../../tensor/pool.js';
 import { reshape } from '../../tensor/tensor.js';
 import { floatIn, type GradRule } from '../rule.js';
 import { pooledGrad, poolWindow } from './average-pool.js';
+import { reshapeEmit } from '../../compile/emit-helpers.js';
+import { maxPool2dArgmaxEmit, maxPool2dGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
 
 export const maxPool: GradRule = {
   differentiable: [0],
@@ -22,5 +27,12 @@ export const maxPool: GradRule = {
     const w = poolWindow(ctx.node, x.dims);
     const { argmax } = maxPool2d(reshape(x, w.dims4), w.attrs);
     return [reshape(maxPool2dGrad(pooledGrad(ctx, w), argmax, w.dims4), x.dims)];
+  },
+  emit(ctx) {
+    const x = ctx.inputs[0]!;
+    const xDims = ctx.dims(x);
+    const w = poolWindow(ctx.node, xDims);
+    const argmax = maxPool2dArgmaxEmit(ctx, reshapeEmit(ctx, x, xDims, w.dims4), w);
+    return [reshapeEmit(ctx, maxPool2dGradEmit(ctx, pooledGradEmit(ctx, w), argmax, w), w.dims4, xDims)];
   },
 };

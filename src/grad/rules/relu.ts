@@ -2,7 +2,7 @@
  * Relu: y = max(0, x);  ∂L/∂x = δ where y > 0 (equivalently x > 0), 0 elsewhere
  * (the subgradient 0 is taken at x = 0).
  *
- * Differentiable: x. Saved: y (its sign is the input's).
+ * Differentiable: x. Saved: y (its sign is the input's). Emitted: Where(y > 0, δ, 0).
  */
 import { floatOut, type GradRule } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
@@ -13,5 +13,9 @@ export const relu: GradRule = {
   vjp(ctx) {
     const y = floatOut(ctx, 0);
     return [zipWith(ctx.gradOutputs[0]!, y, (g, v) => (v > 0 ? g : 0))];
+  },
+  emit(ctx) {
+    const positive = ctx.op('Greater', [ctx.outputs[0]!, ctx.floats([0], [])]);
+    return [ctx.op('Where', [positive, ctx.gradOutputs[0]!, ctx.floats([0], [])])];
   },
 };

@@ -5,10 +5,13 @@
  * cannot tell where a −1 or 0 came from).
  *
  *   ∂L/∂x = reshape(δ, dims(x)).
+ *
+ * Emitted: Reshape(δ, dims(x)).
  */
 import { InputError } from '../../errors.js';
 import { reshape as reshapeTensor } from '../../tensor/tensor.js';
 import { intsIn, type GradRule, type RuleContext } from '../rule.js';
+import { reshapeBackEmit } from '../../compile/emit-shape-helpers.js';
 
 /** The dims of saved input k (any element type): what shape-only rules read. */
 export function savedDims(ctx: RuleContext, k: number): number[] {
@@ -30,4 +33,5 @@ export const reshape: GradRule = {
   differentiable: [0],
   saves: { inputs: [0], outputs: [] },
   vjp: reshapeBack,
+  emit: reshapeBackEmit,
 };

@@ -7,6 +7,9 @@
  *
  *   ∂L/∂x = δ_0 ‖ δ_1 ‖ … along axis, a zero piece for every output that no
  *   gradient reaches.
+ *
+ * Emitted: Concat of the output gradients along axis, Expand of a zero for
+ * the missing ones.
  */
 import { InputError } from '../../errors.js';
 import { normalizeAxes } from '../../tensor/broadcast.js';
@@ -14,6 +17,8 @@ import { zeros, type Tensor } from '../../tensor/tensor.js';
 import type { GradRule, RuleContext } from '../rule.js';
 import { concatAlong } from './concat.js';
 import { optionalIntsIn, savedDims } from './reshape.js';
+import type { EmitContext } from '../../compile/emit.js';
+import { concatEmit, zerosEmit } from '../../compile/emit-shape-helpers.js';
 
 function pieceSizes(ctx: RuleContext, dim: number): number[] {
   const split = ctx.opset >= 13 ? optionalIntsIn(ctx, 1) : ctx.node.attrs.has('split') ? ctx.node.attrs.ints('split', []) : undefined;
@@ -43,8 +48,18 @@ function vjp(ctx: RuleContext): (Tensor | undefined)[] {
   return [concatAlong(parts, axis)];
 }
 
+function emit(ctx: EmitContext): (string | undefined)[] {
+  const where = `node '${ctx.node.name}' (${ctx.node.opType})`;
+  const xDims = ctx.dims(ctx.inputs[0]!);
+  const [axis] = normalizeAxes([ctx.node.attrs.int('axis', 0)], xDims.length, where) as [number];
+  const dims = ctx.outputs.map((o) => ctx.dims(o));
+  const parts = dims.map((d, i) => ctx.gradOutputs[i] ?? zerosEmit(ctx, d));
+  return [concatEmit(ctx, parts, dims, axis)];
+}
+
 export const split: GradRule = {
   differentiable: [0],
   saves: { inputs: [0, 1], outputs: [] },
   vjp,
+  emit,
 };

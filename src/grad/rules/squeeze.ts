@@ -5,12 +5,16 @@
  * be recovered from y).
  *
  *   ∂L/∂x = reshape(δ, dims(x)).
+ *
+ * Emitted: Reshape(δ, dims(x)).
  */
 import type { GradRule } from '../rule.js';
 import { reshapeBack } from './reshape.js';
+import { reshapeBackEmit } from '../../compile/emit-shape-helpers.js';
 
 export const squeeze: GradRule = {
   differentiable: [0],
   saves: { inputs: [0], outputs: [] },
   vjp: reshapeBack,
+  emit: reshapeBackEmit,
 };

@@ -3,9 +3,12 @@
  * Differentiable: data (0). Saves nothing.
  *
  *   ∂L/∂x = transpose(δ, perm⁻¹).
+ *
+ * Emitted: Transpose(δ, perm⁻¹).
  */
 import { invertPerm, transpose as transposeTensor } from '../../tensor/transpose.js';
 import type { GradRule } from '../rule.js';
+import { transposeEmit } from '../../compile/emit-helpers.js';
 
 export const transpose: GradRule = {
   differentiable: [0],
@@ -16,5 +19,13 @@ export const transpose: GradRule = {
     const perm = ctx.node.attrs.ints('perm', []);
     const p = perm.length === 0 ? dy.dims.map((_, i) => r - 1 - i) : perm;
     return [transposeTensor(dy, invertPerm(p))];
+  },
+  emit(ctx) {
+    const dyDims = ctx.dims(ctx.outputs[0]!);
+    const r = dyDims.length;
+    const perm = ctx.node.attrs.ints('perm', []);
+    const p = perm.length === 0 ? dyDims.map((_, i) => r - 1 - i) : perm;
+    const inv = invertPerm(p);
+    return [transposeEmit(ctx, ctx.gradOutputs[0]!, dyDims, inv)];
   },
 };

@@ -5,12 +5,15 @@
  * are δ's dims without those axes.
  *
  *   ∂L/∂x = reshape(δ, dims(δ) without axes).
+ *
+ * Emitted: Reshape(δ, dims(x)), x's dims being known statically.
  */
 import { InputError } from '../../errors.js';
 import { normalizeAxes } from '../../tensor/broadcast.js';
 import { reshape } from '../../tensor/tensor.js';
 import type { GradRule } from '../rule.js';
 import { optionalIntsIn } from './reshape.js';
+import { reshapeBackEmit } from '../../compile/emit-shape-helpers.js';
 
 export const unsqueeze: GradRule = {
   differentiable: [0],
@@ -28,4 +31,5 @@ export const unsqueeze: GradRule = {
     }
     return [reshape(dy, dy.dims.filter((_, i) => !inserted.has(i)))];
   },
+  emit: reshapeBackEmit,
 };

@@ -8,10 +8,14 @@
  * the paper's `up(δ)` with its 1/n² factor (paper-rules.md, convolution layer
  * followed by an averaging subsampling layer) generalised to strides, pads,
  * dilations and ceil mode.
+ * Emitted: δ times a constant map of 1/divisor, then Expand blocks for windows
+ * that tile the input, else a ConvTranspose with an all-ones kernel.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import { avgPool2dGrad, pool2dOutputDims } from '../../tensor/pool.js';
 import { reshape, sameShape } from '../../tensor/tensor.js';
+import { reshapeEmit } from '../../compile/emit-helpers.js';
+import { avgPool2dGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
 import { savedDims } from './reshape.js';
 function label(node) {
     return `node '${node.name}' (${node.opType})`;
@@ -93,5 +97,10 @@ export const averagePool = {
         const xDims = savedDims(ctx, 0);
         const w = poolWindow(ctx.node, xDims);
         return [reshape(avgPool2dGrad(pooledGrad(ctx, w), w.dims4, w.attrs), xDims)];
+    },
+    emit(ctx) {
+        const xDims = ctx.dims(ctx.inputs[0]);
+        const w = poolWindow(ctx.node, xDims);
+        return [reshapeEmit(ctx, avgPool2dGradEmit(ctx, pooledGradEmit(ctx, w), w), w.dims4, xDims)];
     },
 };

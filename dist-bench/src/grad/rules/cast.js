@@ -7,4 +7,7 @@ export const cast = {
     differentiable: (node) => (FLOAT_TYPES.has(node.attrs.int('to', DataType.UNDEFINED)) ? [0] : []),
     saves: { inputs: [], outputs: [] },
     vjp: (ctx) => [ctx.gradOutputs[0]],
+    emit: (ctx) => [ctx.opset >= 15
+            ? ctx.op('CastLike', [ctx.gradOutputs[0], ctx.inputs[0]])
+            : ctx.op('Cast', [ctx.gradOutputs[0]], { to: DataType.FLOAT })],
 };

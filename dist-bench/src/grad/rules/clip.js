@@ -7,6 +7,9 @@
  * Differentiable: x. Saved: x, min, max.
  * ∂L/∂x = δ where lo < x < hi, 0 elsewhere (0 at the bounds themselves, and
  * everywhere when lo ≥ hi, where ONNX outputs the constant hi).
+ * Emitted: Where(Greater(x, lo) ∧ Less(x, hi), δ, 0), comparing with the bound
+ * inputs themselves (or attribute constants before opset 11); an absent bound
+ * drops its comparison.
  */
 import { InputError } from '../../errors.js';
 import { asFloat, floatIn } from '../rule.js';
@@ -36,5 +39,22 @@ export const clip = {
         const [lo, hi] = clipBounds(ctx);
         const x = floatIn(ctx, 0);
         return [zipWith(ctx.gradOutputs[0], x, (g, v) => (v > lo && v < hi ? g : 0))];
+    },
+    emit(ctx) {
+        const x = ctx.inputs[0];
+        const bound = (k, attr) => {
+            if (ctx.opset < 11)
+                return ctx.node.attrs.has(attr) ? ctx.floats([ctx.node.attrs.float(attr, 0)], []) : undefined;
+            const name = ctx.inputs[k];
+            return name === undefined || name === '' ? undefined : name;
+        };
+        const lo = bound(1, 'min');
+        const hi = bound(2, 'max');
+        const tests = [lo && ctx.op('Greater', [x, lo]), hi && ctx.op('Less', [x, hi])].filter((t) => t !== undefined);
+        const dy = ctx.gradOutputs[0];
+        if (tests.length === 0)
+            return [dy];
+        const inside = tests.length === 2 ? ctx.op('And', tests) : tests[0];
+        return [ctx.op('Where', [inside, dy, ctx.floats([0], [])])];
     },
 };

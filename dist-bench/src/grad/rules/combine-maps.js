@@ -10,6 +10,8 @@
  *   ∂E/∂α_ij = Σ_{b,u,v} δ_j ∘ Z_i                    (corr_valid(Z, δ), transposed)
  *   ∂E/∂c_ij = α_ij (∂E/∂α_ij − Σ_k α_kj ∂E/∂α_kj)    (softmax Jacobian)
  *   ∂E/∂bias_j = Σ_{b,u,v} δ_j
+ * Emitted: α by Softmax, ∂Z by a 1×1 ConvTranspose, ∂α by a batched MatMul of
+ * the [N,I,HW] and [N,HW,J] maps summed over N, the Jacobian with ReduceSum keepdims.
  */
 import { softmaxColumns } from '../../../customops/combine-maps.js';
 import { InputError } from '../../errors.js';
@@ -17,6 +19,7 @@ import { conv2dInputGrad, conv2dWeightGrad, reduceBiasGrad } from '../../tensor/
 import { reshape, tensor } from '../../tensor/tensor.js';
 import { transpose } from '../../tensor/transpose.js';
 import { floatIn } from '../rule.js';
+import { conv2dInputGradEmit, reduceBiasGradEmit, reduceSumEmit, reshapeEmit, softmaxColumnsBackwardEmit, softmaxColumnsEmit, swapLastEmit, transposeEmit, } from '../../compile/emit-helpers.js';
 const POINTWISE = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
 /**
  * Vector–Jacobian product of the column softmax α = softmax(c, axis 0) for
@@ -58,6 +61,34 @@ export const combineMaps = {
             ctx.needs[0] ? conv2dInputGrad(dy, kernel, z.dims, POINTWISE) : undefined,
             dc,
             ctx.needs[2] ? reduceBiasGrad(dy) : undefined,
+        ];
+    },
+    emit(ctx) {
+        const [z, c] = ctx.inputs;
+        const zDims = ctx.dims(z);
+        const cDims = ctx.dims(c);
+        const dy = ctx.gradOutputs[0];
+        const dyDims = ctx.dims(ctx.outputs[0]);
+        if (zDims.length !== 4 || cDims.length !== 2 || cDims[0] !== zDims[1]) {
+            throw new InputError(`node '${ctx.node.name}' (edgetune.CombineMaps): Z [${zDims.join(',')}] and c [${cDims.join(',')}] must be [N,I,H,W] and [I,J]`);
+        }
+        const [I, J] = cDims;
+        const [N, , H, W] = zDims;
+        const alpha = softmaxColumnsEmit(ctx, c, I, J);
+        const kernel = () => reshapeEmit(ctx, transposeEmit(ctx, alpha, [I, J], [1, 0]), [J, I], [J, I, 1, 1]);
+        let dc;
+        if (ctx.needs[1]) {
+            // ∂α_ij = Σ_b (Z_b · δ_bᵀ)_ij with Z_b [I,HW] and δ_b [J,HW].
+            const z3 = reshapeEmit(ctx, z, zDims, [N, I, H * W]);
+            const dy3 = reshapeEmit(ctx, dy, dyDims, [N, J, H * W]);
+            const perBatch = ctx.op('MatMul', [z3, swapLastEmit(ctx, dy3, [N, J, H * W])]);
+            const dAlpha = reduceSumEmit(ctx, perBatch, [N, I, J], [0], false);
+            dc = softmaxColumnsBackwardEmit(ctx, alpha, dAlpha, I, J);
+        }
+        return [
+            ctx.needs[0] ? conv2dInputGradEmit(ctx, dy, kernel(), [J, I, 1, 1], zDims, POINTWISE) : undefined,
+            dc,
+            ctx.needs[2] ? reduceBiasGradEmit(ctx, dy, dyDims) : undefined,
         ];
     },
 };

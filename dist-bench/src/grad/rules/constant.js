@@ -2,4 +2,5 @@ export const constant = {
     differentiable: [],
     saves: { inputs: [], outputs: [] },
     vjp: () => [],
+    emit: () => [],
 };

@@ -4,6 +4,7 @@
  *
  * Differentiable: x. Saved: x — y alone tells the branch only for α ≥ 0, and
  * y + α = α·eˣ lets the input stand in for the output.
+ * Emitted: Where(x > 0, δ, δ·α·Exp(x)).
  */
 import { floatIn } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
@@ -14,5 +15,13 @@ export const elu = {
         const alpha = ctx.node.attrs.float('alpha', 1);
         const x = floatIn(ctx, 0);
         return [zipWith(ctx.gradOutputs[0], x, (g, v) => (v > 0 ? g : g * alpha * Math.exp(v)))];
+    },
+    emit(ctx) {
+        const alpha = ctx.node.attrs.float('alpha', 1);
+        const x = ctx.inputs[0];
+        const dy = ctx.gradOutputs[0];
+        const positive = ctx.op('Greater', [x, ctx.floats([0], [])]);
+        const negative = ctx.op('Mul', [dy, ctx.op('Mul', [ctx.floats([alpha], []), ctx.op('Exp', [x])])]);
+        return [ctx.op('Where', [positive, dy, negative])];
     },
 };

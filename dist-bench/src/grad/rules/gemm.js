@@ -17,8 +17,12 @@
  *   0      1      │ α δ B         │ α δᵀ A
  *   1      0      │ α B δᵀ        │ α A δ
  *   1      1      │ α Bᵀ δᵀ       │ α δᵀ Aᵀ
+ *
+ * Emitted: each product as one Gemm (transA/transB flags, alpha) without C;
+ * ∂C by ReduceSum/Reshape and Mul by β.
  */
 import { floatIn } from '../rule.js';
+import { reduceToShapeEmit, scaleEmit } from '../../compile/emit-helpers.js';
 import { reduceToShape } from '../../tensor/broadcast.js';
 import { matmul } from '../../tensor/matmul.js';
 import { scale } from '../../tensor/tensor.js';
@@ -46,8 +50,30 @@ function gemmVjp(ctx) {
         out[2] = scale(reduceToShape(dy, floatIn(ctx, 2).dims), beta);
     return out;
 }
+/** op(x)·op(y)·α as one Gemm node without C (tx, ty the transpose flags). */
+function gemmEmit(ctx, x, y, tx, ty, alpha) {
+    return ctx.op('Gemm', [x, y], { transA: tx ? 1 : 0, transB: ty ? 1 : 0, alpha: { float: alpha } });
+}
+function gemmEmitVjp(ctx) {
+    const { attrs } = ctx.node;
+    const alpha = attrs.float('alpha', 1);
+    const beta = attrs.float('beta', 1);
+    const transA = attrs.int('transA', 0) !== 0;
+    const transB = attrs.int('transB', 0) !== 0;
+    const dy = ctx.gradOutputs[0];
+    const [a, b, c] = ctx.inputs;
+    const out = [undefined, undefined, undefined];
+    if (ctx.needs[0])
+        out[0] = transA ? gemmEmit(ctx, b, dy, transB, true, alpha) : gemmEmit(ctx, dy, b, false, !transB, alpha);
+    if (ctx.needs[1])
+        out[1] = transB ? gemmEmit(ctx, dy, a, true, transA, alpha) : gemmEmit(ctx, a, dy, !transA, false, alpha);
+    if (ctx.needs[2])
+        out[2] = scaleEmit(ctx, reduceToShapeEmit(ctx, dy, ctx.dims(ctx.outputs[0]), ctx.dims(c)), beta);
+    return out;
+}
 export const gemm = {
     differentiable: [0, 1, 2],
     saves: { inputs: [0, 1, 2], outputs: [] },
     vjp: gemmVjp,
+    emit: gemmEmitVjp,
 };

@@ -4,10 +4,13 @@
  * Differentiable: X (0). Saves: X (its dims only).
  *
  *   ∂L/∂x = broadcastTo(δ / S, dims(x)).
+ *
+ * Emitted: Expand(δ · (1/S), dims(x)).
  */
 import { InputError } from '../../errors.js';
 import { broadcastTo } from '../../tensor/broadcast.js';
 import { scale, sizeOf } from '../../tensor/tensor.js';
+import { scaleEmit } from '../../compile/emit-helpers.js';
 import { savedDims } from './reshape.js';
 export const globalAveragePool = {
     differentiable: [0],
@@ -18,5 +21,15 @@ export const globalAveragePool = {
             throw new InputError(`node '${ctx.node.name}' (${ctx.node.opType}): input [${xDims.join(',')}] has no spatial axis`);
         const s = sizeOf(xDims.slice(2));
         return [broadcastTo(scale(ctx.gradOutputs[0], 1 / s), xDims)];
+    },
+    emit(ctx) {
+        const xDims = ctx.dims(ctx.inputs[0]);
+        if (xDims.length < 3)
+            throw new InputError(`node '${ctx.node.name}' (${ctx.node.opType}): input [${xDims.join(',')}] has no spatial axis`);
+        const s = sizeOf(xDims.slice(2));
+        const scaled = scaleEmit(ctx, ctx.gradOutputs[0], 1 / s);
+        const dx = ctx.op('Expand', [scaled, ctx.ints(xDims)]);
+        ctx.setDims(dx, xDims);
+        return [dx];
     },
 };

@@ -5,11 +5,15 @@
  *   ∂L/∂x = maxPool2dGrad(δ, argmax): δ[n,c] goes to the position of the maximum,
  *
  * with the spatial axes flattened to one row [N,C,1,S] pooled by a 1×S kernel.
+ * Emitted: ArgMax over the flattened row (the first maximum, as maxPool2d),
+ * then δ where the position equals it, 0 elsewhere.
  */
 import { InputError } from '../../errors.js';
 import { maxPool2d, maxPool2dGrad } from '../../tensor/pool.js';
 import { reshape, sizeOf } from '../../tensor/tensor.js';
 import { floatIn } from '../rule.js';
+import { reshapeEmit } from '../../compile/emit-helpers.js';
+import { indexRangeEmit } from '../../compile/emit-shape-helpers.js';
 export const globalMaxPool = {
     differentiable: [0],
     saves: { inputs: [0], outputs: [] },
@@ -26,5 +30,22 @@ export const globalMaxPool = {
         const { argmax } = maxPool2d(reshape(x, row), attrs);
         const dy = reshape(ctx.gradOutputs[0], [N, C, 1, 1]);
         return [reshape(maxPool2dGrad(dy, argmax, row), x.dims)];
+    },
+    emit(ctx) {
+        const x = ctx.inputs[0];
+        const xDims = ctx.dims(x);
+        if (xDims.length < 3)
+            throw new InputError(`node '${ctx.node.name}' (${ctx.node.opType}): input [${xDims.join(',')}] has no spatial axis`);
+        const [N, C] = xDims;
+        const s = sizeOf(xDims.slice(2));
+        const row = reshapeEmit(ctx, x, xDims, [N, C, s]);
+        const argmax = ctx.op('ArgMax', [row], { axis: 2, keepdims: 1 });
+        ctx.setDims(argmax, [N, C, 1]);
+        const winner = ctx.op('Equal', [indexRangeEmit(ctx, s), argmax]);
+        ctx.setDims(winner, [N, C, s]);
+        const dy = reshapeEmit(ctx, ctx.gradOutputs[0], ctx.dims(ctx.outputs[0]), [N, C, 1]);
+        const dx = ctx.op('Where', [winner, dy, ctx.floats([0], [])]);
+        ctx.setDims(dx, [N, C, s]);
+        return [reshapeEmit(ctx, dx, [N, C, s], xDims)];
     },
 };

@@ -4,6 +4,7 @@
  *
  * Differentiable: x. Saved: x (y does not determine x on the quadratic part).
  *   ∂L/∂x = 0 for x < −3,  δ·(x/3 + 1/2) for −3 < x < 3,  δ for x > 3.
+ * Emitted: δ · Where(x > −3, Where(x < 3, x/3 + 1/2, 1), 0).
  */
 import { floatIn } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
@@ -21,5 +22,12 @@ export const hardSwish = {
     vjp(ctx) {
         const x = floatIn(ctx, 0);
         return [zipWith(ctx.gradOutputs[0], x, (g, v) => g * hardSwishSlope(v))];
+    },
+    emit(ctx) {
+        const x = ctx.inputs[0];
+        const f = (v) => ctx.floats([v], []);
+        const ramp = ctx.op('Add', [ctx.op('Div', [x, f(3)]), f(0.5)]);
+        const slope = ctx.op('Where', [ctx.op('Greater', [x, f(-3)]), ctx.op('Where', [ctx.op('Less', [x, f(3)]), ramp, f(1)]), f(0)]);
+        return [ctx.op('Mul', [ctx.gradOutputs[0], slope])];
     },
 };

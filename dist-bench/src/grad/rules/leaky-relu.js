@@ -3,7 +3,7 @@
  * ∂L/∂x = δ where x > 0, α·δ elsewhere.
  *
  * Differentiable: x. Saved: x — the output's sign gives the branch only for
- * α ≥ 0, and ONNX allows any α.
+ * α ≥ 0, and ONNX allows any α. Emitted: Where(x > 0, δ, α·δ).
  */
 import { floatIn } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
@@ -14,5 +14,11 @@ export const leakyRelu = {
         const alpha = ctx.node.attrs.float('alpha', 0.01);
         const x = floatIn(ctx, 0);
         return [zipWith(ctx.gradOutputs[0], x, (g, v) => (v > 0 ? g : alpha * g))];
+    },
+    emit(ctx) {
+        const alpha = ctx.node.attrs.float('alpha', 0.01);
+        const dy = ctx.gradOutputs[0];
+        const positive = ctx.op('Greater', [ctx.inputs[0], ctx.floats([0], [])]);
+        return [ctx.op('Where', [positive, dy, dy ?? ctx.op('Mul', [dy, ctx.floats([alpha], [])])])];
     },
 };

@@ -11,12 +11,15 @@
  * the adjoint of zero padding being padding by the opposite amounts (cropping
  * what was added, zero-filling what was cropped). The reflect, edge and wrap
  * modes throw UnsupportedError.
+ * Emitted: Pad(δ, −pads, axes) with the node's own pads input negated (opset
+ * 11+); before opset 11 the attribute pads give a static Slice and Pad.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import { sizeOf } from '../../tensor/tensor.js';
 import { intsIn } from '../rule.js';
 import { optionalIntsIn } from './reshape.js';
 import { stridedCopy } from './slice.js';
+import { cropPadEmit } from '../../compile/emit-shape-helpers.js';
 /**
  * Zero padding with possibly negative amounts: out dims d_a + begin_a + end_a,
  * out[i + begin] = x[i] where that lies inside out, 0 elsewhere.
@@ -54,8 +57,29 @@ function vjp(ctx) {
     });
     return [padConstant(dy, begin.map((p) => -p), end.map((p) => -p))];
 }
+function emit(ctx) {
+    const where = `node '${ctx.node.name}' (${ctx.node.opType})`;
+    const mode = ctx.node.attrs.string('mode', 'constant');
+    if (mode !== 'constant')
+        throw new UnsupportedError(`${where}: pad mode '${mode}' is not supported (only 'constant')`);
+    const dy = ctx.gradOutputs[0];
+    const yDims = ctx.dims(ctx.outputs[0]);
+    if (ctx.opset >= 11) {
+        const negated = ctx.op('Neg', [ctx.inputs[1]]);
+        const axes = ctx.opset >= 18 ? ctx.inputs[3] : undefined;
+        const dx = ctx.op('Pad', axes ? [dy, negated, '', axes] : [dy, negated]);
+        ctx.setDims(dx, ctx.dims(ctx.inputs[0]));
+        return [dx];
+    }
+    const pads = ctx.node.attrs.ints('pads', []);
+    const r = yDims.length;
+    if (pads.length !== 2 * r)
+        throw new InputError(`${where}: ${pads.length} pads for rank ${r}`);
+    return [cropPadEmit(ctx, dy, yDims, pads.slice(0, r).map((p) => -p), pads.slice(r).map((p) => -p))];
+}
 export const pad = {
     differentiable: [0],
     saves: { inputs: [1, 3], outputs: [] },
     vjp,
+    emit,
 };

@@ -5,10 +5,13 @@
  * cannot tell where a −1 or 0 came from).
  *
  *   ∂L/∂x = reshape(δ, dims(x)).
+ *
+ * Emitted: Reshape(δ, dims(x)).
  */
 import { InputError } from '../../errors.js';
 import { reshape as reshapeTensor } from '../../tensor/tensor.js';
 import { intsIn } from '../rule.js';
+import { reshapeBackEmit } from '../../compile/emit-shape-helpers.js';
 /** The dims of saved input k (any element type): what shape-only rules read. */
 export function savedDims(ctx, k) {
     const t = ctx.inputs[k];
@@ -27,4 +30,5 @@ export const reshape = {
     differentiable: [0],
     saves: { inputs: [0], outputs: [] },
     vjp: reshapeBack,
+    emit: reshapeBackEmit,
 };

@@ -6,10 +6,15 @@
  * and steps are not. Saves: data (its dims only) and starts, ends, axes, steps.
  *
  *   ∂L/∂x = zeros(dims(x)) with δ scattered back: ∂x[start + i∘step] = δ[i].
+ *
+ * Emitted (opset 10+): the node's Slice inputs applied to x's flat indices,
+ * then one Gather and mask per axis (sliceGradEmit, no scatter); before opset
+ * 10 the ranges are attributes and δ is zero-padded back by Pad.
  */
 import { InputError } from '../../errors.js';
 import { sizeOf, stridesOf } from '../../tensor/tensor.js';
 import { optionalIntsIn, savedDims } from './reshape.js';
+import { cropPadEmit, sliceGradEmit, zerosEmit } from '../../compile/emit-shape-helpers.js';
 /**
  * Strided box copy: for every index i < box (per axis),
  * dst[dstStart + i∘dstStep] = src[srcStart + i∘srcStep], both row-major.
@@ -117,8 +122,22 @@ function vjp(ctx) {
     stridedCopy(dy, dy.dims.map(() => 0), dy.dims.map(() => 1), dx, ranges.start, ranges.step, ranges.count);
     return [dx];
 }
+function emit(ctx) {
+    const where = `node '${ctx.node.name}' (${ctx.node.opType})`;
+    const dy = ctx.gradOutputs[0];
+    const xDims = ctx.dims(ctx.inputs[0]);
+    const yDims = ctx.dims(ctx.outputs[0]);
+    if (ctx.opset >= 10)
+        return [sliceGradEmit(ctx, dy, xDims, yDims, ctx.inputs.slice(1))];
+    const a = ctx.node.attrs;
+    const ranges = sliceRanges(xDims, a.ints('starts', []), a.ints('ends', []), a.has('axes') ? a.ints('axes', []) : undefined, undefined, where);
+    if (ranges.count.some((c) => c === 0))
+        return [zerosEmit(ctx, xDims)];
+    return [cropPadEmit(ctx, dy, yDims, ranges.start, xDims.map((d, i) => d - ranges.start[i] - ranges.count[i]))];
+}
 export const slice = {
     differentiable: [0],
     saves: { inputs: [0, 1, 2, 3, 4], outputs: [] },
     vjp,
+    emit,
 };

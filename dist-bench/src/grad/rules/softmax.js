@@ -8,12 +8,14 @@
  *
  *   ∂L/∂x = y ∘ (δ − Σ_S (δ ∘ y)),
  *
- * the inner sum kept with size-1 axes and broadcast back.
+ * the inner sum kept with size-1 axes and broadcast back. Emitted: Mul,
+ * ReduceSum (keepdims) over the same axes, Sub, Mul.
  */
 import { InputError } from '../../errors.js';
 import { floatOut } from '../rule.js';
 import { binaryOp, reduceSum } from '../../tensor/broadcast.js';
 import { zipWith } from '../../tensor/tensor.js';
+import { reduceSumEmit, ruleView } from '../../compile/emit-helpers.js';
 /**
  * The axes a Softmax/LogSoftmax/Hardmax node normalises over, for a tensor of
  * the given rank, following the attribute's meaning in the model's opset.
@@ -40,5 +42,12 @@ export const softmax = {
     vjp(ctx) {
         const y = floatOut(ctx, 0);
         return [softmaxGrad(ctx.gradOutputs[0], y, softmaxAxes(ctx, y.dims.length))];
+    },
+    emit(ctx) {
+        const y = ctx.outputs[0];
+        const dims = ctx.dims(y);
+        const dy = ctx.gradOutputs[0];
+        const dot = reduceSumEmit(ctx, ctx.op('Mul', [dy, y]), dims, softmaxAxes(ruleView(ctx), dims.length), true);
+        return [ctx.op('Mul', [ctx.op('Sub', [dy, dot]), y])];
     },
 };

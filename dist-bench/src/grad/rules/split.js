@@ -7,12 +7,16 @@
  *
  *   ∂L/∂x = δ_0 ‖ δ_1 ‖ … along axis, a zero piece for every output that no
  *   gradient reaches.
+ *
+ * Emitted: Concat of the output gradients along axis, Expand of a zero for
+ * the missing ones.
  */
 import { InputError } from '../../errors.js';
 import { normalizeAxes } from '../../tensor/broadcast.js';
 import { zeros } from '../../tensor/tensor.js';
 import { concatAlong } from './concat.js';
 import { optionalIntsIn, savedDims } from './reshape.js';
+import { concatEmit, zerosEmit } from '../../compile/emit-shape-helpers.js';
 function pieceSizes(ctx, dim) {
     const split = ctx.opset >= 13 ? optionalIntsIn(ctx, 1) : ctx.node.attrs.has('split') ? ctx.node.attrs.ints('split', []) : undefined;
     if (split)
@@ -40,8 +44,17 @@ function vjp(ctx) {
     });
     return [concatAlong(parts, axis)];
 }
+function emit(ctx) {
+    const where = `node '${ctx.node.name}' (${ctx.node.opType})`;
+    const xDims = ctx.dims(ctx.inputs[0]);
+    const [axis] = normalizeAxes([ctx.node.attrs.int('axis', 0)], xDims.length, where);
+    const dims = ctx.outputs.map((o) => ctx.dims(o));
+    const parts = dims.map((d, i) => ctx.gradOutputs[i] ?? zerosEmit(ctx, d));
+    return [concatEmit(ctx, parts, dims, axis)];
+}
 export const split = {
     differentiable: [0],
     saves: { inputs: [0, 1], outputs: [] },
     vjp,
+    emit,
 };

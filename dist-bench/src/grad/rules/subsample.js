@@ -10,12 +10,15 @@
  *   ∂E/∂b_c = Σ_{n,u,v} δ_c
  * with δ = ∂E/∂Y. beta and bias broadcast as [C,1,1] against [N,C,h,w], as the
  * op's body does, so their gradients are summed back to their own shapes.
+ * Emitted: up as Reshape/Expand/Reshape then Pad, down as Slice/Reshape/ReduceSum,
+ * Mul by the reshaped β, ReduceSum back to the parameters' shapes.
  */
 import { InputError } from '../../errors.js';
 import { binaryOp, reduceToShape } from '../../tensor/broadcast.js';
 import { reshape, zipWith } from '../../tensor/tensor.js';
 import { down, up } from '../../tensor/up-down.js';
 import { floatIn } from '../rule.js';
+import { downEmit, reduceToShapeEmit, reshapeEmit, ruleView, upEmit } from '../../compile/emit-helpers.js';
 function blockSize(ctx) {
     const n = ctx.node.attrs.int('size', 2);
     if (!Number.isInteger(n) || n < 1) {
@@ -44,6 +47,25 @@ export const subsample = {
             ctx.needs[0] ? binaryOp(up(dy, n, H, W), beta3, (g, b) => g * b) : undefined,
             ctx.needs[1] ? toParamShape(zipWith(dy, down(x, n), (g, d) => g * d), beta) : undefined,
             ctx.needs[2] ? toParamShape(dy, floatIn(ctx, 2)) : undefined,
+        ];
+    },
+    emit(ctx) {
+        const n = blockSize(ruleView(ctx));
+        const [x, beta, bias] = ctx.inputs;
+        const xDims = ctx.dims(x);
+        const betaDims = ctx.dims(beta);
+        const dy = ctx.gradOutputs[0];
+        const dyDims = ctx.dims(ctx.outputs[0]);
+        if (xDims.length !== 4) {
+            throw new InputError(`node '${ctx.node.name}' (edgetune.Subsample): input X must be [N,C,H,W], got [${xDims.join(',')}]`);
+        }
+        const [, , H, W] = xDims;
+        const toParamShape = (g, p) => reduceToShapeEmit(ctx, g, dyDims, [...p, 1, 1], p);
+        const beta3 = () => reshapeEmit(ctx, beta, betaDims, [...betaDims, 1, 1]);
+        return [
+            ctx.needs[0] ? ctx.op('Mul', [upEmit(ctx, dy, dyDims, n, H, W), beta3()]) : undefined,
+            ctx.needs[1] ? toParamShape(ctx.op('Mul', [dy, downEmit(ctx, x, xDims, n)]), betaDims) : undefined,
+            ctx.needs[2] ? toParamShape(dy, ctx.dims(bias)) : undefined,
         ];
     },
 };

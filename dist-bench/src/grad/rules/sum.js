@@ -4,8 +4,10 @@
  *
  * Differentiable: every input. Saved: every input, for its shape only.
  * ∂X_k = reduceToShape(δ, X_k.dims).
+ * Emitted: ReduceSum (keepdims) over each input's broadcast axes, then Reshape.
  */
 import { everyInput, floatIn } from '../rule.js';
+import { reduceToShapeEmit } from '../../compile/emit-helpers.js';
 import { reduceToShape } from '../../tensor/broadcast.js';
 function sumVjp(ctx) {
     const dy = ctx.gradOutputs[0];
@@ -15,4 +17,9 @@ export const sum = {
     differentiable: (node) => node.inputs.map((_, i) => i),
     saves: everyInput,
     vjp: sumVjp,
+    emit(ctx) {
+        const dy = ctx.gradOutputs[0];
+        const dyDims = ctx.dims(ctx.outputs[0]);
+        return ctx.inputs.map((v, k) => (ctx.needs[k] ? reduceToShapeEmit(ctx, dy, dyDims, ctx.dims(v)) : undefined));
+    },
 };

@@ -9,12 +9,14 @@
  *   ∂E/∂W = corr_valid(x, δ) ∘ T      (unconnected kernels get exactly 0)
  *   ∂E/∂B_j = Σ δ_j
  * Group is always 1 (the op has none); only 2-D inputs fit its definition.
+ * Emitted: the Conv emitter's nodes with W ∘ T (T a [J,I,1,1] constant), then ∂W ∘ T.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import { binaryOp } from '../../tensor/broadcast.js';
 import { tensor } from '../../tensor/tensor.js';
 import { floatIn } from '../rule.js';
 import { convGeometry, convVjp } from './conv.js';
+import { convGradEmit } from '../../compile/emit-helpers.js';
 /** The connection table of a TableConv node as a [J,I,1,1] mask for a weight [J,I,kh,kw]. */
 export function tableMask(node, wDims) {
     const [J, I] = wDims;
@@ -40,6 +42,24 @@ export const tableConv = {
         const dw = grads[1];
         if (dw)
             grads[1] = binaryOp(dw, mask, times);
+        return grads;
+    },
+    emit(ctx) {
+        const [x, w] = ctx.inputs;
+        const xDims = ctx.dims(x);
+        const wDims = ctx.dims(w);
+        if (xDims.length !== 4) {
+            throw new UnsupportedError(`node '${ctx.node.name}' (edgetune.TableConv): input X has rank ${xDims.length}, only 2-D convolution is supported`);
+        }
+        const geo = convGeometry(ctx.node, xDims, wDims, false);
+        const mask = tableMask(ctx.node, wDims);
+        const maskName = ctx.floats(Array.from(mask.data), mask.dims);
+        const masked = ctx.op('Mul', [w, maskName]);
+        const dy = ctx.gradOutputs[0];
+        const grads = convGradEmit(ctx, { x, xDims, w: masked, wDims, dy, dyDims: ctx.dims(ctx.outputs[0]) }, geo, ctx.needs);
+        const dw = grads[1];
+        if (dw)
+            grads[1] = ctx.op('Mul', [dw, maskName]);
         return grads;
     },
 };

@@ -1,0 +1,82 @@
+/**
+ * The backward pass as one ONNX graph: the model's forward nodes, then every
+ * on-path node's emitted VJP in reverse topological order, with gradients
+ * summed (Add) where a value feeds several nodes. The graph takes the trained
+ * parameters and ∂L/∂output as inputs and returns ∂L/∂θ for every parameter,
+ * so ONNX Runtime runs backward as fast as forward, on any execution provider.
+ */
+import { UnsupportedError } from '../errors.js';
+import { ruleKey } from '../grad/rules/index.js';
+import { valueInfo } from '../onnx/builder.js';
+import { DataType } from '../onnx/dtypes.js';
+import { defaultOpset } from '../onnx/model-io.js';
+import { trainingView } from '../runtime/training-view.js';
+import { GraphEmitter } from './emit.js';
+export const GRAD_OUTPUT = 'edgetune.grad_output';
+export const gradName = (param) => `edgetune.grad/${param}`;
+/** The on-path ops that have no emitter (each once, with a node that uses it). */
+export function missingEmitters(plan) {
+    const seen = new Map();
+    for (const s of plan.steps) {
+        const key = ruleKey(s.node.domain, s.node.opType);
+        if (!s.rule.emit && !seen.has(key))
+            seen.set(key, s.node.name);
+    }
+    return [...seen].map(([opType, node]) => ({ opType, node }));
+}
+/**
+ * Append the backward nodes for `plan` to a graph emitter, starting from the
+ * value named `gradOutput` (∂L/∂ plan.output). Returns ∂L/∂θ names.
+ */
+export function emitBackward(plan, emitter, gradOutput, opset) {
+    const missing = missingEmitters(plan);
+    if (missing.length > 0) {
+        throw new UnsupportedError(`no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
+    }
+    const grads = new Map([[plan.output, gradOutput]]);
+    for (let s = plan.steps.length - 1; s >= 0; s--) {
+        const { node, rule, needs } = plan.steps[s];
+        const gradOutputs = node.outputs.map((o) => grads.get(o));
+        if (gradOutputs.every((g) => g === undefined))
+            continue;
+        const ctx = emitter.context({ node, inputs: node.inputs, outputs: node.outputs, gradOutputs, needs, opset });
+        const result = rule.emit(ctx);
+        node.inputs.forEach((v, k) => {
+            if (!needs[k])
+                return;
+            const g = result[k];
+            if (!g)
+                throw new UnsupportedError(`emitter for ${node.opType} (node '${node.name}') gave no gradient for input ${k}`);
+            const prev = grads.get(v);
+            grads.set(v, prev ? emitter.add('Add', [prev, g])[0] : g);
+        });
+    }
+    const out = new Map();
+    for (const p of plan.params) {
+        const g = grads.get(p);
+        out.set(p, g ?? emitter.floats(new Array(emitter.dims(p).reduce((a, b) => a * b, 1)).fill(0), emitter.dims(p)));
+    }
+    return out;
+}
+/** A model computing ∂L/∂θ from the batch, the parameters and ∂L/∂output. */
+export function compileBackward(model, plan, shapes) {
+    const proto = trainingView(model, plan.params, []);
+    const g = proto.graph;
+    g.output = [];
+    const emitter = new GraphEmitter(shapes);
+    const outDims = shapes.get(plan.output);
+    if (!outDims)
+        throw new UnsupportedError(`no static shape recorded for output '${plan.output}'`);
+    g.input.push(valueInfo(GRAD_OUTPUT, DataType.FLOAT, [...outDims]));
+    const grads = emitBackward(plan, emitter, GRAD_OUTPUT, defaultOpset(model.proto));
+    g.node.push(...emitter.nodes);
+    g.initializer.push(...emitter.constants);
+    const named = new Map();
+    for (const [p, v] of grads) {
+        const name = gradName(p);
+        g.node.push({ input: [v], output: [name], op_type: 'Identity', name: `${name}/identity`, attribute: [], metadata_props: [] });
+        g.output.push(valueInfo(name, DataType.FLOAT, [...emitter.dims(p)]));
+        named.set(p, name);
+    }
+    return { proto, grads: named, emitter };
+}

@@ -1,0 +1,58 @@
+import { valueInfo } from '../onnx/builder.js';
+import { DataType } from '../onnx/dtypes.js';
+import { defaultOpset } from '../onnx/model-io.js';
+import { trainingView } from '../runtime/training-view.js';
+import { emitBackward } from './backward-graph.js';
+import { GraphEmitter } from './emit.js';
+import { emitLoss } from './loss-emit.js';
+import { emitUpdate, slotNames, stepInputs } from './optimizer-emit.js';
+export const TARGET = 'edgetune.target';
+export const LOSS = 'edgetune.loss';
+export const GRAD_NORM = 'edgetune.grad_norm';
+export const MAX_NORM = 'edgetune.max_grad_norm';
+export const newWeight = (p) => `edgetune.new/${p}`;
+export const slotInput = (p, s) => `edgetune.slot/${p}::${s}`;
+export const newSlot = (p, s) => `edgetune.new/${p}::${s}`;
+export function compileStep(model, plan, shapes, opts) {
+    const proto = trainingView(model, plan.params, []);
+    const g = proto.graph;
+    const e = new GraphEmitter(shapes, 'step');
+    const yDims = shapes.get(plan.output);
+    g.input.push(opts.labels ? valueInfo(TARGET, DataType.INT64, [yDims[0]]) : valueInfo(TARGET, DataType.FLOAT, [...yDims]));
+    const loss = emitLoss(e, opts.loss, plan.output, yDims, TARGET, opts.labels);
+    let grads = emitBackward(plan, e, loss.grad, defaultOpset(model.proto));
+    const squares = plan.params.map((p) => e.add('ReduceSumSquare', [grads.get(p)], { keepdims: 0 })[0]);
+    const norm = e.add('Sqrt', [squares.length === 1 ? squares[0] : e.add('Sum', squares)[0]])[0];
+    if (opts.clip) {
+        g.input.push(valueInfo(MAX_NORM, DataType.FLOAT, []));
+        const ratio = e.add('Div', [MAX_NORM, e.add('Add', [norm, e.floats([1e-6], [])])[0]])[0];
+        const factor = e.add('Min', [ratio, e.floats([1], [])])[0];
+        grads = new Map([...grads].map(([p, n]) => [p, e.add('Mul', [n, factor])[0]]));
+    }
+    const outputs = [];
+    for (const p of plan.params) {
+        const dims = [...shapes.get(p)];
+        const inp = stepInputs(p);
+        for (const s of Object.values(inp))
+            g.input.push(valueInfo(s, DataType.FLOAT, []));
+        const slots = {};
+        for (const s of slotNames[opts.optimizer]) {
+            slots[s] = slotInput(p, s);
+            g.input.push(valueInfo(slots[s], DataType.FLOAT, dims));
+        }
+        const upd = emitUpdate(e, opts.optimizer, opts.hyper, p, grads.get(p), slots, p);
+        e.nodes.push({ input: [upd.weight], output: [newWeight(p)], op_type: 'Identity', name: `${newWeight(p)}/out`, attribute: [], metadata_props: [] });
+        outputs.push(newWeight(p));
+        for (const [s, v] of Object.entries(upd.slots)) {
+            e.nodes.push({ input: [v], output: [newSlot(p, s)], op_type: 'Identity', name: `${newSlot(p, s)}/out`, attribute: [], metadata_props: [] });
+            outputs.push(newSlot(p, s));
+        }
+    }
+    e.nodes.push({ input: [loss.loss], output: [LOSS], op_type: 'Identity', name: `${LOSS}/out`, attribute: [], metadata_props: [] });
+    e.nodes.push({ input: [norm], output: [GRAD_NORM], op_type: 'Identity', name: `${GRAD_NORM}/out`, attribute: [], metadata_props: [] });
+    g.node.push(...e.nodes);
+    g.initializer.push(...e.constants);
+    const keepOutput = g.output.filter((o) => o.name === plan.output);
+    g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM].map((n) => ({ name: n, metadata_props: [] }))];
+    return proto;
+}

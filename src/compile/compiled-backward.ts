@@ -1,0 +1,40 @@
+/**
+ * The compiled backward pass on its own: ∂L/∂θ from ∂L/∂output through the
+ * emitted graph, one ONNX Runtime session per input shape.
+ */
+import type { BackwardPlan } from '../grad/plan.js';
+import type { OnnxModel } from '../model.js';
+import { encodeModel } from '../onnx/model-io.js';
+import type { Backend } from '../runtime/backend.js';
+import type { HostTensor } from '../runtime/host-tensor.js';
+import { Session } from '../runtime/session.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { compileBackward, GRAD_OUTPUT } from './backward-graph.js';
+import { recordShapes } from './shapes.js';
+
+export class CompiledBackward {
+  private constructor(private readonly session: Session, private readonly grads: Map<string, string>, private readonly dims: Map<string, readonly number[]>) {}
+
+  static async create(
+    model: OnnxModel, backend: Backend, plan: BackwardPlan, feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>,
+    providers?: readonly string[],
+  ): Promise<CompiledBackward> {
+    const shapes = await recordShapes(model, backend, plan, feeds, weights, providers);
+    const compiled = compileBackward(model, plan, shapes);
+    const session = await Session.create(backend, encodeModel(compiled.proto), [], {
+      label: `${model.file} (compiled backward)`, ...(providers ? { providers } : {}),
+    });
+    return new CompiledBackward(session, compiled.grads, new Map(plan.params.map((p) => [p, shapes.get(p)!])));
+  }
+
+  async run(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>, gradOutput: Tensor): Promise<Map<string, Float32Array>> {
+    const all: Record<string, HostTensor> = { ...feeds, [GRAD_OUTPUT]: gradOutput };
+    for (const [p, d] of this.dims) all[p] = { dims: d, data: weights.get(p)! };
+    const out = await this.session.run(all, [...this.grads.values()]);
+    return new Map([...this.grads].map(([p, n]) => [p, out[n]!.data as Float32Array]));
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Shared set-up for the tests that run edgetune in real Chromium: whether a
+ * browser is here, a fresh browser build (dist/web), the demo server on a
+ * free port, a persistent Chromium profile in a temporary folder, and a
+ * harness page (same origin, cross-origin isolated) that imports edgetune.js.
+ */
+import { existsSync, promises as fs, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { SECURITY_HEADERS, startDemoServer, type DemoServer } from '../../src/cli/demo.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const WEB_DIR = path.join(ROOT, 'dist', 'web');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+export const CHROMIUM = '/usr/bin/chromium';
+
+const inCi = process.env.CI === 'true';
+
+/**
+ * Whether the browser tests run: always on CI (where a missing Chromium must
+ * fail them), elsewhere only when Chromium is installed. `reason` says why not.
+ */
+export function browserSupport(): { run: boolean; reason: string } {
+  if (inCi || existsSync(CHROMIUM)) return { run: true, reason: '' };
+  return { run: false, reason: `browser tests skipped: no Chromium at ${CHROMIUM} (set CI=true to require it)` };
+}
+
+/** Print the skip reason once per test run, however many browser test files see it. */
+export async function noteSkip(reason: string): Promise<void> {
+  const marker = path.join(os.tmpdir(), `edgetune-browser-skip-${process.ppid}`);
+  try {
+    await fs.writeFile(marker, reason, { flag: 'wx' });
+    process.stdout.write(`${reason}\n`);
+  } catch {
+    // another test file has already said it
+  }
+}
+
+async function newestMtime(dir: string, skip: (p: string) => boolean = () => false): Promise<number> {
+  let newest = 0;
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (skip(p)) continue;
+    if (e.isDirectory()) newest = Math.max(newest, await newestMtime(p, skip));
+    else if (e.isFile()) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const OUTPUTS = ['edgetune.js', 'demo.js', 'index.html', 'styles.css', 'ort.all.min.mjs', 'digits.bin'];
+
+async function buildIsFresh(): Promise<boolean> {
+  const outs = OUTPUTS.map((f) => path.join(WEB_DIR, f));
+  if (!outs.every((f) => existsSync(f))) return false;
+  const built = Math.min(...outs.map((f) => statSync(f).mtimeMs));
+  const inputs = Math.max(
+    await newestMtime(path.join(ROOT, 'src')),
+    await newestMtime(path.join(ROOT, 'customops')),
+    await newestMtime(path.join(ROOT, 'demo')),
+    statSync(path.join(ROOT, 'scripts', 'build-web.mjs')).mtimeMs,
+  );
+  return built >= inputs;
+}
+
+/** The demo digits written from the TypeScript sources (no compiled library needed). */
+async function writeDigits(out: string): Promise<void> {
+  const { loadMnist } = await import('../../src/train/data/mnist.js');
+  const { takePerClass } = await import('../../src/train/data/dataset.js');
+  const { encodeDigits } = await import('../../src/web/digits.js');
+  const { TRAIN_PER_CLASS, TEST_PER_CLASS } = (await import(pathToFileURL(path.join(ROOT, 'scripts', 'build-demo-data.mjs')).href)) as { TRAIN_PER_CLASS: number; TEST_PER_CLASS: number };
+  const { train, test } = loadMnist();
+  await fs.writeFile(out, encodeDigits({ train: takePerClass(train, TRAIN_PER_CLASS, 1), test: takePerClass(test, TEST_PER_CLASS, 2) }));
+}
+
+/**
+ * Make sure dist/web holds a build newer than every source it comes from,
+ * building it when not (one test file at a time, under a lock folder).
+ */
+export async function ensureWebBuild(): Promise<void> {
+  if (await buildIsFresh()) return;
+  const lock = path.join(ROOT, 'dist', '.web-build.lock');
+  await fs.mkdir(path.dirname(lock), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      await fs.mkdir(lock);
+      break;
+    } catch {
+      if (waited > 60_000) throw new Error(`${lock}: another build has held this lock for a minute; remove it if no build is running`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (await buildIsFresh()) return;
+    const { buildWeb } = (await import(pathToFileURL(path.join(ROOT, 'scripts', 'build-web.mjs')).href)) as { buildWeb(o: { digits: boolean }): Promise<string> };
+    await buildWeb({ digits: false });
+    await writeDigits(path.join(WEB_DIR, 'digits.bin'));
+  } finally {
+    await fs.rm(lock, { recursive: true, force: true });
+  }
+}
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  server: DemoServer;
+  /** lines the page logged (console and page errors) */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Start the demo server on a free port and Chromium with a fresh profile; the page is blank. */
+export async function openBrowser(): Promise<BrowserSession> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}; the browser tests need it when CI=true`);
+  await ensureWebBuild();
+  const server = await startDemoServer({ port: 0 });
+  const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'edgetune-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  } catch (e) {
+    await server.close();
+    await fs.rm(profile, { recursive: true, force: true });
+    throw e;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  return {
+    context, page, server, logs,
+    close: async () => {
+      await context.close().catch(() => undefined);
+      await server.close();
+      await fs.rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const HARNESS = `<!doctype html><meta charset="utf-8"><title>edgetune harness</title>
+<script type="module">import * as et from './edgetune.js'; window.et = et; window.etReady = true;</script>`;
+
+/**
+ * Open a blank page at <server>/harness.html (served by the test, with the
+ * server's headers, so it is same-origin and cross-origin isolated) that puts
+ * the browser entry on window.et.
+ */
+export async function openHarness(s: BrowserSession): Promise<void> {
+  const url = `${s.server.url}harness.html`;
+  await s.page.route(url, (route) => route.fulfill({ status: 200, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8' }, body: HARNESS }));
+  await s.page.goto(url);
+  await s.page.waitForFunction(() => (window as unknown as { etReady?: boolean }).etReady === true, null, { timeout: 30_000 });
+}
+
+/** Deterministic inputs in [0, 1): x_i = frac(i · 0.6180339887 + seed · 0.1234). */
+export function fixedInput(n: number, seed = 0): Float32Array {
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < x.length; i++) x[i] = (i * 0.6180339887 + seed * 0.1234) % 1;
+  return x;
+}
+
+/** Largest |a_i − b_i|, or Infinity when the lengths differ. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
