@@ -22,7 +22,7 @@ import { matmulFlops, matmulPeak, OrtPeer } from './peers/ort.js';
 import { checkWasmFilterGradShim, registerWasmFilterGradShim, TfNet, useTfBackend, wasmHasFilterGrad, wasmThreads, type TfBackendName, type TfOptimizerName } from './peers/tfjs.js';
 import type { MemoryReport } from './memory-child.js';
 import { machine, renderMarkdown, type ResultRow, type RunInfo, type SystemName } from './report.js';
-import { abab, median, type AbabOptions, type Contender, type Measured } from './stats.js';
+import { abab, type AbabOptions, type Contender, type Measured } from './stats.js';
 import { measureStepTime } from './step-time.js';
 import { cnn6c2s12c2s, correctOf, lenet5, maxAbsDiff, repoRoot, testBatches, trainBatches, wideLenet5, type BenchModel, type HostBatch } from './workloads.js';
 
@@ -35,24 +35,23 @@ interface Mode {
   cpuRounds: number;
   /** TF.js cpu takes part in batch scaling at these sizes only */
   cpuScalingBatches: number[];
-  /** images of the memory workload's epoch (edgetune, tfjs-wasm-shim) and tfjs-cpu's shorter run */
+  /** images of the memory workload's epoch (edgetune, tfjs-wasm-shim) and tfjs-cpu's shorter run (0: none) */
   memImages: number;
   memCpuImages: number;
   /** Adam steps of the accuracy workload */
   accSteps: number;
   stepTimeRounds: number;
-  peakRounds: number;
   /** the 6c-2s-12c-2s calibration workload */
   calibrate: boolean;
 }
 
 const QUICK: Mode = {
   name: 'quick', timing: { warmup: 1, rounds: 3, minBlockMs: 200, maxSteps: 5000 }, heavyRounds: 2, cpuRounds: 1, cpuScalingBatches: [],
-  memImages: 640, memCpuImages: 64, accSteps: 20, stepTimeRounds: 3, peakRounds: 3, calibrate: false,
+  memImages: 640, memCpuImages: 0, accSteps: 20, stepTimeRounds: 3, calibrate: false,
 };
 const FULL: Mode = {
-  name: 'full', timing: { warmup: 2, rounds: 7, minBlockMs: 500, maxSteps: 5000 }, heavyRounds: 4, cpuRounds: 3, cpuScalingBatches: [1, 8],
-  memImages: 8000, memCpuImages: 320, accSteps: 125, stepTimeRounds: 10, peakRounds: 7, calibrate: true,
+  name: 'full', timing: { warmup: 2, rounds: 9, minBlockMs: 300, maxSteps: 5000 }, heavyRounds: 4, cpuRounds: 3, cpuScalingBatches: [1, 8],
+  memImages: 8000, memCpuImages: 192, accSteps: 125, stepTimeRounds: 10, calibrate: true,
 };
 
 const WORKLOADS = [
@@ -63,6 +62,14 @@ type Workload = (typeof WORKLOADS)[number];
 
 const LR: Record<TfOptimizerName, number> = { sgd: 0.01, adam: 1e-3 };
 const AGREE = 1e-4;
+
+interface Trainers {
+  contenders: Contender[];
+  firstLoss: Map<SystemName, number>;
+  /** edgetune's backward path */
+  path: () => string;
+  dispose: () => Promise<void>;
+}
 
 class BenchError extends Error {
   override name = 'BenchError';
@@ -170,19 +177,20 @@ class Bench {
   }
 
   /**
-   * Whole training steps (forward, backward, update) of `m` at `batch`:
-   * edgetune's Tuner.trainStep against TF.js optimizer.minimize on the same
-   * batches from the same initial weights.
+   * edgetune's Tuner and the TF.js nets on `m` from the same weights, each
+   * having taken its first step on the same batch (the check that they train
+   * the same thing: first losses within 1e-4 of edgetune's), as contenders
+   * that go on through the same batches.
    */
-  async train(workload: string, m: BenchModel, opt: TfOptimizerName, batch: number, peers: { cpu: boolean; heavy?: boolean }): Promise<Measured[]> {
+  private async trainers(m: BenchModel, opt: TfOptimizerName, batch: number, cpu: boolean): Promise<Trainers> {
     const data = trainBatches(batch, 4, 5);
     const tuner = await edgetuneTuner(m.bytes, m.name, { optimizer: opt, lr: LR[opt], loss: m.loss });
-    const tb = data.map((b) => tunerBatch(tuner, b));
     const nets: [SystemName, TfNet][] = [];
+    const dispose = async () => { await tuner.dispose(); for (const [, n] of nets) n.dispose(); };
     try {
-      if (peers.cpu) nets.push(['tfjs-cpu', await TfNet.create(m.chain, m.model, 'cpu')]);
+      const tb = data.map((b) => tunerBatch(tuner, b));
+      if (cpu) nets.push(['tfjs-cpu', await TfNet.create(m.chain, m.model, 'cpu')]);
       nets.push(['tfjs-wasm-shim', await TfNet.create(m.chain, m.model, 'wasm')]);
-      // the first step of each system doubles as the check that they train the same thing
       const first = (await tuner.trainStep(tb[0]!)).loss;
       const firstLoss = new Map<SystemName, number>([['edgetune', first]]);
       for (const [s, net] of nets) {
@@ -199,11 +207,27 @@ class Bench {
         const caps = s === 'tfjs-cpu' ? { warmup: 0, maxRounds: this.mode.cpuRounds } : {};
         contenders.push(this.tfContender(s, net.backend, batch, () => { const b = data[k++ % data.length]!; return net.trainStep(b.x, b.labels, m.loss); }, caps));
       }
+      return { contenders, firstLoss, path: () => tuner.backwardPath, dispose };
+    } catch (e) {
+      await dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * Whole training steps (forward, backward, update) of `m` at `batch`:
+   * edgetune's Tuner.trainStep against TF.js optimizer.minimize on the same
+   * batches from the same initial weights.
+   */
+  async train(workload: string, m: BenchModel, opt: TfOptimizerName, batch: number, peers: { cpu: boolean; heavy?: boolean; note?: string }): Promise<Measured[]> {
+    let t: Trainers | undefined;
+    try {
+      t = await this.trainers(m, opt, batch, peers.cpu);
       const timing = peers.heavy ? { ...this.mode.timing, rounds: this.mode.heavyRounds, warmup: 1 } : this.mode.timing;
-      const measured = await abab(contenders, timing);
+      const measured = await abab(t.contenders, timing);
       const rows = rateRows(workload, measured);
       for (const r of rows) {
-        r.note = `${opt} lr ${LR[opt]}, ${m.name}, first-step loss ${firstLoss.get(r.system)?.toFixed(6)}${r.system === 'edgetune' ? `, backward path: ${tuner.backwardPath}` : ''}`;
+        r.note = `${opt} lr ${LR[opt]}, ${m.name}, first-step loss ${t.firstLoss.get(r.system)?.toFixed(6)}${r.system === 'edgetune' ? `, backward path: ${t.path()}` : ''}${peers.note ? `; ${peers.note}` : ''}`;
       }
       this.rows.push(...rows);
       if (this.wasmTrainError !== undefined) {
@@ -218,8 +242,7 @@ class Bench {
       }
       return [];
     } finally {
-      await tuner.dispose();
-      for (const [, n] of nets) n.dispose();
+      await t?.dispose();
     }
   }
 
@@ -252,7 +275,8 @@ class Bench {
   }
 
   async memory(): Promise<void> {
-    const runs: [SystemName, number][] = [['edgetune', this.mode.memImages], ['tfjs-wasm-shim', this.mode.memImages], ['tfjs-cpu', this.mode.memCpuImages]];
+    const runs: [SystemName, number][] = [['edgetune', this.mode.memImages], ['tfjs-wasm-shim', this.mode.memImages]];
+    if (this.mode.memCpuImages > 0) runs.push(['tfjs-cpu', this.mode.memCpuImages]);
     for (const [system, images] of runs) {
       try {
         const r = await forkMemoryChild(system, images, 64);
@@ -266,38 +290,45 @@ class Bench {
     }
   }
 
+  /**
+   * Achieved GFLOP/s of the training step (analytic FLOPs of train-sgd-b64 over
+   * its median step time) against the machine's peak: a 1024³ float32 MatMul
+   * in onnxruntime-node, timed in the same alternating rounds as the steps.
+   */
   async peak(): Promise<void> {
     const n = 1024;
+    const m = lenet5();
+    const f = flopsOf(m.chain, 64);
+    const work = f.forward + f.backward;
     const mm = await matmulPeak(n);
-    const ms: number[] = [];
+    let t: Trainers | undefined;
     try {
-      await mm.run();
-      for (let r = 0; r < this.mode.peakRounds; r++) {
-        const t0 = performance.now();
-        await mm.run();
-        ms.push(performance.now() - t0);
+      t = await this.trainers(m, 'sgd', 64, false);
+      const measured = await abab([{ system: 'onnxruntime-node', images: 1, step: mm.run }, ...t.contenders], this.mode.timing);
+      const ref = measured[0]!;
+      const peak = matmulFlops(n) / (ref.msPerStep / 1000) / 1e9;
+      this.rows.push(row('peak', 'onnxruntime-node', 'gflops', ref.error ? null : peak, 'GFLOP/s', ref.samples.length, {
+        reference: true, note: `machine peak: ${n}×${n}×${n} float32 MatMul in onnxruntime-node (2·n³ FLOPs), best round ${(matmulFlops(n) * Math.max(...ref.samples) / 1e9).toFixed(1)} GFLOP/s`,
+        samples: ref.samples.map((r) => Math.round((matmulFlops(n) * r) / 1e7) / 100), ...(ref.error ? { error: ref.error } : {}),
+      }));
+      const gflops = (x: Measured) => work / (x.msPerStep / 1000) / 1e9;
+      for (const x of measured.slice(1)) {
+        const g = gflops(x);
+        this.rows.push(row('peak', x.system as SystemName, 'gflops', x.error ? null : g, 'GFLOP/s', x.samples.length, {
+          note: `SGD training step of LeNet-5 at batch 64: ${(work / 1e6).toFixed(1)} MFLOP (forward ${(f.forward / 1e6).toFixed(1)}, backward ${(f.backward / 1e6).toFixed(1)}) = ${((g / peak) * 100).toFixed(1)}% of the MatMul peak`,
+          samples: x.samples.map((r) => Math.round(((work / 64) * r) / 1e7) / 100), ...(x.error ? { error: x.error } : {}),
+        }));
+      }
+      const cpu = this.trained.get('train-sgd-b64')?.measured.find((x) => x.system === 'tfjs-cpu' && !x.error);
+      if (cpu) {
+        const g = gflops(cpu);
+        this.rows.push(row('peak', 'tfjs-cpu', 'gflops', g, 'GFLOP/s', cpu.samples.length, {
+          note: `from the train-sgd-b64 rounds (not interleaved with the MatMul) = ${((g / peak) * 100).toFixed(2)}% of the MatMul peak`,
+        }));
       }
     } finally {
+      await t?.dispose();
       await mm.dispose();
-    }
-    const peak = matmulFlops(n) / (median(ms) / 1000) / 1e9;
-    this.rows.push(row('peak', 'onnxruntime-node', 'gflops', peak, 'GFLOP/s', ms.length, {
-      reference: true, note: `machine peak: ${n}×${n}×${n} float32 MatMul in onnxruntime-node (2·n³ FLOPs)`, samples: ms.map((t) => Math.round((matmulFlops(n) / t / 1e6) * 10) / 10),
-    }));
-    let t = this.trained.get('train-sgd-b64');
-    if (!t) {
-      await this.train('train-sgd-b64', lenet5(), 'sgd', 64, { cpu: true });
-      t = this.trained.get('train-sgd-b64');
-    }
-    if (!t) return;
-    const f = flopsOf(t.model.chain, t.batch);
-    const work = f.forward + f.backward;
-    for (const m of t.measured) {
-      if (m.error) continue;
-      const g = work / (m.msPerStep / 1000) / 1e9;
-      this.rows.push(row('peak', m.system as SystemName, 'gflops', g, 'GFLOP/s', m.samples.length, {
-        note: `training step of train-sgd-b64: ${(work / 1e6).toFixed(1)} MFLOP (forward ${(f.forward / 1e6).toFixed(1)}, backward ${(f.backward / 1e6).toFixed(1)}) = ${((g / peak) * 100).toFixed(1)}% of the MatMul peak`,
-      }));
     }
   }
 
@@ -392,7 +423,9 @@ async function main(argv: string[]): Promise<void> {
     ['step-time', () => bench.stepTime()],
     ['peak', () => bench.peak()],
     ['accuracy', () => bench.accuracy()],
-    ['calibrate-cnn6c-sgd-b50', () => bench.train('calibrate-cnn6c-sgd-b50', cnn6c2s12c2s(), 'sgd', 50, { cpu: true })],
+    ['calibrate-cnn6c-sgd-b50', () => bench.train('calibrate-cnn6c-sgd-b50', cnn6c2s12c2s(), 'sgd', 50, {
+      cpu: true, note: 'reference figures measured on this machine beforehand for this net at batch 50: TF.js cpu ≈ 30 images/s, shimmed TF.js wasm ≈ 2,800 images/s',
+    })],
     ['memory-1epoch', () => bench.memory()],
   ];
   for (const [w, run] of steps) {
@@ -407,7 +440,7 @@ async function main(argv: string[]): Promise<void> {
   }
   bench.scalingRows();
   if (!quick) bench.notes.push('TF.js cpu is left out of b256 and the width variants (tens of seconds per step); in the memory workload it trains fewer images');
-  else bench.notes.push('--quick: TF.js cpu takes part only in train-sgd-b64 (one timed round) and trains 64 images in the memory workload; the calibration workload is skipped');
+  else bench.notes.push('--quick: TF.js cpu takes part only in train-sgd-b64 (one timed round) and not in the memory workload; the memory epoch is 640 images; the calibration workload is skipped');
   const { cpu, cores } = machine();
   const info: RunInfo = {
     date: new Date().toISOString(), mode: mode.name, cpu, cores, node: process.version,

@@ -3,7 +3,7 @@
  * tuned .onnx (only the trained initializers' values change).
  */
 import { isLossName, LOSSES } from '../grad/losses.js';
-import { writeFileAtomic } from '../node/files.js';
+import { checkWritable, writeFileAtomic } from '../node/files.js';
 import { nodeBackend } from '../node/backend.js';
 import { loadModelFile, saveModel } from '../node/model-file.js';
 import { filterClasses, takePerClass, type Dataset } from '../train/data/dataset.js';
@@ -73,6 +73,11 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   if (sparsityKind && sparsityKind !== 'entropy' && sparsityKind !== 'paper-l1') throw new UsageError(`--sparsity '${sparsityKind}' is not one of entropy, paper-l1`);
   const mode = values.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
   const report = makeReporter(mode);
+
+  // an output that cannot be written is refused now, not after the training it would throw away
+  await checkWritable(out);
+  const weightsTarget = str(values['export-weights']);
+  if (weightsTarget) await checkWritable(weightsTarget);
 
   const model = await loadModelFile(modelFile);
   const inputShape = model.inputs[0]?.dims;

@@ -2,14 +2,13 @@
  * `edgetune grad`: the loss and its gradient for every trainable initializer,
  * one float32 .npy per parameter and a manifest.json naming them.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GradientEngine } from '../grad/engine.js';
 import { isLossName, LOSSES, TargetError, type LossName } from '../grad/losses.js';
 import { InputError } from '../errors.js';
 import { encodeNpy, readNpy } from '../io/npy.js';
 import { nodeBackend } from '../node/backend.js';
-import { writeFileAtomic } from '../node/files.js';
+import { makeFolder, writeFileAtomic } from '../node/files.js';
 import { loadModelFile } from '../node/model-file.js';
 import { list, npyToHost, parse, readFeeds, safeFileNames, str, strs, UsageError, type Options } from './common.js';
 
@@ -63,7 +62,7 @@ export async function gradCommand(argv: string[]): Promise<void> {
       throw e instanceof TargetError ? new InputError(`${targetFile}: ${e.message}`) : e;
     });
     const files = safeFileNames(engine.params.map((p) => p.name), '.npy');
-    await fs.mkdir(outDir, { recursive: true });
+    await makeFolder(outDir);
     for (const p of engine.params) {
       await writeFileAtomic(path.join(outDir, files.get(p.name)!), encodeNpy({ dtype: 'float32', shape: p.dims, data: result.grads.get(p.name)! }));
     }

@@ -1,9 +1,8 @@
 /** `edgetune infer <model> --input <name>=<file.npy> ... [--out <dir>]`: run a model on .npy inputs. */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { encodeNpy } from '../io/npy.js';
 import { Model } from '../node/model.js';
-import { writeFileAtomic } from '../node/files.js';
+import { makeFolder, writeFileAtomic } from '../node/files.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { hostToNpy, parse, readFeeds, safeFileNames, shapeStr, str, strs, UsageError } from './common.js';
 
@@ -49,7 +48,7 @@ export async function inferCommand(argv: string[]): Promise<void> {
     const outDir = str(values.out);
     const files = safeFileNames(Object.keys(outputs), '.npy');
     if (outDir) {
-      await fs.mkdir(outDir, { recursive: true });
+      await makeFolder(outDir);
       for (const [name, t] of Object.entries(outputs)) await writeFileAtomic(path.join(outDir, files.get(name)!), encodeNpy(hostToNpy(t)));
     }
     if (values.json) {

@@ -2,11 +2,11 @@
  * Building blocks for emitters: the ONNX-node forms of the tensor primitives
  * the gradient rules are written with (reshape, transpose, reduceSum,
  * reduceToShape, up, down, conv2dInputGrad, conv2dWeightGrad,
- * reduceBiasGrad). Every helper takes the static dims of its operands, records
- * the dims of what it creates (ctx.setDims), and passes a value through
- * untouched where the operation is the identity. Forms follow the model's
- * opset: ReduceSum takes its axes as an input from opset 13, Pad its pads from
- * opset 11.
+ * reduceBiasGrad). The helpers take the static dims of their operands, record
+ * the dims of what they create (ctx.setDims) so later emitters can read them,
+ * and pass a value through untouched where the operation is the identity.
+ * Forms follow the model's opset: ReduceSum takes its axes as an input from
+ * opset 13, Pad its pads from opset 11.
  */
 import type { ConvGeometry } from '../grad/rules/conv.js';
 import type { RuleContext } from '../grad/rule.js';
@@ -87,11 +87,11 @@ export function reduceToShapeEmit(
   return reshapeEmit(ctx, summed, keptDims, outDims);
 }
 
-/** x · s for a constant s, x of the given dims (no node when s = 1). */
-export function scaleEmit(ctx: EmitContext, x: string, dims: readonly number[], s: number): string {
+/** x · s for a constant s (no node when s = 1); records `dims` as the result's when given. */
+export function scaleEmit(ctx: EmitContext, x: string, s: number, dims?: readonly number[]): string {
   if (s === 1) return x;
   const y = ctx.op('Mul', [x, ctx.floats([s], [])]);
-  ctx.setDims(y, dims);
+  if (dims) ctx.setDims(y, dims);
   return y;
 }
 
@@ -251,7 +251,7 @@ export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometr
   const dy4Dims = as4(o.dyDims);
   const x4Dims = as4(o.xDims);
   const w4Dims = as4(o.wDims);
-  const dy4 = reshapeEmit(ctx, o.dy, o.dyDims, dy4Dims);
+  const dy4 = needs[0] || needs[1] ? reshapeEmit(ctx, o.dy, o.dyDims, dy4Dims) : o.dy;
   let dx: string | undefined;
   let dw: string | undefined;
   if (needs[0]) {

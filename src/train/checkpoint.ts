@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FileError } from '../errors.js';
 import { encodeSafetensors, parseSafetensors, type SafeTensor } from '../io/safetensors.js';
-import { readFileBytes, writeFileAtomic } from '../node/files.js';
+import { makeFolder, readFileBytes, writeFileAtomic } from '../node/files.js';
 import type { CheckpointStore } from './fit.js';
 import type { OptimizerState } from './optimizers/index.js';
 import type { TrainingState } from './training-state.js';
@@ -56,11 +56,12 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): TrainingState
 }
 
 export async function saveCheckpoint(dir: string, s: TrainingState, dims: Map<string, number[]>, keep = 2): Promise<string> {
-  await fs.mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => { throw new FileError(dir, `cannot create checkpoint folder (${e.code ?? e.message})`); });
+  await makeFolder(dir);
   const file = path.join(dir, `${PREFIX}${String(s.step).padStart(9, '0')}${SUFFIX}`);
   await writeFileAtomic(file, encodeCheckpoint(s, dims));
   const all = (await listCheckpoints(dir)).slice(keep);
-  for (const old of all) await fs.rm(old, { force: true });
+  // pruning is housekeeping: a checkpoint that cannot be removed must not stop the training
+  for (const old of all) await fs.rm(old, { force: true }).catch(() => undefined);
   return file;
 }
 

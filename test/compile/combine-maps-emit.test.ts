@@ -36,4 +36,13 @@ describe('edgetune.CombineMaps emitter', () => {
       output: 'y',
     });
   });
+
+  it('maps fed at run time: only c and bias are trained', async () => {
+    await expectEmitterMatches({
+      nodes: [combine],
+      params: { c: { dims: [2, 3] }, bias: { dims: [3] } },
+      feeds: { z: { dims: [2, 2, 3, 2], data: randomFloats(seeded(8), 24) } },
+      output: 'y',
+    });
+  });
 });

@@ -91,4 +91,14 @@ describe('Conv emitter', () => {
       output: 'y',
     });
   });
+
+  it('an input fed at run time gets no gradient; W and B still do (1-D)', async () => {
+    const data = Float32Array.from({ length: 2 * 3 * 10 }, (_, i) => Math.sin(0.7 * i));
+    await expectEmitterMatches({
+      nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { strides: [3], pads: [1, 2] })],
+      params: { w: { dims: [2, 3, 3] }, b: { dims: [2] } },
+      feeds: { x: { dims: [2, 3, 10], data } },
+      output: 'y',
+    });
+  });
 });

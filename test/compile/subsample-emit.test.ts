@@ -57,4 +57,14 @@ describe('edgetune.Subsample emitter', () => {
       output: 'y',
     });
   });
+
+  it('an input fed at run time: only beta and bias are trained', async () => {
+    const data = Float32Array.from({ length: 2 * 2 * 5 * 7 }, (_, i) => Math.cos(0.3 * i));
+    await expectEmitterMatches({
+      nodes: [subsampleNode({ size: 2 })],
+      params: { beta: { dims: [2] }, bias: { dims: [2] } },
+      feeds: { x: { dims: [2, 2, 5, 7], data } },
+      output: 'y',
+    });
+  });
 });

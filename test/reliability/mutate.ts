@@ -154,7 +154,7 @@ export function deeplyNestedModel(depth: number): Uint8Array {
   // building is quadratic in depth, and the result depends on depth alone
   const cached = nestedCache.get(depth);
   if (cached) return cached.slice();
-  let graphBytes = new Uint8Array(0);
+  let graphBytes: Uint8Array = new Uint8Array(0);
   for (let d = 0; d < depth; d++) {
     const attribute = concat(field(1, utf8.encode('then_branch')), Uint8Array.from([0xa0, 0x01, 0x05]), field(6, graphBytes));
     const nodeBytes = concat(field(1, utf8.encode('c')), field(2, utf8.encode('b')), field(4, utf8.encode('If')), field(5, attribute));

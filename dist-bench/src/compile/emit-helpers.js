@@ -65,9 +65,14 @@ export function reduceToShapeEmit(ctx, g, fromDims, toDims, outDims = toDims) {
     const keptDims = fromDims.map((d, i) => (axes.includes(i) ? 1 : d));
     return reshapeEmit(ctx, summed, keptDims, outDims);
 }
-/** x · s for a constant s (no node when s = 1). */
-export function scaleEmit(ctx, x, s) {
-    return s === 1 ? x : ctx.op('Mul', [x, ctx.floats([s], [])]);
+/** x · s for a constant s (no node when s = 1); records `dims` as the result's when given. */
+export function scaleEmit(ctx, x, s, dims) {
+    if (s === 1)
+        return x;
+    const y = ctx.op('Mul', [x, ctx.floats([s], [])]);
+    if (dims)
+        ctx.setDims(y, dims);
+    return y;
 }
 /** Zero padding at the end of each axis of x [dims] so that it becomes `toDims` (no node when equal). */
 export function padEndEmit(ctx, x, dims, toDims) {
@@ -173,9 +178,13 @@ export function reduceBiasGradEmit(ctx, dy, dyDims) {
  * flattens every axis from `axis` on, so there it runs on cᵀ along axis 1.
  */
 export function softmaxColumnsEmit(ctx, c, I, J) {
-    if (ctx.opset >= 13)
-        return ctx.op('Softmax', [c], { axis: 0 });
+    if (ctx.opset >= 13) {
+        const alpha = ctx.op('Softmax', [c], { axis: 0 });
+        ctx.setDims(alpha, [I, J]);
+        return alpha;
+    }
     const rows = ctx.op('Softmax', [transposeEmit(ctx, c, [I, J], [1, 0])], { axis: 1 });
+    ctx.setDims(rows, [J, I]);
     return transposeEmit(ctx, rows, [J, I], [1, 0]);
 }
 /**
@@ -184,7 +193,9 @@ export function softmaxColumnsEmit(ctx, c, I, J) {
  */
 export function softmaxColumnsBackwardEmit(ctx, alpha, g, I, J) {
     const s = reduceSumEmit(ctx, ctx.op('Mul', [alpha, g]), [I, J], [0], true);
-    return ctx.op('Mul', [alpha, ctx.op('Sub', [g, s])]);
+    const dc = ctx.op('Mul', [alpha, ctx.op('Sub', [g, s])]);
+    ctx.setDims(dc, [I, J]);
+    return dc;
 }
 /**
  * convVjp as ONNX nodes: [∂X, ∂W, ∂B] for the inputs `needs` asks for, in
@@ -196,7 +207,7 @@ export function convGradEmit(ctx, o, geo, needs) {
     const dy4Dims = as4(o.dyDims);
     const x4Dims = as4(o.xDims);
     const w4Dims = as4(o.wDims);
-    const dy4 = reshapeEmit(ctx, o.dy, o.dyDims, dy4Dims);
+    const dy4 = needs[0] || needs[1] ? reshapeEmit(ctx, o.dy, o.dyDims, dy4Dims) : o.dy;
     let dx;
     let dw;
     if (needs[0]) {

@@ -234,7 +234,7 @@ export function maxPool2dGradEmit(ctx, dy, argmax, w) {
         const wd = Math.min(W, oW * kW);
         const fit = (v) => cropPadEmit(ctx, upsampleEmit(ctx, v, w.out4, kH, kW), [N, C, oH * kH, oW * kW], [0, 0, 0, 0], [0, 0, h - oH * kH, wd - oW * kW]);
         const rows = ctx.ints(Array.from({ length: h }, (_, r) => r * W), [h, 1]);
-        const cols = ctx.ints(Array.from({ length: wd }, (_, c) => c + 1), [1, wd]);
+        const cols = ctx.ints(Array.from({ length: wd }, (_, c) => c), [1, wd]);
         const own = record(ctx, ctx.op('Add', [rows, cols]), [h, wd]);
         const hit = record(ctx, ctx.op('Equal', [fit(argmax), own]), [N, C, h, wd]);
         const dx = record(ctx, ctx.op('Where', [hit, fit(dy), zero]), [N, C, h, wd]);

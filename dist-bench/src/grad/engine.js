@@ -6,7 +6,9 @@
  * sums gradients where a value feeds several nodes (residual connections),
  * and stops at values no trained parameter depends on.
  */
-import { InputError } from '../errors.js';
+import { InputError, UnsupportedError } from '../errors.js';
+import { missingEmitters } from '../compile/backward-graph.js';
+import { CompiledBackward } from '../compile/compiled-backward.js';
 import { GraphView } from '../graph/graph.js';
 import { encodeModel, defaultOpset } from '../onnx/model-io.js';
 import { Session } from '../runtime/session.js';
@@ -23,15 +25,22 @@ export class GradientEngine {
     session;
     loss;
     constants;
+    backend;
+    backwardPath;
+    providers;
     params;
     opset;
-    constructor(model, view, plan, session, loss, constants) {
+    compiled = new Map();
+    constructor(model, view, plan, session, loss, constants, backend, backwardPath, providers) {
         this.model = model;
         this.view = view;
         this.plan = plan;
         this.session = session;
         this.loss = loss;
         this.constants = constants;
+        this.backend = backend;
+        this.backwardPath = backwardPath;
+        this.providers = providers;
         this.params = plan.params.map((name) => ({ name, dims: model.read(name).dims }));
         this.opset = defaultOpset(model.proto);
     }
@@ -60,7 +69,13 @@ export class GradientEngine {
                 }
             }
         }
-        return new GradientEngine(model, view, plan, session, opts.loss, constants);
+        const path = opts.backward ?? 'typescript';
+        if (path === 'compiled') {
+            const missing = missingEmitters(plan);
+            if (missing.length > 0)
+                throw new UnsupportedError(`compiled backward: no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
+        }
+        return new GradientEngine(model, view, plan, session, opts.loss, constants, backend, path, opts.providers);
     }
     /** The current values of the trained parameters, read from the model. */
     currentWeights() {
@@ -98,10 +113,25 @@ export class GradientEngine {
     }
     /** Loss and ∂L/∂θ for every trained parameter θ. */
     async gradients(feeds, target, weights) {
+        if (this.backwardPath === 'compiled') {
+            const output = await this.predict(feeds, weights);
+            const { loss, grad } = computeLoss(this.loss, output, target);
+            const cb = await this.compiledFor(feeds, weights);
+            return { loss, output, grads: await cb.run(feeds, weights, grad) };
+        }
         const fwd = await this.forward(feeds, weights);
         const { loss, grad } = computeLoss(this.loss, fwd.output, target);
         const grads = this.backward(fwd.values, grad);
         return { loss, output: fwd.output, grads };
+    }
+    compiledFor(feeds, weights) {
+        const key = JSON.stringify(Object.entries(feeds).map(([k, v]) => [k, v.dims]));
+        let cb = this.compiled.get(key);
+        if (!cb) {
+            cb = CompiledBackward.create(this.model, this.backend, this.plan, feeds, weights, this.providers);
+            this.compiled.set(key, cb);
+        }
+        return cb;
     }
     /** The reverse walk from ∂L/∂output to every trained parameter. */
     backward(values, gradOutput) {
@@ -146,6 +176,9 @@ export class GradientEngine {
         return out;
     }
     async dispose() {
+        for (const cb of this.compiled.values())
+            await (await cb.catch(() => undefined))?.dispose();
+        this.compiled.clear();
         await this.session.dispose();
     }
 }

@@ -12,6 +12,7 @@ function reason(e) {
     const codes = {
         ENOENT: 'no such file or folder', EACCES: 'permission denied', EROFS: 'read-only file system',
         ENOSPC: 'no space left on device', EISDIR: 'is a folder', ENOTDIR: 'a parent is not a folder', EDQUOT: 'disk quota exceeded',
+        EPERM: 'operation not permitted', EEXIST: 'a file is in the way',
     };
     return (err.code && codes[err.code]) ?? (err.message ?? String(e)).split('\n')[0];
 }
@@ -30,10 +31,40 @@ export async function readFileBytes(file, maxBytes = 8 * 1024 ** 3) {
         throw new FileError(file, `cannot read (${reason(e)})`);
     }
 }
+function tempName(file) {
+    return path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+}
+/** Create a folder and its parents; failures become a FileError naming the folder. */
+export async function makeFolder(dir) {
+    try {
+        await fs.mkdir(dir, { recursive: true });
+    }
+    catch (e) {
+        // a recursive mkdir may report ENOENT for a parent it could not create; one plain step says why
+        let cause = e;
+        if (e.code === 'ENOENT')
+            await fs.mkdir(dir).catch((e2) => { cause = e2; });
+        throw new FileError(dir, `cannot create folder (${reason(cause)})`);
+    }
+}
+/**
+ * Check that `file` can be written atomically, by creating and removing an
+ * empty temp file beside it, so a long job can refuse a read-only or missing
+ * output folder before it starts rather than after it is done.
+ */
+export async function checkWritable(file) {
+    const tmp = tempName(file);
+    try {
+        await (await fs.open(tmp, 'wx', 0o644)).close();
+    }
+    catch (e) {
+        throw new FileError(file, `cannot write (${reason(e)})`);
+    }
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+}
 /** Write bytes atomically: temp file in the target's folder, fsync, rename. */
 export async function writeFileAtomic(file, bytes) {
-    const dir = path.dirname(path.resolve(file));
-    const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+    const tmp = tempName(file);
     let handle;
     try {
         handle = await fs.open(tmp, 'wx', 0o644);

@@ -70,7 +70,7 @@ function gemmEmitVjp(ctx: EmitContext): (string | undefined)[] {
   if (ctx.needs[1]) out[1] = transB ? gemmEmit(ctx, dy, a!, true, transA, alpha) : gemmEmit(ctx, a!, dy, !transA, false, alpha);
   if (ctx.needs[2]) {
     const cDims = ctx.dims(c!);
-    out[2] = scaleEmit(ctx, reduceToShapeEmit(ctx, dy, ctx.dims(ctx.outputs[0]!), cDims), cDims, beta);
+    out[2] = scaleEmit(ctx, reduceToShapeEmit(ctx, dy, ctx.dims(ctx.outputs[0]!), cDims), beta, cDims);
   }
   return out;
 }

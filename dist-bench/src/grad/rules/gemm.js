@@ -67,8 +67,10 @@ function gemmEmitVjp(ctx) {
         out[0] = transA ? gemmEmit(ctx, b, dy, transB, true, alpha) : gemmEmit(ctx, dy, b, false, !transB, alpha);
     if (ctx.needs[1])
         out[1] = transB ? gemmEmit(ctx, dy, a, true, transA, alpha) : gemmEmit(ctx, a, dy, !transA, false, alpha);
-    if (ctx.needs[2])
-        out[2] = scaleEmit(ctx, reduceToShapeEmit(ctx, dy, ctx.dims(ctx.outputs[0]), ctx.dims(c)), beta);
+    if (ctx.needs[2]) {
+        const cDims = ctx.dims(c);
+        out[2] = scaleEmit(ctx, reduceToShapeEmit(ctx, dy, ctx.dims(ctx.outputs[0]), cDims), beta, cDims);
+    }
     return out;
 }
 export const gemm = {

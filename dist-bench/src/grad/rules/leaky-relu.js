@@ -19,6 +19,6 @@ export const leakyRelu = {
         const alpha = ctx.node.attrs.float('alpha', 0.01);
         const dy = ctx.gradOutputs[0];
         const positive = ctx.op('Greater', [ctx.inputs[0], ctx.floats([0], [])]);
-        return [ctx.op('Where', [positive, dy, dy ?? ctx.op('Mul', [dy, ctx.floats([alpha], [])])])];
+        return [ctx.op('Where', [positive, dy, ctx.op('Mul', [dy, ctx.floats([alpha], [])])])];
     },
 };
