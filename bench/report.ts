@@ -150,6 +150,17 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
     out.push('');
   }
 
+  const st = (metric: string) => rows.find((r) => r.workload === 'step-time' && r.metric === metric)?.value;
+  const fwd = st('forward_ms'), bwd = st('backward_ms');
+  if (fwd != null && bwd != null) {
+    out.push('## Step time (LeNet-5, batch 64)', '');
+    out.push(`- forward on ONNX Runtime: ${fmt(fwd)} ms; backward through the TypeScript rules: ${fmt(bwd)} ms; **backward/forward = ${fmt(bwd / fwd)}**`);
+    const rules = st('step_ms_rules'), dflt = st('step_ms_default');
+    const path = rows.find((r) => r.workload === 'step-time' && r.metric === 'step_ms_default')?.note?.match(/took: (\w+)/)?.[1];
+    if (rules != null && dflt != null) out.push(`- whole step with the rules: ${fmt(rules)} ms; whole step on the default path (${path ?? '?'}): ${fmt(dflt)} ms (rules ÷ default = ${fmt(rules / dflt)})`);
+    out.push('');
+  }
+
   const errors = rows.filter((r) => r.error);
   if (errors.length > 0) {
     out.push('## Errors', '');

@@ -68,6 +68,7 @@ export function compileBackward(model, plan, shapes) {
     if (!outDims)
         throw new UnsupportedError(`no static shape recorded for output '${plan.output}'`);
     g.input.push(valueInfo(GRAD_OUTPUT, DataType.FLOAT, [...outDims]));
+    emitter.setDims(GRAD_OUTPUT, outDims);
     const grads = emitBackward(plan, emitter, GRAD_OUTPUT, defaultOpset(model.proto));
     g.node.push(...emitter.nodes);
     g.initializer.push(...emitter.constants);
