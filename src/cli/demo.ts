@@ -214,6 +214,8 @@ export interface DemoCommandOptions {
   signal?: AbortSignal;
   /** where the URL line goes (default: stdout) */
   out?: (line: string) => void;
+  /** folders to serve (default: the package's dist/web and models) */
+  roots?: DemoRoots;
 }
 
 /** Run the demo server until Ctrl-C (or `opts.signal`), printing `edgetune demo: <url>`. */
@@ -223,7 +225,7 @@ export async function demoCommand(argv: string[], opts: DemoCommandOptions = {})
   const port = number(values.port, '--port', DEFAULT_PORT, { integer: true, min: 0 });
   if (port > 65535) throw new UsageError(`--port expects a TCP port 0–65535, got ${port}`);
   const out = opts.out ?? ((line: string) => { process.stdout.write(`${line}\n`); });
-  const demo = await startDemoServer({ port, fallback: !explicit });
+  const demo = await startDemoServer({ port, fallback: !explicit, ...(opts.roots ? { roots: opts.roots } : {}) });
   if (!explicit && demo.port !== DEFAULT_PORT) out(`edgetune demo: port ${DEFAULT_PORT} is taken, using ${demo.port}`);
   out(`edgetune demo: ${demo.url}`);
   await new Promise<void>((resolve) => {
