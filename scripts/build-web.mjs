@@ -18,14 +18,8 @@ import { rolldown } from 'rolldown';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** onnxruntime-web files the all-providers build loads at run time. */
-export const ORT_FILES = [
-  'ort.all.min.mjs',
-  'ort-wasm-simd-threaded.jsep.mjs',
-  'ort-wasm-simd-threaded.jsep.wasm',
-  'ort-wasm-simd-threaded.asyncify.mjs',
-  'ort-wasm-simd-threaded.asyncify.wasm',
-];
+/** onnxruntime-web files the all-providers build loads at run time (its wasm, WebGPU and WebNN runtime is the JSEP one). */
+export const ORT_FILES = ['ort.all.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
 
 const DEMO_STATIC = ['index.html', 'styles.css'];
 
@@ -56,6 +50,7 @@ async function bundle(input, outFile, map) {
 
 /** Build everything into `outDir` (default dist/web); `digits: false` skips the digit set. */
 export async function buildWeb({ root = ROOT, outDir = path.join(root, 'dist', 'web'), digits = true } = {}) {
+  await fs.rm(outDir, { recursive: true, force: true });
   await fs.mkdir(outDir, { recursive: true });
   const isOrt = (id) => id === 'onnxruntime-web/all';
   await bundle(path.join(root, 'src/web/index.ts'), path.join(outDir, 'edgetune.js'), [[isOrt, './ort.all.min.mjs']]);

@@ -21,6 +21,7 @@ async function settled(page: Page, timeout = 60_000): Promise<string> {
 
 /** Draw polylines given in pad coordinates (0–1) with mouse events. */
 async function draw(page: Page, strokes: [number, number][][]): Promise<void> {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = (await page.locator('#pad').boundingBox())!;
   const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
   for (const stroke of strokes) {

@@ -2,9 +2,40 @@
  * Gradients of whole models against central differences through ONNX
  * Runtime's forward pass, on both backward paths (the TypeScript rules and the
  * compiled ONNX graph).
+ *
+ * test/fixtures/onnx/torch-resnetish.onnx was exported by PyTorch 1.13 (Debian's
+ * python3-torch) with this script (BatchNorm is folded into the convolutions
+ * by the exporter in eval mode):
+ *
+ *   import torch, torch.nn as nn
+ *   torch.manual_seed(0)
+ *   class Block(nn.Module):
+ *       def __init__(s, c):
+ *           super().__init__()
+ *           s.c1 = nn.Conv2d(c, c, 3, padding=1, bias=False); s.b1 = nn.BatchNorm2d(c)
+ *           s.c2 = nn.Conv2d(c, c, 3, padding=1, bias=False); s.b2 = nn.BatchNorm2d(c)
+ *       def forward(s, x):
+ *           y = torch.relu(s.b1(s.c1(x)))
+ *           return torch.relu(s.b2(s.c2(y)) + x)
+ *   class Net(nn.Module):
+ *       def __init__(s):
+ *           super().__init__()
+ *           s.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True))
+ *           s.block = Block(8)
+ *           s.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
+ *       def forward(s, x):
+ *           return s.head(s.block(s.stem(x)))
+ *   net = Net()
+ *   for m in net.modules():
+ *       if isinstance(m, nn.BatchNorm2d):
+ *           m.running_mean.uniform_(-0.1, 0.1); m.running_var.uniform_(0.8, 1.2)
+ *           m.weight.data.uniform_(0.8, 1.2); m.bias.data.uniform_(0.5, 1.0)
+ *   net.eval()
+ *   torch.onnx.export(net, torch.randn(2, 3, 12, 10), 'test/fixtures/onnx/torch-resnetish.onnx', opset_version=13,
+ *                     input_names=['image'], output_names=['logits'], dynamic_axes={'image': {0: 'batch'}, 'logits': {0: 'batch'}},
+ *                     do_constant_folding=False, training=torch.onnx.TrainingMode.EVAL)
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { GradientEngine } from '../../src/grad/engine.js';
 import { gradcheck } from '../../src/grad/gradcheck.js';
 import type { LossName } from '../../src/grad/losses.js';
@@ -86,10 +117,10 @@ describe.each(['typescript', 'compiled'] as const)('whole-model gradients (%s ba
     expect(params).toContain('bn.scale');
   });
 
-  it.runIf(existsSync('test/fixtures/onnx/torch-resnetish.onnx'))('a model exported by PyTorch (test/fixtures/onnx/torch-resnetish.onnx)', async () => {
+  it('a model exported by PyTorch 1.13 (test/fixtures/onnx/torch-resnetish.onnx)', async () => {
     const m = await loadModelFile('test/fixtures/onnx/torch-resnetish.onnx');
     const name = m.inputs[0]!.name;
     const dims = m.inputs[0]!.dims!.map((d) => (typeof d === 'number' && d > 0 ? d : 2));
-    await check(m, { [name]: input(dims, 5) }, 'cross-entropy', labels(dims[0]!, 5), backward);
+    await check(m, { [name]: input(dims, 5) }, 'cross-entropy', labels(dims[0]!, 5), backward, 6, [1e-2, 3e-3, 1e-3]);
   });
 });
