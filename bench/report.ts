@@ -23,6 +23,8 @@ export interface ResultRow {
   samples?: number[];
   /** a ceiling to compare against (the machine's MatMul peak), not a competing peer */
   reference?: boolean;
+  /** the system did less work than the others (a shorter run): shown, not compared */
+  partial?: boolean;
 }
 
 /** Metrics where a smaller value is better. */
@@ -65,8 +67,8 @@ export interface Comparison {
 
 /** edgetune against the best peer of one workload and metric (undefined without both). */
 export function compare(rows: readonly ResultRow[]): Comparison | undefined {
-  const et = rows.find((r) => r.system === 'edgetune' && r.value !== null && !r.reference);
-  const peers = rows.filter((r) => r.system !== 'edgetune' && r.value !== null && !r.reference);
+  const et = rows.find((r) => r.system === 'edgetune' && r.value !== null && !r.reference && !r.partial);
+  const peers = rows.filter((r) => r.system !== 'edgetune' && r.value !== null && !r.reference && !r.partial);
   if (!et || peers.length === 0) return undefined;
   const lower = LOWER_IS_BETTER.has(et.metric);
   const best = peers.reduce((a, b) => ((lower ? b.value! < a.value! : b.value! > a.value!) ? b : a));
@@ -87,6 +89,9 @@ function verdict(metric: string, c: Comparison): string {
   const factor = c.loses ? (lower ? c.ratio : 1 / c.ratio) : (lower ? 1 / c.ratio : c.ratio);
   const word = metric === 'peak_rss_mb' ? (c.loses ? 'more memory' : 'less memory') : c.loses ? 'slower' : 'faster';
   const rounds = c.ahead ? ` (ahead in ${c.ahead[0]} of ${c.ahead[1]} rounds)` : '';
+  // the round-by-round pairs pointing the other way than the medians: the difference is within the noise
+  const mixed = c.ahead !== undefined && (c.loses ? c.ahead[0] > c.ahead[1] / 2 : c.ahead[0] < c.ahead[1] / 2);
+  if (mixed) return `no clear winner: medians say edgetune ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
   return `**edgetune ${c.loses ? 'loses' : 'wins'}**: ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
 }
 
@@ -104,7 +109,7 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
   const busy = Math.max(...info.loadBefore, ...info.loadAfter) > info.cores * 0.5;
   out.push(`- load average (1, 5, 15 min) before: ${info.loadBefore.map((l) => l.toFixed(2)).join(', ')}; after: ${info.loadAfter.map((l) => l.toFixed(2)).join(', ')}`
     + (busy ? ' — **the machine was not quiet** (other work was running), so absolute numbers are noisy; the systems were interleaved round by round, so ratios are fairer than absolutes' : ''));
-  out.push('- values are medians over the rounds shown; every system ran in the same process, alternating round by round (ABAB), after warm-up');
+  out.push(`- values are medians over the rounds; every system ran in the same process, alternating round by round (ABAB, the order rotating each round), after warm-up; "ahead in k of n rounds" pairs the blocks of each round`);
   for (const n of info.notes) out.push(`- ${n}`);
   out.push('');
 
@@ -125,7 +130,7 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
       const r = g.find((x) => x.system === s);
       if (!r) return '';
       if (r.value === null) return 'error';
-      return fmt(r.value) + (r.reference ? ' (peak)' : '');
+      return fmt(r.value) + (r.reference ? ' (peak)' : '') + (r.partial ? ' (shorter run)' : '');
     });
     const c = compare(g);
     const unit = first.unit ? ` (${first.unit})` : '';

@@ -73,7 +73,8 @@ async function block(c: Contender, steps: number): Promise<number> {
 
 /**
  * Warm every contender up, size its blocks, then run `rounds` rounds in which
- * each contender in turn runs one timed block (A B C, A B C, …). A contender
+ * each contender in turn runs one timed block, the order rotating by one each
+ * round (A B C, B C A, C A B, …). A contender
  * whose step throws is dropped with its error. Rates are images per second.
  */
 export async function abab(contenders: readonly Contender[], opts: AbabOptions): Promise<Measured[]> {
@@ -96,7 +97,9 @@ export async function abab(contenders: readonly Contender[], opts: AbabOptions):
     }
   }
   for (let r = 0; r < opts.rounds; r++) {
-    for (const l of live) {
+    // the order rotates from round to round, so no system always runs right after the same other one
+    for (let j = 0; j < live.length; j++) {
+      const l = live[(j + r) % live.length]!;
       if (l.error || l.ms.length >= (l.c.maxRounds ?? Infinity)) continue;
       try {
         l.ms.push(await block(l.c, l.steps));

@@ -22,8 +22,8 @@ function fmt(v, unit = '') {
 }
 /** edgetune against the best peer of one workload and metric (undefined without both). */
 export function compare(rows) {
-    const et = rows.find((r) => r.system === 'edgetune' && r.value !== null && !r.reference);
-    const peers = rows.filter((r) => r.system !== 'edgetune' && r.value !== null && !r.reference);
+    const et = rows.find((r) => r.system === 'edgetune' && r.value !== null && !r.reference && !r.partial);
+    const peers = rows.filter((r) => r.system !== 'edgetune' && r.value !== null && !r.reference && !r.partial);
     if (!et || peers.length === 0)
         return undefined;
     const lower = LOWER_IS_BETTER.has(et.metric);
@@ -47,6 +47,10 @@ function verdict(metric, c) {
     const factor = c.loses ? (lower ? c.ratio : 1 / c.ratio) : (lower ? 1 / c.ratio : c.ratio);
     const word = metric === 'peak_rss_mb' ? (c.loses ? 'more memory' : 'less memory') : c.loses ? 'slower' : 'faster';
     const rounds = c.ahead ? ` (ahead in ${c.ahead[0]} of ${c.ahead[1]} rounds)` : '';
+    // the round-by-round pairs pointing the other way than the medians: the difference is within the noise
+    const mixed = c.ahead !== undefined && (c.loses ? c.ahead[0] > c.ahead[1] / 2 : c.ahead[0] < c.ahead[1] / 2);
+    if (mixed)
+        return `no clear winner: medians say edgetune ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
     return `**edgetune ${c.loses ? 'loses' : 'wins'}**: ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
 }
 function groupKey(r) {
@@ -62,7 +66,7 @@ export function renderMarkdown(rows, info) {
     const busy = Math.max(...info.loadBefore, ...info.loadAfter) > info.cores * 0.5;
     out.push(`- load average (1, 5, 15 min) before: ${info.loadBefore.map((l) => l.toFixed(2)).join(', ')}; after: ${info.loadAfter.map((l) => l.toFixed(2)).join(', ')}`
         + (busy ? ' — **the machine was not quiet** (other work was running), so absolute numbers are noisy; the systems were interleaved round by round, so ratios are fairer than absolutes' : ''));
-    out.push('- values are medians over the rounds shown; every system ran in the same process, alternating round by round (ABAB), after warm-up');
+    out.push(`- values are medians over the rounds; every system ran in the same process, alternating round by round (ABAB, the order rotating each round), after warm-up; "ahead in k of n rounds" pairs the blocks of each round`);
     for (const n of info.notes)
         out.push(`- ${n}`);
     out.push('');
@@ -87,7 +91,7 @@ export function renderMarkdown(rows, info) {
                 return '';
             if (r.value === null)
                 return 'error';
-            return fmt(r.value) + (r.reference ? ' (peak)' : '');
+            return fmt(r.value) + (r.reference ? ' (peak)' : '') + (r.partial ? ' (shorter run)' : '');
         });
         const c = compare(g);
         const unit = first.unit ? ` (${first.unit})` : '';
@@ -110,6 +114,17 @@ export function renderMarkdown(rows, info) {
             const work = rs[0]?.note ?? '';
             out.push(`| ${w} | ${work} | ${systems.map((s) => fmt(rs.find((r) => r.system === s)?.value)).join(' | ')} |`);
         }
+        out.push('');
+    }
+    const st = (metric) => rows.find((r) => r.workload === 'step-time' && r.metric === metric)?.value;
+    const fwd = st('forward_ms'), bwd = st('backward_ms');
+    if (fwd != null && bwd != null) {
+        out.push('## Step time (LeNet-5, batch 64)', '');
+        out.push(`- forward on ONNX Runtime: ${fmt(fwd)} ms; backward through the TypeScript rules: ${fmt(bwd)} ms; **backward/forward = ${fmt(bwd / fwd)}**`);
+        const rules = st('step_ms_rules'), dflt = st('step_ms_default');
+        const path = rows.find((r) => r.workload === 'step-time' && r.metric === 'step_ms_default')?.note?.match(/took: (\w+)/)?.[1];
+        if (rules != null && dflt != null)
+            out.push(`- whole step with the rules: ${fmt(rules)} ms; whole step on the default path (${path ?? '?'}): ${fmt(dflt)} ms (rules ÷ default = ${fmt(rules / dflt)})`);
         out.push('');
     }
     const errors = rows.filter((r) => r.error);

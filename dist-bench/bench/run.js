@@ -254,6 +254,7 @@ class Bench {
             try {
                 const r = await forkMemoryChild(system, images, 64);
                 this.rows.push(row('memory-1epoch', system, 'peak_rss_mb', r.peakRssMb, 'MB', 1, {
+                    ...(images < this.mode.memImages ? { partial: true } : {}),
                     note: `${r.images} images in ${r.steps} SGD steps of 64 (${(r.images / r.seconds).toFixed(0)} images/s${r.path ? `, backward path ${r.path}` : ''}); RSS ${r.rssBeforeMb.toFixed(0)} MB before the first step${images < this.mode.memImages ? ' (shorter run: TF.js cpu trains at a few images/s)' : ''}`,
                 }));
             }

@@ -1,5 +1,5 @@
 /** The edgetune command line: one sub-command per file in this folder. */
-import { EdgetuneError } from '../errors.js';
+import { EdgetuneError, printable } from '../errors.js';
 import { UsageError } from './common.js';
 
 const HELP = `edgetune — fine-tune ONNX convolutional networks on the device
@@ -33,7 +33,7 @@ const commands: Record<string, () => Promise<{ run: Command; usage: string }>> =
 
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0]!;
+  return printable(msg.split('\n')[0]!);
 }
 
 export async function main(argv: string[]): Promise<number> {

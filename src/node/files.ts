@@ -41,7 +41,10 @@ export async function makeFolder(dir: string): Promise<void> {
   } catch (e) {
     // a recursive mkdir may report ENOENT for a parent it could not create; one plain step says why
     let cause = e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') await fs.mkdir(dir).catch((e2: unknown) => { cause = e2; });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      const retried = await fs.mkdir(dir).then(() => true, (e2: unknown) => { cause = e2; return false; });
+      if (retried) return;
+    }
     throw new FileError(dir, `cannot create folder (${reason(cause)})`);
   }
 }

@@ -14,7 +14,8 @@ import { SECURITY_HEADERS, startDemoServer, type DemoServer } from '../../src/cl
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WEB_DIR = path.join(ROOT, 'dist', 'web');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; EDGETUNE_CHROMIUM names another binary. */
+export const CHROMIUM = process.env.EDGETUNE_CHROMIUM ?? '/usr/bin/chromium';
 
 const inCi = process.env.CI === 'true';
 
@@ -24,7 +25,7 @@ const inCi = process.env.CI === 'true';
  */
 export function browserSupport(): { run: boolean; reason: string } {
   if (inCi || existsSync(CHROMIUM)) return { run: true, reason: '' };
-  return { run: false, reason: `browser tests skipped: no Chromium at ${CHROMIUM} (set CI=true to require it)` };
+  return { run: false, reason: `browser tests skipped: no Chromium at ${CHROMIUM} (install chromium, or set EDGETUNE_CHROMIUM; CI=true makes them required)` };
 }
 
 /** Print the skip reason once per test run, however many browser test files see it. */

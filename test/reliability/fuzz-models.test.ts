@@ -222,6 +222,33 @@ describe('malformed models', () => {
     expect(found).toContainEqual([8, 2]);
   });
 
+  it('structural faults are refused at load or inspect with a message naming the fault', async () => {
+    const expected: Record<string, RegExp> = {
+      'duplicate-initializer': /^fuzz\.onnx: duplicate initializer name '(W|b|W2|b2)'$/,
+      'duplicate-producer': /^fuzz\.onnx: value '[a-z]+' is produced by more than one node/,
+      cycle: /^fuzz\.onnx: graph has a cycle through node '\w+' \((Conv|Relu|Flatten|Gemm)\)$/,
+      dangling: /^fuzz\.onnx: node '\w+' \((Conv|Relu|Flatten|Gemm)\) reads 'ghost_\d+', which nothing produces$/,
+      'no-graph': /^fuzz\.onnx: model has no graph$/,
+      'unknown-edgetune-op': /^fuzz\.onnx: unknown op edgetune\./,
+      'ir-version': /^fuzz\.onnx: IR version -?\d+ is out of the supported range/,
+    };
+    const base = bases.get('small')!;
+    for (const [kind, pattern] of Object.entries(expected)) {
+      for (let seed = 1; seed <= 3; seed++) {
+        const mut = mutateMessage(base, new Rng(seed), kind);
+        let err: unknown;
+        try {
+          describeModel(OnnxModel.fromBytes(mut.bytes, 'fuzz.onnx'));
+        } catch (e) {
+          err = e;
+        }
+        if (kind === 'ir-version' && err === undefined) continue; // an in-range version was drawn
+        expect(err, `${mut.kind}`).toBeInstanceOf(EdgetuneError);
+        expect((err as Error).message, mut.kind).toMatch(pattern);
+      }
+    }
+  });
+
   it(`every message-level mutation kind ends in success or a one-line typed error (${MESSAGE_MUTATIONS.length} kinds × 3 bases, all through ONNX Runtime)`, async () => {
     const tally: Tally = { cases: 0, loaded: 0, runtime: 0, runtimeOk: 0, problems: [] };
     let seed = 1_000_000;

@@ -42,8 +42,11 @@ export async function makeFolder(dir) {
     catch (e) {
         // a recursive mkdir may report ENOENT for a parent it could not create; one plain step says why
         let cause = e;
-        if (e.code === 'ENOENT')
-            await fs.mkdir(dir).catch((e2) => { cause = e2; });
+        if (e.code === 'ENOENT') {
+            const retried = await fs.mkdir(dir).then(() => true, (e2) => { cause = e2; return false; });
+            if (retried)
+                return;
+        }
         throw new FileError(dir, `cannot create folder (${reason(cause)})`);
     }
 }
