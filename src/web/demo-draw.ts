@@ -50,6 +50,7 @@ function canvas(side: number): { c: HTMLCanvasElement; g: CanvasRenderingContext
   return { c, g };
 }
 
+/** A canvas to draw on with pointer events, read back as a 28×28 model input. */
 export class DrawPad {
   private drawing = false;
   private last: Point | undefined;

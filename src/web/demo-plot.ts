@@ -35,6 +35,7 @@ export function niceStep(v: number): number {
   return 10 * p;
 }
 
+/** The plot on a canvas; add points as they come, it redraws once per frame and on resize. */
 export class TrainingPlot {
   private losses: { step: number; loss: number }[] = [];
   private accuracies: { step: number; accuracy: number }[] = [];

@@ -4,6 +4,7 @@
  */
 import { EdgetuneError } from '../errors.js';
 
+/** IndexedDB is missing or refused a request. */
 export class StorageError extends EdgetuneError {}
 
 const DB = 'edgetune';

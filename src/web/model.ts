@@ -34,6 +34,7 @@ export async function fetchBytes(url: string | URL): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/** A model on onnxruntime-web: `run(feeds)` on the first provider that starts, `provider()` says which. */
 export class WebModel extends ModelRunner {
   /** Load an ONNX model from bytes or a URL; the session starts on the first run. */
   static async load(source: ModelSource, opts: WebLoadOptions = {}): Promise<WebModel> {

@@ -23,6 +23,7 @@ function pinned(model: ModelProto, batch: number): { bytes: Uint8Array; names: s
   return { bytes: encodeModel(m), names };
 }
 
+/** Stands in for one onnxruntime-web WebGL session (run, release, input and output names). */
 export class WebglSession {
   private readonly sessions = new Map<number, Promise<InferenceSession>>();
 

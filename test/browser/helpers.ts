@@ -174,3 +174,54 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+export interface FineTuneRun {
+  /** provider the model's inference session runs on */
+  provider: string;
+  /** provider the tuner's forward pass ran on */
+  trainedOn: string;
+  /** mean loss on the held-out digits before and after training */
+  before: number;
+  after: number;
+  losses: number[];
+  /** the tuned .onnx */
+  bytes: Uint8Array;
+  /** the page's logits for `probe` with the tuned and with the original weights */
+  logits: number[];
+  untunedLogits: number[];
+}
+
+/**
+ * In the harness page: load the shipped LeNet-5 on `ep`, Adam-train it for
+ * `steps` steps of `batch` demo digits (cross-entropy, lr 0.003, a seeded
+ * order), evaluate 4·batch held-out digits before and after, commit, and
+ * return the tuned bytes with the logits for `probe` ([batch,1,28,28]).
+ * Every run uses the one batch size, so WebGPU compiles its shaders once.
+ */
+export async function fineTuneInPage(s: BrowserSession, ep: string, steps: number, batch: number, probe: Float32Array): Promise<FineTuneRun> {
+  const r = await s.page.evaluate(async ([ep, steps, batch, probe]) => {
+    const et = (window as unknown as { et: typeof import('../../src/web/index.js') }).et;
+    const digits = et.decodeDigits(await et.fetchBytes('/digits.bin'));
+    const model = await et.loadModel('/models/lenet5.onnx', { providers: [ep] });
+    const x = { input: { dims: [batch, 1, 28, 28], data: new Float32Array(probe) } };
+    const untunedLogits = Array.from((await model.run(x)).logits!.data as Float32Array);
+    const held = et.subset(digits.test, Array.from({ length: 4 * batch }, (_, i) => i * 7));
+    const tuner = await et.createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.003, batchSize: batch });
+    const before = (await et.evaluate(tuner, held, batch)).loss;
+    const order = new et.Rng(3).permutation(digits.train.size);
+    const losses: number[] = [];
+    for (let k = 0; k < steps; k++) {
+      const info = await tuner.trainStep(et.makeBatch(tuner, digits.train, order.subarray(k * batch, (k + 1) * batch)));
+      losses.push(info.loss);
+    }
+    const after = (await et.evaluate(tuner, held, batch)).loss;
+    const trainedOn = et.tunerProvider(tuner);
+    const bytes = await et.commitTuned(model, tuner, { test: ep });
+    await tuner.dispose();
+    const logits = Array.from((await model.run(x)).logits!.data as Float32Array);
+    const provider = await model.provider();
+    await model.dispose();
+    return { provider, trainedOn, before, after, losses, bytes: Array.from(bytes), logits, untunedLogits };
+  }, [ep, steps, batch, Array.from(probe)] as const);
+  return { ...r, bytes: new Uint8Array(r.bytes) };
+}

@@ -2,7 +2,8 @@
  * Inference parity in real Chromium: the shipped LeNet-5 run by the browser
  * entry on wasm, WebGL and WebGPU gives the logits onnxruntime-node gives in
  * Node for the same inputs (|Δ| ≤ 1e-4), and each run happens on the provider
- * asked for (no silent fallback).
+ * asked for (no silent fallback). WebGL, whose graph differs most from the
+ * model's (see src/web/lower.ts), also trains a few steps in step with wasm.
  */
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,29 @@ describe.skipIf(!support.run)('LeNet-5 inference in Chromium matches onnxruntime
       expect(maxAbsDiff(r.logits, reference)).toBeLessThanOrEqual(1e-4);
     });
   }
+
+  it('webgl: training steps (host-computed C3 weight, one session per batch size) track wasm\'s', async () => {
+    const r = await s.page.evaluate(async (data) => {
+      const et = (window as unknown as { et: typeof import('../../src/web/index.js') }).et;
+      const runs: Record<string, { losses: number[]; provider: string; logits: number[] }> = {};
+      for (const ep of ['wasm', 'webgl']) {
+        const model = await et.loadModel('/models/lenet5.onnx', { providers: [ep] });
+        const tuner = await et.createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.003, batchSize: 4 });
+        const batch = { feeds: { input: { dims: [4, 1, 28, 28], data: new Float32Array(data).subarray(0, 4 * 784) } }, target: { dims: [4], data: new BigInt64Array([3n, 1n, 4n, 1n]) } };
+        const losses: number[] = [];
+        for (let k = 0; k < 3; k++) losses.push((await tuner.trainStep(batch)).loss);
+        const logits = Array.from(await tuner.predict({ input: { dims: [6, 1, 28, 28], data: new Float32Array(data) } }));
+        runs[ep] = { losses, provider: et.tunerProvider(tuner), logits };
+        await tuner.dispose();
+        await model.dispose();
+      }
+      return runs;
+    }, Array.from(x));
+    expect(r.webgl!.provider).toBe('webgl');
+    expect(maxAbsDiff(r.webgl!.losses, r.wasm!.losses)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(r.webgl!.logits, r.wasm!.logits)).toBeLessThanOrEqual(1e-4);
+    expect(r.wasm!.losses[2]).toBeLessThan(r.wasm!.losses[0]!);
+  });
 
   it('falls back along the caller\'s provider list when one cannot start', async () => {
     const r = await s.page.evaluate(async () => {
