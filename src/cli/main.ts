@@ -28,6 +28,7 @@ const commands: Record<string, () => Promise<{ run: Command; usage: string }>> =
   grad: async () => { const m = await import('./grad.js'); return { run: m.gradCommand, usage: m.gradUsage }; },
   gradcheck: async () => { const m = await import('./gradcheck.js'); return { run: m.gradcheckCommand, usage: m.gradcheckUsage }; },
   finetune: async () => { const m = await import('./finetune.js'); return { run: m.finetuneCommand, usage: m.finetuneUsage }; },
+  demo: async () => { const m = await import('./demo.js'); return { run: (argv) => m.demoCommand(argv), usage: m.demoUsage }; },
   export: async () => { const m = await import('./export.js'); return { run: m.exportCommand, usage: m.exportUsage }; },
 };
 

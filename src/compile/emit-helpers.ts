@@ -106,13 +106,18 @@ export function padEndEmit(ctx: EmitContext, x: string, dims: readonly number[],
 
 /**
  * up(x, n) for x [N,C,h,w], zero-padded to [N,C,outH,outW]: each value copied
- * into an n×n block (x ⊗ 1_{n×n}) as Reshape [N,C,h,1,w,1] → Expand
- * [N,C,h,n,w,n] → Reshape [N,C,h·n,w·n], then Pad on the bottom and right.
+ * into an n×n block (x ⊗ 1_{n×n}) by a nearest Resize with scales n (before
+ * opset 11: Reshape [N,C,h,1,w,1] → Expand [N,C,h,n,w,n] → Reshape
+ * [N,C,h·n,w·n]), then Pad on the bottom and right.
  */
 export function upEmit(ctx: EmitContext, x: string, dims: readonly number[], n: number, outH: number, outW: number): string {
   const [N, C, h, w] = dims as [number, number, number, number];
   let y = x;
-  if (n > 1) {
+  if (n > 1 && ctx.opset >= 11) {
+    // Nearest-neighbour Resize with floor(i/n) indexing copies each value into its n×n block (and runs far faster than Expand).
+    y = ctx.op('Resize', [x, '', ctx.floats([1, 1, n, n])], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    ctx.setDims(y, [N, C, h * n, w * n]);
+  } else if (n > 1) {
     const blocks = reshapeEmit(ctx, x, dims, [N, C, h, 1, w, 1]);
     const expanded = ctx.op('Expand', [blocks, ctx.ints([N, C, h, n, w, n])]);
     ctx.setDims(expanded, [N, C, h, n, w, n]);
@@ -123,12 +128,20 @@ export function upEmit(ctx: EmitContext, x: string, dims: readonly number[], n: 
 
 /**
  * down(x, n) for x [N,C,H,W]: the sum of each n×n block, [N,C,⌊H/n⌋,⌊W/n⌋],
- * as Slice to whole blocks → Reshape [N,C,h,n,w,n] → ReduceSum over axes 3, 5.
+ * as AveragePool (n×n, stride n) · n²; for n = 1 it is x itself.
  */
 export function downEmit(ctx: EmitContext, x: string, dims: readonly number[], n: number): string {
   const [N, C, H, W] = dims as [number, number, number, number];
   const h = Math.floor(H / n);
   const w = Math.floor(W / n);
+  if (n > 1) {
+    // AveragePool over n×n windows with stride n drops the leftover rows/cols just as down() does; ×n² makes it the sum.
+    const mean = ctx.op('AveragePool', [x], { kernel_shape: [n, n], strides: [n, n] });
+    ctx.setDims(mean, [N, C, h, w]);
+    const sum = ctx.op('Mul', [mean, ctx.floats([n * n], [])]);
+    ctx.setDims(sum, [N, C, h, w]);
+    return sum;
+  }
   let cropped = x;
   if (h * n !== H || w * n !== W) {
     cropped = ctx.op('Slice', [x, ctx.ints([0, 0]), ctx.ints([h * n, w * n]), ctx.ints([2, 3])]);

@@ -248,7 +248,8 @@ async function train(): Promise<void> {
   let tuner: Tuner | undefined;
   try {
     setStatus('Preparing the training session…');
-    tuner = await exclusive(() => createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr, batchSize: batch }));
+    const notices: string[] = [];
+    tuner = await exclusive(() => createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr, batchSize: batch, onNotice: (m) => notices.push(m) }));
     state.training = tuner;
     const provider = tunerProvider(tuner);
     setStatus(`Training on ${describeProvider(provider)}…`);
@@ -266,6 +267,7 @@ async function train(): Promise<void> {
       const t = tuner;
       const info = await exclusive(() => t.trainStep(makeBatch(t, train, rows)));
       state.steps++;
+      if (s === 0) showPath(t, provider, notices);
       lossAvg = Number.isNaN(lossAvg) ? info.loss : 0.9 * lossAvg + 0.1 * info.loss;
       plot.addLoss(state.steps, info.loss);
       const rate = ((s + 1) * batch) / ((performance.now() - started) / 1000);
@@ -298,6 +300,16 @@ async function train(): Promise<void> {
     document.body.dataset.state = 'ready';
     if (!pad.isEmpty) void predictDrawing();
   }
+}
+
+/** Say how the gradients are computed: one compiled ONNX step, or the TypeScript rules (and why). */
+function showPath(tuner: Tuner, provider: string, notices: string[]): void {
+  const where = describeProvider(provider).split(' · ')[0];
+  const text = tuner.backwardPath === 'compiled'
+    ? `Each step (forward, loss, gradients, Adam update) runs as one ONNX graph on ${where}.`
+    : `Forward on ${where}; gradients from edgetune's rules in JavaScript${notices.length > 0 ? ` (${notices[0]!.replace(/^backward runs in TypeScript: /, '')})` : ''}.`;
+  $('path-note').textContent = text;
+  document.body.dataset.backward = tuner.backwardPath;
 }
 
 async function withBusy(what: string, f: () => Promise<void>): Promise<void> {

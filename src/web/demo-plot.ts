@@ -118,7 +118,8 @@ export class TrainingPlot {
     }
     if (this.losses.length === 0 && this.accuracies.length === 0) {
       g.textAlign = 'center'; g.textBaseline = 'middle';
-      g.fillText('Loss and test accuracy appear here while training', pad.l + w / 2, pad.t + h / 2);
+      const long = 'Loss and test accuracy appear here while training';
+      g.fillText(g.measureText(long).width < w - 24 ? long : 'Plots appear while training', pad.l + w / 2, pad.t + h / 2);
       return;
     }
     const line = (pts: { x: number; y: number }[], color: string, width: number) => {

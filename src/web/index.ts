@@ -5,7 +5,7 @@
  */
 export { configureOrt, createWebBackend, defaultThreads, ort, webBackend, webgpuAdapterInfo, WEB_PROVIDERS } from './backend.js';
 export type { AdapterInfo, OrtSettings, WebBackendOptions } from './backend.js';
-export { commitTuned, createTuner, fetchBytes, loadModel, tunedBytes, tunerProvider, WebModel } from './model.js';
+export { commitTuned, createTuner, defaultBackward, fetchBytes, loadModel, tunedBytes, tunerProvider, WebModel } from './model.js';
 export type { ModelSource, WebLoadOptions, WebTunerOptions } from './model.js';
 export { deleteStoredModel, loadStoredModel, saveStoredModel, StorageError, type StoredModel } from './model-store.js';
 export { decodeDigits, encodeDigits, type DigitSplit } from './digits.js';

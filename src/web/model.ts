@@ -9,7 +9,7 @@ import type { Backend } from '../runtime/backend.js';
 import { ModelRunner } from '../runtime/model-runner.js';
 import type { SessionOptions } from '../runtime/session.js';
 import { Tuner, type TunerOptions } from '../train/tuner.js';
-import { createWebBackend, type WebBackendOptions } from './backend.js';
+import { createWebBackend, webgpuAdapterInfo, type WebBackendOptions } from './backend.js';
 
 export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
 
@@ -64,19 +64,34 @@ export function loadModel(source: ModelSource, opts: WebLoadOptions = {}): Promi
 }
 
 export interface WebTunerOptions extends TunerOptions {
-  /** batch size of every training step; pins WebGL's training session to it */
+  /** batch size of the training steps; the first WebGL training session is built for it */
   batchSize?: number;
 }
 
 /**
+ * The backward path for a provider when the caller names none: the
+ * TypeScript rules on WebGL (its engine lacks ops the compiled training step
+ * uses, such as OneHot) and on a software WebGPU adapter (where the compiled
+ * step runs several times slower); otherwise the Tuner's default, the
+ * compiled step.
+ */
+export async function defaultBackward(provider: string | undefined): Promise<TunerOptions['backward']> {
+  if (provider === 'webgl') return 'typescript';
+  if (provider === 'webgpu' && (await webgpuAdapterInfo())?.software) return 'typescript';
+  return undefined;
+}
+
+/**
  * A Tuner on the model's weights. Its forward pass runs on the provider the
- * model's inference session settled on (or on `options.providers`).
+ * model's inference session settled on (or on `options.providers`), and its
+ * backward path is `options.backward` or defaultBackward(that provider).
  */
 export async function createTuner(model: WebModel, options: WebTunerOptions): Promise<Tuner> {
   const { batchSize, ...tunerOptions } = options;
   const providers = options.providers ?? [await model.provider()];
   const backend = batchSize !== undefined && providers.includes('webgl') ? createWebBackend({ batchSize }) : model.backend;
-  return Tuner.create(model.onnx, backend, { ...tunerOptions, providers });
+  const backward = options.backward ?? (await defaultBackward(providers[0]));
+  return Tuner.create(model.onnx, backend, { ...tunerOptions, providers, ...(backward ? { backward } : {}) });
 }
 
 /** The execution provider a tuner's forward pass runs on. */

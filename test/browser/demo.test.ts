@@ -60,6 +60,8 @@ describe.skipIf(!support.run)('the demo page', () => {
     const done = await settled(page, 90_000);
     expect(done, s.logs.join('\n')).toMatch(/^Done: test accuracy [\d.]+% after 12 steps/);
     expect(await page.textContent('#stat-step')).toBe('12 / 12');
+    expect(await page.evaluate(() => document.body.dataset.backward)).toBe('compiled');
+    expect(await page.textContent('#path-note')).toMatch(/runs as one ONNX graph on WASM\.$/);
     const trained = Number.parseFloat((await page.textContent('#stat-acc')) ?? '');
     expect(trained).toBeGreaterThan(untrained);
 

@@ -1,6 +1,6 @@
 /**
- * Fine-tuning in real Chromium on wasm: over a few dozen Adam steps on real
- * digits the loss on held-out digits falls, and the tuned .onnx taken from
+ * Fine-tuning in real Chromium on wasm (each step one compiled ONNX graph):
+ * over a few dozen Adam steps on real digits the loss on held-out digits falls, and the tuned .onnx taken from
  * the page (bytes handed back to Node) loads with onnxruntime-node and gives
  * the logits the page gives (|Δ| ≤ 1e-4).
  */
@@ -32,6 +32,7 @@ describe.skipIf(!support.run)(`fine-tuning LeNet-5 in Chromium on ${EP}`, () => 
     const r = await fineTuneInPage(s, EP, STEPS, BATCH, probe);
     expect(r.provider).toBe(EP);
     expect(r.trainedOn).toBe(EP);
+    expect(r.backward, r.notices.join('; ')).toBe('compiled');
     expect(r.losses).toHaveLength(STEPS);
     expect(r.losses.every((l) => Number.isFinite(l))).toBe(true);
     expect(r.after).toBeLessThan(0.75 * r.before);

@@ -180,6 +180,9 @@ export interface FineTuneRun {
   provider: string;
   /** provider the tuner's forward pass ran on */
   trainedOn: string;
+  /** the backward path the steps took, and the tuner's notices */
+  backward: string;
+  notices: string[];
   /** mean loss on the held-out digits before and after training */
   before: number;
   after: number;
@@ -194,7 +197,7 @@ export interface FineTuneRun {
 /**
  * In the harness page: load the shipped LeNet-5 on `ep`, Adam-train it for
  * `steps` steps of `batch` demo digits (cross-entropy, lr 0.003, a seeded
- * order), evaluate 4·batch held-out digits before and after, commit, and
+ * order, the default backward path for `ep`), evaluate 4·batch held-out digits before and after, commit, and
  * return the tuned bytes with the logits for `probe` ([batch,1,28,28]).
  * Every run uses the one batch size, so WebGPU compiles its shaders once.
  */
@@ -206,7 +209,8 @@ export async function fineTuneInPage(s: BrowserSession, ep: string, steps: numbe
     const x = { input: { dims: [batch, 1, 28, 28], data: new Float32Array(probe) } };
     const untunedLogits = Array.from((await model.run(x)).logits!.data as Float32Array);
     const held = et.subset(digits.test, Array.from({ length: 4 * batch }, (_, i) => i * 7));
-    const tuner = await et.createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.003, batchSize: batch });
+    const notices: string[] = [];
+    const tuner = await et.createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.003, batchSize: batch, onNotice: (m) => notices.push(m) });
     const before = (await et.evaluate(tuner, held, batch)).loss;
     const order = new et.Rng(3).permutation(digits.train.size);
     const losses: number[] = [];
@@ -216,12 +220,13 @@ export async function fineTuneInPage(s: BrowserSession, ep: string, steps: numbe
     }
     const after = (await et.evaluate(tuner, held, batch)).loss;
     const trainedOn = et.tunerProvider(tuner);
+    const backward = tuner.backwardPath;
     const bytes = await et.commitTuned(model, tuner, { test: ep });
     await tuner.dispose();
     const logits = Array.from((await model.run(x)).logits!.data as Float32Array);
     const provider = await model.provider();
     await model.dispose();
-    return { provider, trainedOn, before, after, losses, bytes: Array.from(bytes), logits, untunedLogits };
+    return { provider, trainedOn, backward, notices, before, after, losses, bytes: Array.from(bytes), logits, untunedLogits };
   }, [ep, steps, batch, Array.from(probe)] as const);
   return { ...r, bytes: new Uint8Array(r.bytes) };
 }
