@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '../../src/io/npy.js';
-import { buildCli, f32, floats, LENET5, lines, runCli, spawnCli, tempFolder, writeNpyFile } from './run-cli.js';
+import { buildCli, removeCliBuild, f32, floats, LENET5, lines, runCli, spawnCli, tempFolder, writeNpyFile } from './run-cli.js';
 
 const tmp = tempFolder();
 afterAll(() => tmp.remove());
@@ -108,6 +108,7 @@ describe('usage errors exit 2', () => {
 
 describe('the built binary (node dist/src/cli/bin.js)', () => {
   beforeAll(() => buildCli(), 120_000);
+  afterAll(() => removeCliBuild());
 
   it('--help exits 0; an unknown command exits 2', async () => {
     const help = await spawnCli(['--help']);

@@ -25,7 +25,13 @@ import { randomFloats, seeded } from '../helpers/random.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const LENET5 = path.join(REPO_ROOT, 'models', 'lenet5.onnx');
-export const BIN = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js');
+/**
+ * The binary the spawn tests run: a private build beside dist/ (a direct child
+ * of the repository, so the CLI finds package.json and node_modules as from
+ * dist/), so that no other build can rewrite it while a test runs.
+ */
+const BUILD = path.join(REPO_ROOT, `.test-build-${process.pid}`);
+export const BIN = path.join(BUILD, 'src', 'cli', 'bin.js');
 
 export interface CliResult {
   code: number;
@@ -70,10 +76,15 @@ export async function runCli(argv: string[]): Promise<CliResult> {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-/** Compile the project (`npx tsc -p .`) so `spawnCli` runs the current sources; type errors elsewhere do not stop the emit. */
+/** Compile the project into a private folder so `spawnCli` runs the current sources; type errors elsewhere do not stop the emit. */
 export function buildCli(): void {
-  spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO_ROOT, stdio: 'ignore', timeout: 120_000 });
+  spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', REPO_ROOT, '--outDir', BUILD], { cwd: REPO_ROOT, stdio: 'ignore', timeout: 120_000 });
   if (!existsSync(BIN)) throw new Error(`the build did not produce ${BIN}`);
+}
+
+/** Remove the private build. */
+export function removeCliBuild(): void {
+  rmSync(BUILD, { recursive: true, force: true });
 }
 
 /** Run the built binary `node dist/src/cli/bin.js <argv>` as a child process. */
