@@ -1,13 +1,17 @@
 /**
  * The bench's outputs: bench/results.json (one row per workload, system and
  * metric, medians over the recorded rounds) and bench/RESULTS.md (the same
- * numbers as tables, with the ratio of edgetune to the best peer and a plain
- * list of where edgetune loses).
+ * numbers as tables, with the ratio of edgetune to the best peer, the ratio
+ * of edgetune's default backward path to its TypeScript one, and a plain list
+ * of where edgetune loses).
  */
 import * as os from 'node:os';
 
-export const SYSTEMS = ['edgetune', 'onnxruntime-node', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-wasm-shim'] as const;
+export const SYSTEMS = ['edgetune', 'edgetune-ts', 'onnxruntime-node', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-wasm-shim'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
+
+/** edgetune itself on another backward path: shown beside edgetune, never counted as a peer. */
+const OWN: ReadonlySet<SystemName> = new Set<SystemName>(['edgetune', 'edgetune-ts']);
 
 export interface ResultRow {
   workload: string;
@@ -65,20 +69,45 @@ export interface Comparison {
   ahead?: [number, number];
 }
 
-/** edgetune against the best peer of one workload and metric (undefined without both). */
+function comparable(r: ResultRow): boolean {
+  return r.value !== null && !r.reference && !r.partial;
+}
+
+/** edgetune's row against another: value ratio, who is worse, rounds paired by index. */
+function against(et: ResultRow, other: ResultRow): Comparison {
+  const lower = LOWER_IS_BETTER.has(et.metric);
+  const ratio = et.value! / other.value!;
+  const loses = lower ? ratio > 1 : ratio < 1;
+  const n = Math.min(et.samples?.length ?? 0, other.samples?.length ?? 0);
+  if (n < 2) return { ratio, best: other.system, loses };
+  let k = 0;
+  for (let i = 0; i < n; i++) if (lower ? et.samples![i]! < other.samples![i]! : et.samples![i]! > other.samples![i]!) k++;
+  return { ratio, best: other.system, loses, ahead: [k, n] };
+}
+
+/**
+ * edgetune against the best peer of one workload and metric (undefined
+ * without both). edgetune-ts is edgetune on its TypeScript backward path, not
+ * a peer, so it never counts as the best peer.
+ */
 export function compare(rows: readonly ResultRow[]): Comparison | undefined {
-  const et = rows.find((r) => r.system === 'edgetune' && r.value !== null && !r.reference && !r.partial);
-  const peers = rows.filter((r) => r.system !== 'edgetune' && r.value !== null && !r.reference && !r.partial);
+  const et = rows.find((r) => r.system === 'edgetune' && comparable(r));
+  const peers = rows.filter((r) => !OWN.has(r.system) && comparable(r));
   if (!et || peers.length === 0) return undefined;
   const lower = LOWER_IS_BETTER.has(et.metric);
   const best = peers.reduce((a, b) => ((lower ? b.value! < a.value! : b.value! > a.value!) ? b : a));
-  const ratio = et.value! / best.value!;
-  const loses = lower ? ratio > 1 : ratio < 1;
-  const n = Math.min(et.samples?.length ?? 0, best.samples?.length ?? 0);
-  if (n < 2) return { ratio, best: best.system, loses };
-  let k = 0;
-  for (let i = 0; i < n; i++) if (lower ? et.samples![i]! < best.samples![i]! : et.samples![i]! > best.samples![i]!) k++;
-  return { ratio, best: best.system, loses, ahead: [k, n] };
+  return against(et, best);
+}
+
+/**
+ * edgetune (its default backward path) against edgetune-ts (the same Tuner
+ * with backward: 'typescript') on one workload and metric: ratio =
+ * edgetune ÷ edgetune-ts; undefined unless both ran.
+ */
+export function compareBackward(rows: readonly ResultRow[]): Comparison | undefined {
+  const et = rows.find((r) => r.system === 'edgetune' && comparable(r));
+  const ts = rows.find((r) => r.system === 'edgetune-ts' && comparable(r));
+  return et && ts ? against(et, ts) : undefined;
 }
 
 function verdict(metric: string, c: Comparison): string {
@@ -89,10 +118,23 @@ function verdict(metric: string, c: Comparison): string {
   const factor = c.loses ? (lower ? c.ratio : 1 / c.ratio) : (lower ? 1 / c.ratio : c.ratio);
   const word = metric === 'peak_rss_mb' ? (c.loses ? 'more memory' : 'less memory') : c.loses ? 'slower' : 'faster';
   const rounds = c.ahead ? ` (ahead in ${c.ahead[0]} of ${c.ahead[1]} rounds)` : '';
-  // the round-by-round pairs pointing the other way than the medians: the difference is within the noise
-  const mixed = c.ahead !== undefined && (c.loses ? c.ahead[0] > c.ahead[1] / 2 : c.ahead[0] < c.ahead[1] / 2);
-  if (mixed) return `no clear winner: medians say edgetune ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
+  if (mixed(c)) return `no clear winner: medians say edgetune ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
   return `**edgetune ${c.loses ? 'loses' : 'wins'}**: ${fmt(factor)}× ${word} than ${c.best}${rounds}`;
+}
+
+/** The round-by-round pairs point the other way than the medians: the difference is within the noise. */
+function mixed(c: Comparison): boolean {
+  return c.ahead !== undefined && (c.loses ? c.ahead[0] > c.ahead[1] / 2 : c.ahead[0] < c.ahead[1] / 2);
+}
+
+/** The default backward path against the TypeScript one, as a clause for the verdict. */
+function backwardVerdict(metric: string, c: Comparison): string {
+  const lower = LOWER_IS_BETTER.has(metric);
+  const factor = c.loses ? (lower ? c.ratio : 1 / c.ratio) : (lower ? 1 / c.ratio : c.ratio);
+  const rounds = c.ahead ? ` (ahead in ${c.ahead[0]} of ${c.ahead[1]} rounds)` : '';
+  const word = c.loses ? 'slower' : 'faster';
+  if (mixed(c)) return `default path vs edgetune-ts: no clear winner, medians say ${fmt(factor)}× ${word}${rounds}`;
+  return `default path ${fmt(factor)}× ${word} than edgetune-ts${rounds}`;
 }
 
 function groupKey(r: ResultRow): string {
@@ -110,6 +152,9 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
   out.push(`- load average (1, 5, 15 min) before: ${info.loadBefore.map((l) => l.toFixed(2)).join(', ')}; after: ${info.loadAfter.map((l) => l.toFixed(2)).join(', ')}`
     + (busy ? ' — **the machine was not quiet** (other work was running), so absolute numbers are noisy; the systems were interleaved round by round, so ratios are fairer than absolutes' : ''));
   out.push(`- values are medians over the rounds; every system ran in the same process, alternating round by round (ABAB, the order rotating each round), after warm-up; "ahead in k of n rounds" pairs the blocks of each round`);
+  if (rows.some((r) => r.system === 'edgetune-ts')) {
+    out.push('- `edgetune-ts` is edgetune\'s Tuner with `backward: \'typescript\'` (the TypeScript rules), timed in the same alternating rounds; it is not a peer: "edgetune ÷ best peer" leaves it out, and "edgetune ÷ edgetune-ts" gives the default path over it (above 1: the default path is faster)');
+  }
   for (const n of info.notes) out.push(`- ${n}`);
   out.push('');
 
@@ -120,8 +165,8 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
     groups.get(k)!.push(r);
   }
   out.push('## Summary', '');
-  out.push(`| workload | metric | ${SYSTEMS.join(' | ')} | edgetune ÷ best peer | verdict |`);
-  out.push(`|---|---|${SYSTEMS.map(() => '---:').join('|')}|---:|---|`);
+  out.push(`| workload | metric | ${SYSTEMS.join(' | ')} | edgetune ÷ best peer | edgetune ÷ edgetune-ts | verdict |`);
+  out.push(`|---|---|${SYSTEMS.map(() => '---:').join('|')}|---:|---:|---|`);
   const losses: string[] = [];
   for (const [, g] of groups) {
     const first = g[0]!;
@@ -133,8 +178,11 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
       return fmt(r.value) + (r.reference ? ' (peak)' : '') + (r.partial ? ' (shorter run)' : '');
     });
     const c = compare(g);
+    const b = compareBackward(g);
     const unit = first.unit ? ` (${first.unit})` : '';
-    out.push(`| ${first.workload} | ${first.metric}${unit} | ${cells.join(' | ')} | ${c ? fmt(c.ratio) : '—'} | ${c ? verdict(first.metric, c) : ''} |`);
+    const says = [c ? verdict(first.metric, c) : '', b ? backwardVerdict(first.metric, b) : ''].filter(Boolean).join('; ');
+    out.push(`| ${first.workload} | ${first.metric}${unit} | ${cells.join(' | ')} | ${c ? fmt(c.ratio) : '—'} | ${b ? fmt(b.ratio) : '—'} | ${says} |`);
+    if (b?.loses && !mixed(b)) losses.push(`${first.workload} (${first.metric}): edgetune's ${backwardVerdict(first.metric, b)}`);
     if (c?.loses && first.metric !== 'test_accuracy') losses.push(`${first.workload} (${first.metric}): ${verdict(first.metric, c).replace(/\*\*/g, '')}`);
     if (c?.loses && first.metric === 'test_accuracy' && Math.abs(c.ratio - 1) >= 0.01) losses.push(`${first.workload}: test accuracy below ${c.best}`);
   }

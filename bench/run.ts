@@ -20,6 +20,7 @@ import { flopsOf } from './chain.js';
 import { EdgetuneInfer, edgetuneTuner, tunerBatch } from './peers/edgetune.js';
 import { matmulFlops, matmulPeak, OrtPeer } from './peers/ort.js';
 import { checkWasmFilterGradShim, registerWasmFilterGradShim, TfNet, useTfBackend, wasmHasFilterGrad, wasmThreads, type TfBackendName, type TfOptimizerName } from './peers/tfjs.js';
+import type { Tuner } from '../src/train/tuner.js';
 import type { MemoryReport } from './memory-child.js';
 import { machine, renderMarkdown, type ResultRow, type RunInfo, type SystemName } from './report.js';
 import { abab, type AbabOptions, type Contender, type Measured } from './stats.js';
@@ -66,8 +67,8 @@ const AGREE = 1e-4;
 interface Trainers {
   contenders: Contender[];
   firstLoss: Map<SystemName, number>;
-  /** edgetune's backward path */
-  path: () => string;
+  /** the backward path each edgetune system took (edgetune, edgetune-ts) */
+  paths: Map<SystemName, () => string>;
   dispose: () => Promise<void>;
 }
 
@@ -177,22 +178,31 @@ class Bench {
   }
 
   /**
-   * edgetune's Tuner and the TF.js nets on `m` from the same weights, each
+   * edgetune's Tuner (and, with `ts`, a second Tuner on the TypeScript
+   * backward path) and the TF.js nets on `m` from the same weights, each
    * having taken its first step on the same batch (the check that they train
    * the same thing: first losses within 1e-4 of edgetune's), as contenders
    * that go on through the same batches.
    */
-  private async trainers(m: BenchModel, opt: TfOptimizerName, batch: number, cpu: boolean): Promise<Trainers> {
+  private async trainers(m: BenchModel, opt: TfOptimizerName, batch: number, cpu: boolean, ts: boolean): Promise<Trainers> {
     const data = trainBatches(batch, 4, 5);
-    const tuner = await edgetuneTuner(m.bytes, m.name, { optimizer: opt, lr: LR[opt], loss: m.loss });
+    const tuners: [SystemName, Tuner][] = [];
     const nets: [SystemName, TfNet][] = [];
-    const dispose = async () => { await tuner.dispose(); for (const [, n] of nets) n.dispose(); };
+    const dispose = async () => { for (const [, t] of tuners) await t.dispose(); for (const [, n] of nets) n.dispose(); };
     try {
-      const tb = data.map((b) => tunerBatch(tuner, b));
+      tuners.push(['edgetune', await edgetuneTuner(m.bytes, m.name, { optimizer: opt, lr: LR[opt], loss: m.loss })]);
+      if (ts) tuners.push(['edgetune-ts', await edgetuneTuner(m.bytes, m.name, { optimizer: opt, lr: LR[opt], loss: m.loss, backward: 'typescript' })]);
       if (cpu) nets.push(['tfjs-cpu', await TfNet.create(m.chain, m.model, 'cpu')]);
       nets.push(['tfjs-wasm-shim', await TfNet.create(m.chain, m.model, 'wasm')]);
-      const first = (await tuner.trainStep(tb[0]!)).loss;
-      const firstLoss = new Map<SystemName, number>([['edgetune', first]]);
+      const firstLoss = new Map<SystemName, number>();
+      const contenders: Contender[] = [];
+      for (const [s, tuner] of tuners) {
+        const tb = data.map((b) => tunerBatch(tuner, b));
+        firstLoss.set(s, (await tuner.trainStep(tb[0]!)).loss);
+        let i = 1;
+        contenders.push({ system: s, images: batch, step: () => tuner.trainStep(tb[i++ % tb.length]!) });
+      }
+      const first = firstLoss.get('edgetune')!;
       for (const [s, net] of nets) {
         await useTfBackend(net.backend);
         net.setOptimizer(opt, LR[opt]);
@@ -200,14 +210,12 @@ class Bench {
       }
       const off = [...firstLoss].filter(([, v]) => !(Math.abs(v - first) <= AGREE));
       if (off.length > 0) throw new BenchError(`first-step losses differ from edgetune's ${first}: ${off.map(([s, v]) => `${s} ${v}`).join(', ')}`);
-      let i = 1;
-      const contenders: Contender[] = [{ system: 'edgetune', images: batch, step: () => tuner.trainStep(tb[i++ % tb.length]!) }];
       for (const [s, net] of nets) {
         let k = 1;
         const caps = s === 'tfjs-cpu' ? { warmup: 0, maxRounds: this.mode.cpuRounds } : {};
         contenders.push(this.tfContender(s, net.backend, batch, () => { const b = data[k++ % data.length]!; return net.trainStep(b.x, b.labels, m.loss); }, caps));
       }
-      return { contenders, firstLoss, path: () => tuner.backwardPath, dispose };
+      return { contenders, firstLoss, paths: new Map(tuners.map(([s, t]) => [s, () => t.backwardPath])), dispose };
     } catch (e) {
       await dispose();
       throw e;
@@ -216,18 +224,19 @@ class Bench {
 
   /**
    * Whole training steps (forward, backward, update) of `m` at `batch`:
-   * edgetune's Tuner.trainStep against TF.js optimizer.minimize on the same
-   * batches from the same initial weights.
+   * edgetune's Tuner.trainStep (and, with `peers.ts`, the same Tuner on the
+   * TypeScript backward path as edgetune-ts) against TF.js optimizer.minimize
+   * on the same batches from the same initial weights.
    */
-  async train(workload: string, m: BenchModel, opt: TfOptimizerName, batch: number, peers: { cpu: boolean; heavy?: boolean; note?: string }): Promise<Measured[]> {
+  async train(workload: string, m: BenchModel, opt: TfOptimizerName, batch: number, peers: { cpu: boolean; ts: boolean; heavy?: boolean; note?: string }): Promise<Measured[]> {
     let t: Trainers | undefined;
     try {
-      t = await this.trainers(m, opt, batch, peers.cpu);
+      t = await this.trainers(m, opt, batch, peers.cpu, peers.ts);
       const timing = peers.heavy ? { ...this.mode.timing, rounds: this.mode.heavyRounds, warmup: 1 } : this.mode.timing;
       const measured = await abab(t.contenders, timing);
       const rows = rateRows(workload, measured);
       for (const r of rows) {
-        r.note = `${opt} lr ${LR[opt]}, ${m.name}, first-step loss ${t.firstLoss.get(r.system)?.toFixed(6)}${r.system === 'edgetune' ? `, backward path: ${t.path()}` : ''}${peers.note ? `; ${peers.note}` : ''}`;
+        r.note = `${opt} lr ${LR[opt]}, ${m.name}, first-step loss ${t.firstLoss.get(r.system)?.toFixed(6)}${t.paths.has(r.system) ? `, backward path: ${t.paths.get(r.system)!()}` : ''}${peers.note ? `; ${peers.note}` : ''}`;
       }
       this.rows.push(...rows);
       if (this.wasmTrainError !== undefined) {
@@ -237,7 +246,7 @@ class Bench {
       return measured;
     } catch (e) {
       log(`${workload}: aborted: ${message(e)}`);
-      for (const s of ['edgetune', 'tfjs-wasm-shim', ...(peers.cpu ? ['tfjs-cpu'] : [])] as SystemName[]) {
+      for (const s of ['edgetune', ...(peers.ts ? ['edgetune-ts'] : []), 'tfjs-wasm-shim', ...(peers.cpu ? ['tfjs-cpu'] : [])] as SystemName[]) {
         this.rows.push(row(workload, s, 'images_per_s', null, 'images/s', 0, { error: `aborted: ${message(e)}` }));
       }
       return [];
@@ -304,7 +313,7 @@ class Bench {
     const mm = await matmulPeak(n);
     let t: Trainers | undefined;
     try {
-      t = await this.trainers(m, 'sgd', 64, false);
+      t = await this.trainers(m, 'sgd', 64, false, false);
       const measured = await abab([{ system: 'onnxruntime-node', images: 1, step: mm.run }, ...t.contenders], this.mode.timing);
       const ref = measured[0]!;
       const peak = matmulFlops(n) / (ref.msPerStep / 1000) / 1e9;
@@ -414,18 +423,18 @@ async function main(argv: string[]): Promise<void> {
   const steps: [Workload, () => Promise<unknown>][] = [
     ['infer-b1', () => bench.infer('infer-b1', 1)],
     ['infer-b64', () => bench.infer('infer-b64', 64)],
-    ['train-sgd-b64', () => bench.train('train-sgd-b64', lenet5(), 'sgd', 64, { cpu: true })],
-    ['train-adam-b64', () => bench.train('train-adam-b64', lenet5(), 'adam', 64, { cpu: !quick })],
-    ['train-sgd-b1', () => bench.train('train-sgd-b1', lenet5(), 'sgd', 1, { cpu: mode.cpuScalingBatches.includes(1) })],
-    ['train-sgd-b8', () => bench.train('train-sgd-b8', lenet5(), 'sgd', 8, { cpu: mode.cpuScalingBatches.includes(8) })],
-    ['train-sgd-b256', () => bench.train('train-sgd-b256', lenet5(), 'sgd', 256, { cpu: false, heavy: true })],
-    ['train-sgd-b64-w2', () => bench.train('train-sgd-b64-w2', wideLenet5(2), 'sgd', 64, { cpu: false, heavy: true })],
-    ['train-sgd-b64-w4', () => bench.train('train-sgd-b64-w4', wideLenet5(4), 'sgd', 64, { cpu: false, heavy: true })],
+    ['train-sgd-b64', () => bench.train('train-sgd-b64', lenet5(), 'sgd', 64, { cpu: true, ts: true })],
+    ['train-adam-b64', () => bench.train('train-adam-b64', lenet5(), 'adam', 64, { cpu: !quick, ts: true })],
+    ['train-sgd-b1', () => bench.train('train-sgd-b1', lenet5(), 'sgd', 1, { cpu: mode.cpuScalingBatches.includes(1), ts: true })],
+    ['train-sgd-b8', () => bench.train('train-sgd-b8', lenet5(), 'sgd', 8, { cpu: mode.cpuScalingBatches.includes(8), ts: true })],
+    ['train-sgd-b256', () => bench.train('train-sgd-b256', lenet5(), 'sgd', 256, { cpu: false, ts: true, heavy: true })],
+    ['train-sgd-b64-w2', () => bench.train('train-sgd-b64-w2', wideLenet5(2), 'sgd', 64, { cpu: false, ts: true, heavy: true })],
+    ['train-sgd-b64-w4', () => bench.train('train-sgd-b64-w4', wideLenet5(4), 'sgd', 64, { cpu: false, ts: true, heavy: true })],
     ['step-time', () => bench.stepTime()],
     ['peak', () => bench.peak()],
     ['accuracy', () => bench.accuracy()],
     ['calibrate-cnn6c-sgd-b50', () => bench.train('calibrate-cnn6c-sgd-b50', cnn6c2s12c2s(), 'sgd', 50, {
-      cpu: true, note: 'reference figures measured on this machine beforehand for this net at batch 50: TF.js cpu ≈ 30 images/s, shimmed TF.js wasm ≈ 2,800 images/s',
+      cpu: true, ts: false, note: 'reference figures measured on this machine beforehand for this net at batch 50: TF.js cpu ≈ 30 images/s, shimmed TF.js wasm ≈ 2,800 images/s',
     })],
     ['memory-1epoch', () => bench.memory()],
   ];

@@ -1,6 +1,7 @@
 /**
  * edgetune as a benchmarked system: inference with Model.run and training
- * with Tuner.trainStep, on onnxruntime-node (forward) and the rules (backward).
+ * with Tuner.trainStep on its default backward path (edgetune) or with
+ * backward: 'typescript' (edgetune-ts), forward on onnxruntime-node.
  */
 import { Model } from '../../src/node/model.js';
 import { nodeBackend } from '../../src/node/backend.js';
