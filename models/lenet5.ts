@@ -33,28 +33,64 @@ const DOC = 'LeNet-5 (LeCun et al. 1998) for 28x28 grayscale digits, 10 classes.
   + 'Weights Glorot-uniform from a fixed seed, biases 0, subsampling beta 1/4.';
 
 /**
- * C3's kernel [16,6,5,5]: Glorot uniform over the dense fans (as convWeight),
+ * The paper's 16×6 table scaled to 16w×6w: T_w[j][i] = T[⌊j/w⌋][⌊i/w⌋],
+ * row-major with rows = output maps, so the connection density stays 60/96.
+ * Width 1 is the paper's table itself.
+ */
+export function lenet5WideTable(width: number): number[] {
+  const t = lenet5Table();
+  const out: number[] = [];
+  for (let j = 0; j < 16 * width; j++) for (let i = 0; i < 6 * width; i++) out.push(t[Math.floor(j / width) * 6 + Math.floor(i / width)]!);
+  return out;
+}
+
+/**
+ * C3's kernel [c3,c1,5,5]: Glorot uniform over the dense fans (as convWeight),
  * then zero for unconnected (output, input) pairs so the stored weights say
  * what the table already enforces.
  */
-function tableConvWeight(rng: Rng, table: readonly number[]): TensorProto {
-  const w = glorotUniform(rng, 16 * 6 * 25, 6 * 25, 16 * 25);
-  for (let p = 0; p < 16 * 6; p++) if (table[p] === 0) w.fill(0, p * 25, (p + 1) * 25);
-  return floatTensor('C3.weight', [16, 6, 5, 5], w);
+function tableConvWeight(rng: Rng, table: readonly number[], c3: number, c1: number): TensorProto {
+  const w = glorotUniform(rng, c3 * c1 * 25, c1 * 25, c3 * 25);
+  for (let p = 0; p < c3 * c1; p++) if (table[p] === 0) w.fill(0, p * 25, (p + 1) * 25);
+  return floatTensor('C3.weight', [c3, c1, 5, 5], w);
 }
 
-/** The LeNet-5 ModelProto; the same bytes on every call. */
-export function buildLenet5(): ModelProto {
-  const rng = new Rng(LENET5_SEED);
-  const table = lenet5Table();
+/** What a variant of the shipped model changes besides its width. */
+export interface Lenet5Variant {
+  /** seed of the weight initialisation (default LENET5_SEED) */
+  seed?: number;
+  /** graph name (default 'lenet5') */
+  name?: string;
+  /** model doc string (default the shipped model's) */
+  doc?: string;
+  /**
+   * Draw C3's weights before C1's: the order the benchmark's wide variants
+   * were first built in, kept so their weights (and recorded losses) stay put.
+   */
+  c3DrawnFirst?: boolean;
+}
+
+/**
+ * The LeNet-5 ModelProto with `width`× the maps (and F6 units) per layer:
+ * C1 1→6w, S2 6w, C3 6w→16w (table lenet5WideTable(w)), S4 16w, C5 16w→120w,
+ * F6 120w→84w, OUT 84w→10. Width 1 with no variant is the shipped model; the
+ * same bytes on every call.
+ */
+export function buildLenet5(width = 1, variant: Lenet5Variant = {}): ModelProto {
+  if (!Number.isInteger(width) || width < 1) throw new RangeError(`width multiplier must be a positive integer, got ${width}`);
+  const rng = new Rng(variant.seed ?? LENET5_SEED);
+  const c1 = 6 * width, c3 = 16 * width, c5 = 120 * width, f6 = 84 * width;
+  const table = lenet5WideTable(width);
+  const earlyC3 = variant.c3DrawnFirst ? tableConvWeight(rng, table, c3, c1) : undefined;
+  const c1Weight = convWeight(rng, 'C1.weight', [c1, 1, 5, 5]);
   const initializers = [
-    convWeight(rng, 'C1.weight', [6, 1, 5, 5]), filled('C1.bias', 6, 0),
-    filled('S2.beta', 6, 0.25), filled('S2.bias', 6, 0),
-    tableConvWeight(rng, table), filled('C3.bias', 16, 0),
-    filled('S4.beta', 16, 0.25), filled('S4.bias', 16, 0),
-    convWeight(rng, 'C5.weight', [120, 16, 5, 5]), filled('C5.bias', 120, 0),
-    gemmWeight(rng, 'F6.weight', 84, 120), filled('F6.bias', 84, 0),
-    gemmWeight(rng, 'OUT.weight', 10, 84), filled('OUT.bias', 10, 0),
+    c1Weight, filled('C1.bias', c1, 0),
+    filled('S2.beta', c1, 0.25), filled('S2.bias', c1, 0),
+    earlyC3 ?? tableConvWeight(rng, table, c3, c1), filled('C3.bias', c3, 0),
+    filled('S4.beta', c3, 0.25), filled('S4.bias', c3, 0),
+    convWeight(rng, 'C5.weight', [c5, c3, 5, 5]), filled('C5.bias', c5, 0),
+    gemmWeight(rng, 'F6.weight', f6, c5), filled('F6.bias', f6, 0),
+    gemmWeight(rng, 'OUT.weight', 10, f6), filled('OUT.bias', 10, 0),
   ];
   const et = { domain: EDGETUNE_DOMAIN };
   const nodes = [
@@ -73,9 +109,9 @@ export function buildLenet5(): ModelProto {
     node('Tanh', ['F6'], ['F6_act'], {}, { name: 'F6_act' }),
     node('Gemm', ['F6_act', 'OUT.weight', 'OUT.bias'], ['logits'], { transB: 1 }, { name: 'OUT' }),
   ];
-  const g = graph('lenet5', nodes,
+  const g = graph(variant.name ?? 'lenet5', nodes,
     [valueInfo('input', DataType.FLOAT, ['N', 1, 28, 28])],
     [valueInfo('logits', DataType.FLOAT, ['N', 10])],
     initializers);
-  return edgetuneModel(g, DOC);
+  return edgetuneModel(g, variant.doc ?? DOC);
 }

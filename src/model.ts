@@ -8,6 +8,7 @@ import { InputError, ModelFormatError } from './errors.js';
 import { DataType, dtypeName, type TypedArray } from './onnx/dtypes.js';
 import { MemoryExternalStore } from './onnx/external-data.js';
 import { cloneModel, decodeModel, encodeModel } from './onnx/model-io.js';
+import { lowerEdgetuneOps } from './runtime/lower.js';
 import { readTensor, writeTensor, type DecodedTensor } from './onnx/tensor-codec.js';
 import type { GraphProto, ModelProto, TensorProto, ValueInfo } from './onnx/types.js';
 
@@ -107,9 +108,15 @@ export class OnnxModel {
     return encodeModel(this.proto);
   }
 
-  /** A self-contained copy for ONNX Runtime: external data inlined as raw_data. */
+  /**
+   * A self-contained copy for ONNX Runtime: external data inlined as raw_data,
+   * and Subsample calls replaced by their standard-op form (AveragePool·n²·β +
+   * b), which ONNX Runtime runs faster than the function body; the value
+   * names the rest of the graph sees are unchanged.
+   */
   runtimeProto(): ModelProto {
     const copy = cloneModel(this.proto);
+    lowerEdgetuneOps(copy, this.file, { only: ['Subsample'] });
     const store = this.external;
     if (store) {
       const originals = new Map(this.graph.initializer.map((t) => [t.name, t]));

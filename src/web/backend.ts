@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-web/all';
 import type { Backend, InferenceSession, OrtModule } from '../runtime/backend.js';
-import { prepareForProvider } from './lower.js';
+import { prepareForProvider } from '../runtime/lower.js';
 import { WebglSession } from './webgl-session.js';
 
 export { ort };

@@ -9,7 +9,7 @@ export { commitTuned, createTuner, defaultBackward, fetchBytes, loadModel, tuned
 export type { ModelSource, WebLoadOptions, WebTunerOptions } from './model.js';
 export { deleteStoredModel, loadStoredModel, saveStoredModel, StorageError, type StoredModel } from './model-store.js';
 export { decodeDigits, encodeDigits, type DigitSplit } from './digits.js';
-export { explicitConvDefaults, lowerEdgetuneOps, lowerForWebgl, lowerForWebgpu, pinBatch, prepareForProvider } from './lower.js';
+export { explicitConvDefaults, lowerEdgetuneOps, lowerForWebgl, lowerForWebgpu, pinBatch, prepareForProvider } from '../runtime/lower.js';
 export { OnnxModel, type TensorSpec } from '../model.js';
 export * from '../errors.js';
 export type { Backend } from '../runtime/backend.js';

@@ -9,7 +9,7 @@
 import { cloneModel, encodeModel } from '../onnx/model-io.js';
 import type { ModelProto } from '../onnx/types.js';
 import type { InferenceSession, OrtModule, OrtTensor } from '../runtime/backend.js';
-import { lowerForWebgl, pinBatch, type HostInput } from './lower.js';
+import { lowerForWebgl, pinBatch, type HostInput } from '../runtime/lower.js';
 
 type CreateOrt = (bytes: Uint8Array, options?: InferenceSession.SessionOptions) => Promise<InferenceSession>;
 type Feeds = Record<string, OrtTensor>;

@@ -1,28 +1,9 @@
 import { describe, it } from 'vitest';
-import { node } from '../../src/onnx/builder.js';
 import { expectEmitterMatches } from '../helpers/check-emitter.js';
-
-const cases: [string, number[], number[]][] = [
-  ['2-D by 2-D', [3, 4], [4, 5]],
-  ['batched by 2-D (B broadcast over the batch)', [2, 3, 4], [4, 5]],
-  ['2-D by batched (A broadcast over the batch)', [3, 4], [2, 4, 5]],
-  ['broadcast batch axes on both sides', [2, 1, 3, 4], [3, 4, 5]],
-  ['size-1 batch axis against a full one', [1, 3, 2, 4], [2, 3, 4, 5]],
-  ['1-D by 2-D', [4], [4, 5]],
-  ['2-D by 1-D', [3, 4], [4]],
-  ['1-D by batched', [4], [2, 4, 5]],
-  ['batched by 1-D', [2, 3, 4], [4]],
-  ['1-D by 1-D (a dot product)', [4], [4]],
-];
+import { cases } from '../grad/rules/mat-mul.cases.js';
 
 describe('MatMul emitter', () => {
-  for (const [label, aDims, bDims] of cases) {
-    it(`gives the TypeScript rule's gradients: ${label}, [${aDims.join(',')}] x [${bDims.join(',')}]`, async () => {
-      await expectEmitterMatches({
-        nodes: [node('MatMul', ['a', 'b'], ['y'])],
-        params: { a: { dims: aDims }, b: { dims: bDims } },
-        output: 'y',
-      });
-    });
-  }
+  it.each(cases)("gives the TypeScript rule's gradients: $name", async ({ spec }) => {
+    await expectEmitterMatches(spec);
+  });
 });

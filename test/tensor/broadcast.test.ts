@@ -1,25 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { binaryOp, broadcastShape, broadcastTo, reduceSum, reduceToShape } from '../../src/tensor/broadcast.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rand(dims: number[], r: () => number): Tensor {
-  let n = 1;
-  for (const d of dims) n *= d;
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r() * 2 - 1;
-  return { dims, data };
-}
+import { randomTensor, seeded } from '../helpers/random.js';
 
 function expectClose(actual: Tensor, expected: { dims: readonly number[]; data: ArrayLike<number> }, tol = 1e-5): void {
   expect(actual.dims).toEqual(expected.dims);
@@ -85,14 +67,14 @@ describe('broadcastTo and reduceToShape', () => {
   ];
   pairs.forEach(([from, to], k) => {
     it(`[${from.join(',')}] -> [${to.join(',')}]`, () => {
-      const r = rng(10 + k);
-      const x = rand(from, r);
+      const r = seeded(10 + k);
+      const x = randomTensor(r, from);
       const b = broadcastTo(x, to);
       const expected = new Float64Array(count(to));
       for (let i = 0; i < expected.length; i++) expected[i] = x.data[ravelBroadcast(unravel(i, to), from)]!;
       expectClose(b, { dims: to, data: expected });
 
-      const g = rand(to, r);
+      const g = randomTensor(r, to);
       const summed = new Float64Array(count(from));
       for (let i = 0; i < g.data.length; i++) summed[ravelBroadcast(unravel(i, to), from)]! += g.data[i]!;
       expectClose(reduceToShape(g, from), { dims: from, data: summed });
@@ -102,16 +84,16 @@ describe('broadcastTo and reduceToShape', () => {
   });
 
   it('returns a copy, not a view, when nothing is broadcast', () => {
-    const g = rand([2, 3], rng(1));
+    const g = randomTensor(seeded(1), [2, 3]);
     const out = reduceToShape(g, [2, 3]);
     out.data[0] = 42;
     expect(g.data[0]).not.toBe(42);
   });
 
   it('rejects shapes that cannot broadcast', () => {
-    expect(() => broadcastTo(rand([3], rng(1)), [4])).toThrow(RangeError);
-    expect(() => broadcastTo(rand([2, 3], rng(1)), [3])).toThrow(/\[2,3\]/);
-    expect(() => reduceToShape(rand([4, 3], rng(1)), [2, 3])).toThrow(RangeError);
+    expect(() => broadcastTo(randomTensor(seeded(1), [3]), [4])).toThrow(RangeError);
+    expect(() => broadcastTo(randomTensor(seeded(1), [2, 3]), [3])).toThrow(/\[2,3\]/);
+    expect(() => reduceToShape(randomTensor(seeded(1), [4, 3]), [2, 3])).toThrow(RangeError);
   });
 });
 
@@ -125,9 +107,9 @@ describe('binaryOp', () => {
   ];
   pairs.forEach(([ad, bd], k) => {
     it(`[${ad.join(',')}] op [${bd.join(',')}]`, () => {
-      const r = rng(40 + k);
-      const a = rand(ad, r);
-      const b = rand(bd, r);
+      const r = seeded(40 + k);
+      const a = randomTensor(r, ad);
+      const b = randomTensor(r, bd);
       const dims = broadcastShape(ad, bd);
       const expected = new Float64Array(count(dims));
       for (let i = 0; i < expected.length; i++) {
@@ -151,7 +133,7 @@ describe('binaryOp', () => {
 });
 
 describe('reduceSum', () => {
-  const x = rand([2, 3, 4], rng(99));
+  const x = randomTensor(seeded(99), [2, 3, 4]);
   const at = (i: number, j: number, k: number): number => x.data[(i * 3 + j) * 4 + k]!;
 
   it('sums one axis, with and without keepDims', () => {

@@ -9,25 +9,7 @@ import {
 } from '../../src/tensor/conv.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { runSingleNode } from './ort-fixture.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rand(dims: number[], r: () => number): Tensor {
-  let n = 1;
-  for (const d of dims) n *= d;
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r() * 2 - 1;
-  return { dims, data };
-}
+import { randomTensor, seeded } from '../helpers/random.js';
 
 function expectClose(actual: Tensor, expected: { dims: readonly number[]; data: ArrayLike<number> }, tol = 1e-5): void {
   expect(actual.dims).toEqual(expected.dims);
@@ -174,15 +156,15 @@ describe('convOutputSize', () => {
 describe('conv2d and its gradients against naive loops', () => {
   cases.forEach((tc, k) => {
     it(tc.name, () => {
-      const r = rng(1000 + k);
-      const x = rand(tc.x, r);
-      const w = rand(tc.w, r);
-      const b = rand([tc.w[0]], r);
+      const r = seeded(1000 + k);
+      const x = randomTensor(r, tc.x);
+      const w = randomTensor(r, tc.w);
+      const b = randomTensor(r, [tc.w[0]]);
       const ref = naiveConv(x, w, b, tc.a);
       const y = conv2d(x, w, b, tc.a);
       expectClose(y, ref);
 
-      const dy = rand(ref.dims, r);
+      const dy = randomTensor(r, ref.dims);
       expectClose(conv2dInputGrad(dy, w, tc.x, tc.a), naiveInputGrad(dy, w, tc.x, tc.a));
       expectClose(conv2dWeightGrad(x, dy, tc.w, tc.a), naiveWeightGrad(x, dy, tc.w, tc.a));
 
@@ -196,11 +178,11 @@ describe('conv2d and its gradients against naive loops', () => {
 
   it('adjoint identity <conv(x,w), dy> = <x, dx> = <w, dw>', () => {
     cases.forEach((tc, k) => {
-      const r = rng(2000 + k);
-      const x = rand(tc.x, r);
-      const w = rand(tc.w, r);
+      const r = seeded(2000 + k);
+      const x = randomTensor(r, tc.x);
+      const w = randomTensor(r, tc.w);
       const y = conv2d(x, w, undefined, tc.a);
-      const dy = rand([...y.dims], r);
+      const dy = randomTensor(r, [...y.dims]);
       const lhs = dot(y.data, dy.data);
       const viaX = dot(x.data, conv2dInputGrad(dy, w, tc.x, tc.a).data);
       const viaW = dot(w.data, conv2dWeightGrad(x, dy, tc.w, tc.a).data);
@@ -212,8 +194,8 @@ describe('conv2d and its gradients against naive loops', () => {
 
   it('gives zero input gradient on rows and columns no window reaches', () => {
     const a = attrs([3, 3], [0, 0, 0, 0], [1, 1], 1);
-    const w = rand([2, 1, 2, 2], rng(7));
-    const dy = rand([1, 2, 3, 3], rng(8));
+    const w = randomTensor(seeded(7), [2, 1, 2, 2]);
+    const dy = randomTensor(seeded(8), [1, 2, 3, 3]);
     const dx = conv2dInputGrad(dy, w, [1, 1, 9, 8], a);
     for (let h = 0; h < 9; h++)
       for (let v = 0; v < 8; v++) {
@@ -225,10 +207,10 @@ describe('conv2d and its gradients against naive loops', () => {
 
   it('is linear in dy: doubling dy doubles both gradients exactly', () => {
     const tc = cases[3]!;
-    const r = rng(9);
-    const x = rand(tc.x, r);
-    const w = rand(tc.w, r);
-    const dy = rand([...conv2d(x, w, undefined, tc.a).dims], r);
+    const r = seeded(9);
+    const x = randomTensor(r, tc.x);
+    const w = randomTensor(r, tc.w);
+    const dy = randomTensor(r, [...conv2d(x, w, undefined, tc.a).dims]);
     const dy2: Tensor = { dims: dy.dims, data: dy.data.map((v) => v * 2) };
     const g1 = conv2dWeightGrad(x, dy, tc.w, tc.a).data;
     const g2 = conv2dWeightGrad(x, dy2, tc.w, tc.a).data;
@@ -237,13 +219,13 @@ describe('conv2d and its gradients against naive loops', () => {
 
   it('rejects inconsistent shapes with RangeError', () => {
     const a = attrs([1, 1], [0, 0, 0, 0], [1, 1], 2);
-    expect(() => conv2d(rand([1, 3, 5, 5], rng(1)), rand([2, 1, 3, 3], rng(2)), undefined, a)).toThrow(RangeError);
-    expect(() => conv2d(rand([1, 4, 5, 5], rng(1)), rand([2, 3, 3, 3], rng(2)), undefined, a)).toThrow(/group=2/);
+    expect(() => conv2d(randomTensor(seeded(1), [1, 3, 5, 5]), randomTensor(seeded(2), [2, 1, 3, 3]), undefined, a)).toThrow(RangeError);
+    expect(() => conv2d(randomTensor(seeded(1), [1, 4, 5, 5]), randomTensor(seeded(2), [2, 3, 3, 3]), undefined, a)).toThrow(/group=2/);
     const a1 = attrs([1, 1], [0, 0, 0, 0], [1, 1], 1);
-    expect(() => conv2d(rand([1, 2, 2, 2], rng(1)), rand([2, 2, 3, 3], rng(2)), undefined, a1)).toThrow(RangeError);
-    expect(() => conv2d(rand([1, 2, 5, 5], rng(1)), rand([2, 2, 3, 3], rng(2)), rand([3], rng(3)), a1)).toThrow(/bias/);
-    expect(() => conv2dInputGrad(rand([1, 2, 4, 4], rng(1)), rand([2, 2, 3, 3], rng(2)), [1, 2, 5, 5], a1)).toThrow(/dy/);
-    expect(() => conv2dWeightGrad(rand([1, 2, 5, 5], rng(1)), rand([1, 2, 2, 3], rng(2)), [2, 2, 3, 3], a1)).toThrow(/dy/);
+    expect(() => conv2d(randomTensor(seeded(1), [1, 2, 2, 2]), randomTensor(seeded(2), [2, 2, 3, 3]), undefined, a1)).toThrow(RangeError);
+    expect(() => conv2d(randomTensor(seeded(1), [1, 2, 5, 5]), randomTensor(seeded(2), [2, 2, 3, 3]), randomTensor(seeded(3), [3]), a1)).toThrow(/bias/);
+    expect(() => conv2dInputGrad(randomTensor(seeded(1), [1, 2, 4, 4]), randomTensor(seeded(2), [2, 2, 3, 3]), [1, 2, 5, 5], a1)).toThrow(/dy/);
+    expect(() => conv2dWeightGrad(randomTensor(seeded(1), [1, 2, 5, 5]), randomTensor(seeded(2), [1, 2, 2, 3]), [2, 2, 3, 3], a1)).toThrow(/dy/);
   });
 });
 
@@ -251,10 +233,10 @@ describe('conv2d against onnxruntime-node', () => {
   const ortCases = [cases[1]!, cases[2]!, cases[4]!, cases[3]!];
   ortCases.forEach((tc, k) => {
     it(tc.name, async () => {
-      const r = rng(3000 + k);
-      const x = rand(tc.x, r);
-      const w = rand(tc.w, r);
-      const b = rand([tc.w[0]], r);
+      const r = seeded(3000 + k);
+      const x = randomTensor(r, tc.x);
+      const w = randomTensor(r, tc.w);
+      const b = randomTensor(r, [tc.w[0]]);
       const ref = await runSingleNode(
         {
           opType: 'Conv',

@@ -2,25 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { batchedMatmul, gemmAccumulate, matmul } from '../../src/tensor/matmul.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { runSingleNode } from './ort-fixture.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rand(dims: number[], r: () => number): Tensor {
-  let n = 1;
-  for (const d of dims) n *= d;
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r() * 2 - 1;
-  return { dims, data };
-}
+import { randomTensor, seeded } from '../helpers/random.js';
 
 function expectClose(actual: Tensor, expected: { dims: readonly number[]; data: ArrayLike<number> }, tol = 1e-5): void {
   expect(actual.dims).toEqual(expected.dims);
@@ -100,9 +82,9 @@ describe('matmul', () => {
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
         it(`M=${M} K=${K} N=${N} transA=${tA} transB=${tB}`, () => {
-          const r = rng(M * 1000 + K * 10 + N + (tA ? 7 : 0) + (tB ? 13 : 0));
-          const a = rand(tA ? [K, M] : [M, K], r);
-          const b = rand(tB ? [N, K] : [K, N], r);
+          const r = seeded(M * 1000 + K * 10 + N + (tA ? 7 : 0) + (tB ? 13 : 0));
+          const a = randomTensor(r, tA ? [K, M] : [M, K]);
+          const b = randomTensor(r, tB ? [N, K] : [K, N]);
           expectClose(matmul(a, b, tA, tB), naiveMatmul(a, b, tA, tB));
         });
       }
@@ -126,8 +108,8 @@ describe('matmul', () => {
   });
 
   it('rejects mismatched inner dimensions naming both shapes', () => {
-    expect(() => matmul(rand([2, 3], rng(1)), rand([4, 2], rng(2)))).toThrow(/\[2,3\].*\[4,2\]/);
-    expect(() => matmul(rand([2, 3, 1], rng(1)), rand([1, 2], rng(2)))).toThrow(RangeError);
+    expect(() => matmul(randomTensor(seeded(1), [2, 3]), randomTensor(seeded(2), [4, 2]))).toThrow(/\[2,3\].*\[4,2\]/);
+    expect(() => matmul(randomTensor(seeded(1), [2, 3, 1]), randomTensor(seeded(2), [1, 2]))).toThrow(RangeError);
   });
 });
 
@@ -143,23 +125,23 @@ describe('batchedMatmul', () => {
   ];
   shapes.forEach(([ad, bd], k) => {
     it(`[${ad.join(',')}] x [${bd.join(',')}]`, () => {
-      const r = rng(500 + k);
-      const a = rand(ad, r);
-      const b = rand(bd, r);
+      const r = seeded(500 + k);
+      const a = randomTensor(r, ad);
+      const b = randomTensor(r, bd);
       expectClose(batchedMatmul(a, b), naiveBatched(a, b));
     });
   });
 
   it('matches onnxruntime MatMul with broadcast batch dimensions', async () => {
-    const r = rng(77);
-    const a = rand([2, 1, 3, 4], r);
-    const b = rand([3, 4, 5], r);
+    const r = seeded(77);
+    const a = randomTensor(r, [2, 1, 3, 4]);
+    const b = randomTensor(r, [3, 4, 5]);
     const ref = await runSingleNode({ opType: 'MatMul', inputs: [{ name: 'x', dims: a.dims }], initializers: [{ name: 'b', tensor: b }] }, { x: a });
     expectClose(batchedMatmul(a, b), ref);
   });
 
   it('rejects incompatible operands', () => {
-    expect(() => batchedMatmul(rand([2, 3, 4], rng(1)), rand([3, 4, 5], rng(2)))).toThrow(RangeError);
-    expect(() => batchedMatmul(rand([3, 4], rng(1)), rand([3, 5], rng(2)))).toThrow(/\[3,4\].*\[3,5\]/);
+    expect(() => batchedMatmul(randomTensor(seeded(1), [2, 3, 4]), randomTensor(seeded(2), [3, 4, 5]))).toThrow(RangeError);
+    expect(() => batchedMatmul(randomTensor(seeded(1), [3, 4]), randomTensor(seeded(2), [3, 5]))).toThrow(/\[3,4\].*\[3,5\]/);
   });
 });

@@ -1,71 +1,13 @@
 /**
- * Builds tiny single-node ONNX models in memory and runs them on ONNX Runtime,
- * so kernels can be checked against a reference implementation. Only the
- * handful of onnx.proto fields such a model needs are declared here (field
- * numbers as in onnx.proto).
+ * Builds tiny single-node ONNX models in memory with the project's own
+ * builder and runs them on ONNX Runtime, so kernels can be checked against a
+ * reference implementation.
  */
-import protobuf from 'protobufjs';
 import * as ort from 'onnxruntime-node';
+import { floatTensor, graph, model, node, opset, valueInfo, type AttrValue as BuilderAttr } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { encodeModel } from '../../src/onnx/model-io.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-
-const ONNX_SUBSET = `
-syntax = "proto2";
-package onnx;
-message AttributeProto {
-  optional string name = 1;
-  optional float f = 2;
-  optional int64 i = 3;
-  repeated float floats = 7;
-  repeated int64 ints = 8;
-  optional int32 type = 20;
-}
-message ValueInfoProto { optional string name = 1; optional TypeProto type = 2; }
-message NodeProto {
-  repeated string input = 1;
-  repeated string output = 2;
-  optional string name = 3;
-  optional string op_type = 4;
-  repeated AttributeProto attribute = 5;
-  optional string domain = 7;
-}
-message TensorProto {
-  repeated int64 dims = 1;
-  optional int32 data_type = 2;
-  repeated float float_data = 4 [packed = true];
-  optional string name = 8;
-  optional bytes raw_data = 9;
-}
-message TensorShapeProto {
-  message Dimension { oneof value { int64 dim_value = 1; string dim_param = 2; } }
-  repeated Dimension dim = 1;
-}
-message TypeProto {
-  message Tensor { optional int32 elem_type = 1; optional TensorShapeProto shape = 2; }
-  oneof value { Tensor tensor_type = 1; }
-}
-message GraphProto {
-  repeated NodeProto node = 1;
-  optional string name = 2;
-  repeated TensorProto initializer = 5;
-  repeated ValueInfoProto input = 11;
-  repeated ValueInfoProto output = 12;
-}
-message OperatorSetIdProto { optional string domain = 1; optional int64 version = 2; }
-message ModelProto {
-  optional int64 ir_version = 1;
-  optional GraphProto graph = 7;
-  repeated OperatorSetIdProto opset_import = 8;
-}
-`;
-
-const ModelProto = protobuf.parse(ONNX_SUBSET, { keepCase: true }).root.lookupType('onnx.ModelProto');
-
-const ELEM_FLOAT = 1;
-const ELEM_INT64 = 7;
-const ATTR_FLOAT = 1;
-const ATTR_INT = 2;
-const ATTR_FLOATS = 6;
-const ATTR_INTS = 7;
 
 /** An attribute value: a plain number is INT, a number array is INTS; floats must be tagged. */
 export type AttrValue = number | readonly number[] | { f: number } | { floats: readonly number[] };
@@ -83,49 +25,24 @@ export interface SingleNodeSpec {
   opset?: number;
 }
 
-function encodeAttribute(name: string, v: AttrValue): Record<string, unknown> {
-  if (typeof v === 'number') return { name, type: ATTR_INT, i: v };
-  if (Array.isArray(v)) return { name, type: ATTR_INTS, ints: [...(v as readonly number[])] };
-  if ('f' in (v as object)) return { name, type: ATTR_FLOAT, f: (v as { f: number }).f };
-  return { name, type: ATTR_FLOATS, floats: [...(v as { floats: readonly number[] }).floats] };
-}
-
-function valueInfo(name: string, elemType: number, dims?: readonly number[]): Record<string, unknown> {
-  const tensorType: Record<string, unknown> = { elem_type: elemType };
-  if (dims) tensorType['shape'] = { dim: dims.map((d) => ({ dim_value: d })) };
-  return { name, type: { tensor_type: tensorType } };
+/** The builder's form of an attribute: integers stay INT(S), tagged floats become FLOAT(S). */
+function builderAttr(v: AttrValue): BuilderAttr {
+  if (typeof v === 'number') return Math.trunc(v);
+  if (Array.isArray(v)) return (v as readonly number[]).map(Math.trunc);
+  if ('f' in (v as object)) return { float: (v as { f: number }).f };
+  return { floats: [...(v as { floats: readonly number[] }).floats] };
 }
 
 /** Serialises a one-node ONNX model (IR version 8, default opset 17). */
 export function buildSingleNodeModel(spec: SingleNodeSpec): Uint8Array {
   const inits = spec.initializers ?? [];
-  const node = {
-    input: [...spec.inputs.map((i) => i.name), ...inits.map((i) => i.name)],
-    output: spec.outputs,
-    name: 'n0',
-    op_type: spec.opType,
-    domain: '',
-    attribute: Object.entries(spec.attributes ?? {}).map(([k, v]) => encodeAttribute(k, v)),
-  };
-  const model = {
-    ir_version: 8,
-    opset_import: [{ domain: '', version: spec.opset ?? 17 }],
-    graph: {
-      name: 'g',
-      node: [node],
-      initializer: inits.map((i) => ({
-        name: i.name,
-        dims: [...i.tensor.dims],
-        data_type: ELEM_FLOAT,
-        raw_data: new Uint8Array(i.tensor.data.buffer, i.tensor.data.byteOffset, i.tensor.data.byteLength),
-      })),
-      input: spec.inputs.map((i) => valueInfo(i.name, ELEM_FLOAT, i.dims)),
-      output: spec.outputs.map((o) => valueInfo(o, spec.int64Outputs?.includes(o) ? ELEM_INT64 : ELEM_FLOAT)),
-    },
-  };
-  const err = ModelProto.verify(model);
-  if (err) throw new Error(`ort-fixture: invalid model: ${err}`);
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  const attrs = Object.fromEntries(Object.entries(spec.attributes ?? {}).map(([k, v]) => [k, builderAttr(v)]));
+  const n = node(spec.opType, [...spec.inputs.map((i) => i.name), ...inits.map((i) => i.name)], spec.outputs, attrs, { name: 'n0', domain: '' });
+  const g = graph('g', [n],
+    spec.inputs.map((i) => valueInfo(i.name, DataType.FLOAT, [...i.dims])),
+    spec.outputs.map((o) => valueInfo(o, spec.int64Outputs?.includes(o) ? DataType.INT64 : DataType.FLOAT)),
+    inits.map((i) => floatTensor(i.name, [...i.tensor.dims], i.tensor.data)));
+  return encodeModel(model(g, { irVersion: 8, opsets: [opset('', spec.opset ?? 17)] }));
 }
 
 /**

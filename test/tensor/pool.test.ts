@@ -9,25 +9,7 @@ import {
 } from '../../src/tensor/pool.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { buildSingleNodeModel, runModel } from './ort-fixture.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rand(dims: number[], r: () => number): Tensor {
-  let n = 1;
-  for (const d of dims) n *= d;
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r() * 2 - 1;
-  return { dims, data };
-}
+import { randomTensor, seeded } from '../helpers/random.js';
 
 function expectClose(actual: Tensor, expected: { dims: readonly number[]; data: ArrayLike<number> }, tol = 1e-6): void {
   expect(actual.dims).toEqual(expected.dims);
@@ -145,15 +127,15 @@ describe('pool2dOutputDims', () => {
 describe('pooling against naive loops', () => {
   cases.forEach((tc, k) => {
     it(tc.name, () => {
-      const r = rng(100 + k);
-      const x = rand(tc.x, r);
+      const r = seeded(100 + k);
+      const x = randomTensor(r, tc.x);
 
       const mref = naivePool(x, tc.a, 'max');
       const { y, argmax } = maxPool2d(x, tc.a);
       expectClose(y, mref.y);
       expect(Array.from(argmax)).toEqual(mref.arg);
 
-      const dy = rand(mref.y.dims, r);
+      const dy = randomTensor(r, mref.y.dims);
       const dxRef = new Float64Array(x.data.length);
       mref.arg.forEach((t, i) => (dxRef[t]! += dy.data[i]!));
       expectClose(maxPool2dGrad(dy, argmax, tc.x), { dims: tc.x, data: dxRef });
@@ -165,11 +147,11 @@ describe('pooling against naive loops', () => {
 
   it('avgPool2dGrad matches a naive scatter', () => {
     cases.forEach((tc, k) => {
-      const r = rng(200 + k);
+      const r = seeded(200 + k);
       const [N, C, H, W] = tc.x as [number, number, number, number];
-      const ref = naivePool(rand(tc.x, r), tc.a, 'avg');
+      const ref = naivePool(randomTensor(r, tc.x), tc.a, 'avg');
       const [, , oH, oW] = ref.y.dims as [number, number, number, number];
-      const dy = rand(ref.y.dims, r);
+      const dy = randomTensor(r, ref.y.dims);
       const dx = new Float64Array(N * C * H * W);
       const { kernel, strides: s, pads, dilations: d } = tc.a;
       let o = 0;
@@ -194,10 +176,10 @@ describe('pooling against naive loops', () => {
 
   it('gradients are adjoint to the (piecewise) linear forward maps', () => {
     cases.forEach((tc, k) => {
-      const r = rng(300 + k);
-      const x = rand(tc.x, r);
+      const r = seeded(300 + k);
+      const x = randomTensor(r, tc.x);
       const { y, argmax } = maxPool2d(x, tc.a);
-      const dy = rand([...y.dims], r);
+      const dy = randomTensor(r, [...y.dims]);
       expect(Math.abs(dot(y.data, dy.data) - dot(x.data, maxPool2dGrad(dy, argmax, tc.x).data))).toBeLessThan(1e-4);
       const ya = avgPool2d(x, tc.a);
       expect(Math.abs(dot(ya.data, dy.data) - dot(x.data, avgPool2dGrad(dy, tc.x, tc.a).data))).toBeLessThan(1e-4);
@@ -212,8 +194,8 @@ describe('pooling against naive loops', () => {
 
   it('rejects mismatched gradient shapes', () => {
     const a = cases[0]!.a;
-    expect(() => avgPool2dGrad(rand([3, 2, 3, 3], rng(1)), [3, 2, 8, 6], a)).toThrow(/dy/);
-    expect(() => maxPool2dGrad(rand([3, 2, 4, 3], rng(1)), new Int32Array(5), [3, 2, 8, 6])).toThrow(/argmax/);
+    expect(() => avgPool2dGrad(randomTensor(seeded(1), [3, 2, 3, 3]), [3, 2, 8, 6], a)).toThrow(/dy/);
+    expect(() => maxPool2dGrad(randomTensor(seeded(1), [3, 2, 4, 3]), new Int32Array(5), [3, 2, 8, 6])).toThrow(/argmax/);
   });
 });
 
@@ -228,7 +210,7 @@ describe('pooling against onnxruntime-node', () => {
 
   cases.forEach((tc, k) => {
     it(`MaxPool: ${tc.name}`, async () => {
-      const x = rand(tc.x, rng(400 + k));
+      const x = randomTensor(seeded(400 + k), tc.x);
       const res = await runModel(
         buildSingleNodeModel({
           opType: 'MaxPool',
@@ -245,7 +227,7 @@ describe('pooling against onnxruntime-node', () => {
     });
 
     it(`AveragePool: ${tc.name}`, async () => {
-      const x = rand(tc.x, rng(500 + k));
+      const x = randomTensor(seeded(500 + k), tc.x);
       const dilated = tc.a.dilations[0] !== 1 || tc.a.dilations[1] !== 1;
       const res = await runModel(
         buildSingleNodeModel({

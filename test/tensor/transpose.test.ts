@@ -2,25 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { invertPerm, transpose } from '../../src/tensor/transpose.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { runSingleNode } from './ort-fixture.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rand(dims: number[], r: () => number): Tensor {
-  let n = 1;
-  for (const d of dims) n *= d;
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r() * 2 - 1;
-  return { dims, data };
-}
+import { randomTensor, seeded } from '../helpers/random.js';
 
 /** y[i] = x[j] with j[perm[k]] = i[k], walking y's multi-indices one by one. */
 function naiveTranspose(x: Tensor, perm: number[]): { dims: number[]; data: Float32Array } {
@@ -54,7 +36,7 @@ describe('transpose', () => {
   ];
   cases.forEach(([dims, perm], k) => {
     it(`[${dims.join(',')}] perm [${perm.join(',')}]`, () => {
-      const x = rand(dims, rng(k + 1));
+      const x = randomTensor(seeded(k + 1), dims);
       const y = transpose(x, perm);
       const ref = naiveTranspose(x, perm);
       expect(y.dims).toEqual(ref.dims);
@@ -66,14 +48,14 @@ describe('transpose', () => {
   });
 
   it('reverses the axes when perm is empty', () => {
-    const x = rand([2, 3, 4], rng(9));
+    const x = randomTensor(seeded(9), [2, 3, 4]);
     expect(Array.from(transpose(x, []).data)).toEqual(Array.from(naiveTranspose(x, [2, 1, 0]).data));
     const s: Tensor = { dims: [], data: Float32Array.from([5]) };
     expect(transpose(s, []).dims).toEqual([]);
   });
 
   it('matches onnxruntime Transpose', async () => {
-    const x = rand([2, 3, 4, 5], rng(11));
+    const x = randomTensor(seeded(11), [2, 3, 4, 5]);
     const ref = await runSingleNode({ opType: 'Transpose', inputs: [{ name: 'x', dims: x.dims }], attributes: { perm: [3, 1, 0, 2] } }, { x });
     const y = transpose(x, [3, 1, 0, 2]);
     expect(y.dims).toEqual(ref.dims);
@@ -81,7 +63,7 @@ describe('transpose', () => {
   });
 
   it('rejects invalid permutations', () => {
-    const x = rand([2, 3], rng(1));
+    const x = randomTensor(seeded(1), [2, 3]);
     expect(() => transpose(x, [0, 0])).toThrow(RangeError);
     expect(() => transpose(x, [0, 1, 2])).toThrow(/perm/);
     expect(() => transpose(x, [0, 2])).toThrow(RangeError);

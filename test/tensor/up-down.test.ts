@@ -1,25 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { down, up } from '../../src/tensor/up-down.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rand(dims: number[], r: () => number): Tensor {
-  let n = 1;
-  for (const d of dims) n *= d;
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = r() * 2 - 1;
-  return { dims, data };
-}
+import { randomTensor, seeded } from '../helpers/random.js';
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
@@ -70,7 +52,7 @@ describe('up', () => {
     [[1, 2, 3, 2], 1, 4, 2],
   ] as [number[], number, number | undefined, number | undefined][]) {
     it(`[${dims.join(',')}] n=${n} out ${oH ?? 'default'}x${oW ?? 'default'}`, () => {
-      const x = rand(dims, rng(n * 17 + dims[2]!));
+      const x = randomTensor(seeded(n * 17 + dims[2]!), dims);
       const H = oH ?? dims[2]! * n;
       const W = oW ?? dims[3]! * n;
       const y = up(x, n, oH, oW);
@@ -80,10 +62,10 @@ describe('up', () => {
   }
 
   it('rejects an output smaller than H·n x W·n and bad block sizes', () => {
-    const x = rand([1, 1, 3, 3], rng(1));
+    const x = randomTensor(seeded(1), [1, 1, 3, 3]);
     expect(() => up(x, 2, 5, 6)).toThrow(RangeError);
     expect(() => up(x, 0)).toThrow(/block size/);
-    expect(() => up(rand([3, 3], rng(1)), 2)).toThrow(/\[3,3\]/);
+    expect(() => up(randomTensor(seeded(1), [3, 3]), 2)).toThrow(/\[3,3\]/);
   });
 });
 
@@ -102,7 +84,7 @@ describe('down', () => {
     [[1, 1, 3, 3], 1],
   ] as [number[], number][]) {
     it(`[${dims.join(',')}] n=${n}`, () => {
-      const x = rand(dims, rng(n * 31 + dims[3]!));
+      const x = randomTensor(seeded(n * 31 + dims[3]!), dims);
       const y = down(x, n);
       const ref = naiveDown(x, n);
       expect(y.dims).toEqual(ref.dims);
@@ -116,10 +98,10 @@ describe('down', () => {
       [7, 11, 3],
       [9, 9, 2],
     ] as [number, number, number][]) {
-      const r = rng(H * W * n);
-      const x = rand([3, 2, H, W], r);
+      const r = seeded(H * W * n);
+      const x = randomTensor(r, [3, 2, H, W]);
       const dx = down(x, n);
-      const yy = rand([...dx.dims], r);
+      const yy = randomTensor(r, [...dx.dims]);
       expect(Math.abs(dot(up(yy, n, H, W).data, x.data) - dot(yy.data, dx.data))).toBeLessThan(1e-4);
     }
   });

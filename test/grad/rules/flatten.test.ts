@@ -1,32 +1,9 @@
 import { describe, it } from 'vitest';
-import { node } from '../../../src/onnx/builder.js';
 import { expectGradientsMatch } from '../../helpers/check-gradients.js';
+import { cases } from './flatten.cases.js';
 
 describe('Flatten rule', () => {
-  for (const axis of [1, 2, -1, 0, 4]) {
-    it(`reshapes the gradient back for axis ${axis}`, async () => {
-      await expectGradientsMatch({
-        nodes: [node('Flatten', ['x'], ['y'], { axis })],
-        params: { x: { dims: [2, 3, 4, 5] } },
-        output: 'y',
-      }, { samples: 24 });
-    });
-  }
-
-  it('uses axis 1 by default (opset 11)', async () => {
-    await expectGradientsMatch({
-      nodes: [node('Flatten', ['x'], ['y'])],
-      params: { x: { dims: [3, 2, 5] } },
-      output: 'y',
-      opsetVersion: 11,
-    }, { samples: 24 });
-  });
-
-  it('hands the input dims to the rule upstream (after a Transpose)', async () => {
-    await expectGradientsMatch({
-      nodes: [node('Transpose', ['x'], ['t'], { perm: [2, 0, 3, 1] }), node('Flatten', ['t'], ['y'], { axis: -2 })],
-      params: { x: { dims: [2, 3, 4, 5] } },
-      output: 'y',
-    }, { samples: 40 });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 });

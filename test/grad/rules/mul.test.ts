@@ -1,31 +1,9 @@
 import { describe, it } from 'vitest';
-import { node } from '../../../src/onnx/builder.js';
 import { expectGradientsMatch } from '../../helpers/check-gradients.js';
-const cases: [number[], number[]][] = [
-  [[3, 4], [3, 4]],
-  [[3, 1, 5], [4, 1]],
-  [[4, 1], [3, 1, 5]],
-  [[2, 3, 4], [4]],
-  [[2, 3, 4], []],
-  [[1, 3, 1], [2, 1, 4]],
-];
+import { cases } from './mul.cases.js';
 
 describe('Mul rule', () => {
-  for (const [aDims, bDims] of cases) {
-    it(`matches central differences with broadcasting [${aDims.join(',')}] vs [${bDims.join(',')}]`, async () => {
-      await expectGradientsMatch({
-        nodes: [node('Mul', ['a', 'b'], ['y'])],
-        params: { a: { dims: aDims }, b: { dims: bDims } },
-        output: 'y',
-      });
-    });
-  }
-
-  it('sums both gradients when one value is both operands (x ∘ x)', async () => {
-    await expectGradientsMatch({
-      nodes: [node('Mul', ['a', 'a'], ['y'])],
-      params: { a: { dims: [3, 5] } },
-      output: 'y',
-    });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 });

@@ -1,25 +1,9 @@
 import { describe, it } from 'vitest';
-import { node } from '../../../src/onnx/builder.js';
-import { Rng } from '../../../src/train/rng.js';
 import { expectGradientsMatch } from '../../helpers/check-gradients.js';
-
-/** Values uniform in [lo, hi) that stay at least `gap` from every kink, so central differences never straddle one. */
-function awayFrom(n: number, lo: number, hi: number, kinks: number[], gap = 0.15, seed = 5): Float32Array {
-  const rng = new Rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; ) {
-    const v = lo + (hi - lo) * rng.next();
-    if (kinks.every((k) => Math.abs(v - k) >= gap)) out[i++] = v;
-  }
-  return out;
-}
+import { cases } from './relu.cases.js';
 
 describe('Relu rule', () => {
-  it('matches central differences on both sides of 0', async () => {
-    await expectGradientsMatch({
-      nodes: [node('Relu', ['x'], ['y'])],
-      params: { x: { dims: [2, 3, 5], data: awayFrom(30, -1, 1, [0]) } },
-      output: 'y',
-    });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 });

@@ -1,43 +1,9 @@
 import { describe, it } from 'vitest';
-import { int64Tensor, node } from '../../../src/onnx/builder.js';
 import { expectGradientsMatch } from '../../helpers/check-gradients.js';
+import { cases } from './squeeze.cases.js';
 
 describe('Squeeze rule', () => {
-  it('takes axes as an input from opset 13, negative ones included', async () => {
-    await expectGradientsMatch({
-      nodes: [node('Squeeze', ['x', 'axes'], ['y'])],
-      params: { x: { dims: [3, 1, 4, 1, 1] } },
-      constants: [int64Tensor('axes', [2], [-1, 1])],
-      output: 'y',
-    }, { samples: 24 });
-  });
-
-  it('takes axes as an attribute before opset 13', async () => {
-    await expectGradientsMatch({
-      nodes: [node('Squeeze', ['x'], ['y'], { axes: [0, -2] })],
-      params: { x: { dims: [1, 3, 1, 4] } },
-      output: 'y',
-      opsetVersion: 11,
-    }, { samples: 24 });
-  });
-
-  it('squeezes every size-1 axis without axes', async () => {
-    for (const opsetVersion of [11, 17]) {
-      await expectGradientsMatch({
-        nodes: [node('Squeeze', ['x'], ['y'])],
-        params: { x: { dims: [1, 2, 1, 3, 1] } },
-        output: 'y',
-        opsetVersion,
-      }, { samples: 24 });
-    }
-  });
-
-  it('hands the input dims to the rule upstream (after a Transpose)', async () => {
-    await expectGradientsMatch({
-      nodes: [node('Transpose', ['x'], ['t'], { perm: [2, 0, 3, 1] }), node('Squeeze', ['t', 'axes'], ['y'])],
-      params: { x: { dims: [3, 4, 1, 2] } },
-      constants: [int64Tensor('axes', [1], [0])],
-      output: 'y',
-    }, { samples: 30 });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 });

@@ -18,7 +18,7 @@ import { num, type ModelProto } from '../../src/onnx/types.js';
 import type { HostTensor } from '../../src/runtime/host-tensor.js';
 import { Session } from '../../src/runtime/session.js';
 import { trainingView } from '../../src/runtime/training-view.js';
-import { combineKernel, lowerForWebgl, lowerForWebgpu, maskWeight, pinBatch, prepareForProvider } from '../../src/web/lower.js';
+import { combineKernel, lowerForWebgl, lowerForWebgpu, maskWeight, pinBatch, prepareForProvider } from '../../src/runtime/lower.js';
 import { randomFloats, seeded } from '../helpers/random.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

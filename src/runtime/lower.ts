@@ -53,6 +53,8 @@ export interface Lowered {
 export interface LowerOptions {
   /** compute Conv weights outside the graph (for WebGL) */
   host?: boolean;
+  /** lower only these op types (default: every edgetune op) */
+  only?: readonly string[];
 }
 
 /** Known dims of the graph's values: initializers, inputs, value_info and outputs (undefined entries for symbolic dims). */
@@ -247,7 +249,7 @@ export function lowerEdgetuneOps(m: ModelProto, file = '<model>', opts: LowerOpt
   const ctx: Ctx = { m, g, fresh: namer(g), dims, file, host };
   const out: NodeProto[] = [];
   for (const n of g.node) {
-    if (n.domain !== EDGETUNE_DOMAIN) { out.push(n); continue; }
+    if (n.domain !== EDGETUNE_DOMAIN || (opts.only && !opts.only.includes(n.op_type ?? ''))) { out.push(n); continue; }
     const lower = LOWERINGS[n.op_type ?? ''];
     if (!lower) throw new UnsupportedError(`${file}: ${label(n)} has no standard-op form for the GPU execution providers`);
     const r = lower(n, ctx);
@@ -255,11 +257,12 @@ export function lowerEdgetuneOps(m: ModelProto, file = '<model>', opts: LowerOpt
     for (const [k, v] of r.dims) dims.set(k, v);
   }
   g.node = out;
-  const stillUsed = m.functions.some((f) => f.domain !== EDGETUNE_DOMAIN && f.node.some((n) => n.domain === EDGETUNE_DOMAIN));
-  if (!stillUsed) {
-    m.functions = m.functions.filter((f) => f.domain !== EDGETUNE_DOMAIN);
-    m.opset_import = m.opset_import.filter((o) => o.domain !== EDGETUNE_DOMAIN);
+  const used = new Set<string>();
+  for (const n of [...g.node, ...m.functions.filter((f) => f.domain !== EDGETUNE_DOMAIN).flatMap((f) => f.node)]) {
+    if (n.domain === EDGETUNE_DOMAIN) used.add(n.op_type ?? '');
   }
+  m.functions = m.functions.filter((f) => f.domain !== EDGETUNE_DOMAIN || used.has(f.name ?? ''));
+  if (used.size === 0) m.opset_import = m.opset_import.filter((o) => o.domain !== EDGETUNE_DOMAIN);
   return { dims, host: host ?? [] };
 }
 

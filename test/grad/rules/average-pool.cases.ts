@@ -1,0 +1,40 @@
+import { node, type AttrValue } from '../../../src/onnx/builder.js';
+import type { GraphSpec } from '../../helpers/check-gradients.js';
+import type { RuleCase } from './rule-case.js';
+
+/** Every coordinate of these small inputs is checked. */
+const ALL = { samples: 400 };
+
+export function avgPoolSpec(dims: number[], attrs: Record<string, AttrValue>, opsetVersion = 17): GraphSpec {
+  return { nodes: [node('AveragePool', ['x'], ['y'], attrs)], params: { x: { dims } }, output: 'y', opsetVersion };
+}
+
+function avgPool(name: string, dims: number[], attrs: Record<string, AttrValue>, opsetVersion = 17): RuleCase {
+  return { name, spec: avgPoolSpec(dims, attrs, opsetVersion), opts: ALL };
+}
+
+const ceil = { kernel_shape: [2, 3], strides: [2, 2], pads: [0, 1, 0, 1], ceil_mode: 1 };
+
+export const cases: RuleCase[] = [
+  avgPool('handles non-square kernels, strides and asymmetric pads without counting the pads', [2, 3, 7, 8], { kernel_shape: [3, 2], strides: [2, 3], pads: [1, 0, 2, 1] }),
+  avgPool('counts the pads with count_include_pad = 1', [2, 3, 7, 8], { kernel_shape: [3, 2], strides: [2, 3], pads: [1, 0, 2, 1], count_include_pad: 1 }),
+  avgPool('handles ceil_mode without count_include_pad', [2, 2, 7, 6], ceil),
+  avgPool('handles ceil_mode with count_include_pad', [2, 2, 7, 6], { ...ceil, count_include_pad: 1 }),
+  avgPool('handles ceil_mode with count_include_pad and no pads', [3, 1, 5, 5], { kernel_shape: [3, 3], strides: [3, 3], ceil_mode: 1, count_include_pad: 1 }),
+  // H: ⌈(6 + 1 − 2)/2⌉ + 1 = 4 windows, but the 4th starts at row 6, in the padding.
+  // ONNX shape inference still expects 4 rows, so ONNX Runtime logs a shape warning
+  // on every run: few samples keep the log short.
+  ...[0, 1].map((count_include_pad) => ({
+    name: `drops a ceil_mode window that would start inside the end padding (count_include_pad = ${count_include_pad})`,
+    spec: avgPoolSpec([2, 2, 6, 7], { kernel_shape: [2, 3], strides: [2, 2], pads: [0, 1, 1, 0], ceil_mode: 1, count_include_pad }),
+    opts: { samples: 6 },
+  })),
+  ...['SAME_UPPER', 'SAME_LOWER', 'VALID'].flatMap((auto_pad) => [
+    avgPool(`follows auto_pad ${auto_pad}`, [2, 2, 7, 6], { kernel_shape: [3, 2], strides: [2, 2], auto_pad }),
+    avgPool(`follows auto_pad ${auto_pad} with count_include_pad`, [2, 2, 7, 6], { kernel_shape: [2, 3], strides: [1, 2], auto_pad, count_include_pad: 1 }),
+  ]),
+  avgPool('pools 1-D inputs with pads counted', [3, 2, 11], { kernel_shape: [3], strides: [2], pads: [1, 2], count_include_pad: 1 }),
+  avgPool('pools 1-D inputs in ceil mode', [3, 2, 11], { kernel_shape: [4], strides: [3], ceil_mode: 1 }),
+  avgPool('handles dilations (opset 19)', [2, 2, 8, 7], { kernel_shape: [2, 3], dilations: [2, 1], strides: [1, 2], pads: [1, 1, 1, 0] }, 19),
+  avgPool('handles dilations in ceil mode with count_include_pad (opset 19)', [2, 2, 8, 7], { kernel_shape: [2, 2], dilations: [3, 2], strides: [2, 1], ceil_mode: 1, count_include_pad: 1 }, 19),
+];
