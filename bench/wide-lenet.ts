@@ -24,6 +24,5 @@ export function buildWideLenet5(w: number): ModelProto {
     seed: 1998 + w,
     name: `lenet5_w${w}`,
     doc: `LeNet-5 with ${w}x the maps per layer (benchmark variant).`,
-    c3DrawnFirst: true,
   });
 }

@@ -63,11 +63,6 @@ export interface Lenet5Variant {
   name?: string;
   /** model doc string (default the shipped model's) */
   doc?: string;
-  /**
-   * Draw C3's weights before C1's: the order the benchmark's wide variants
-   * were first built in, kept so their weights (and recorded losses) stay put.
-   */
-  c3DrawnFirst?: boolean;
 }
 
 /**
@@ -81,12 +76,10 @@ export function buildLenet5(width = 1, variant: Lenet5Variant = {}): ModelProto 
   const rng = new Rng(variant.seed ?? LENET5_SEED);
   const c1 = 6 * width, c3 = 16 * width, c5 = 120 * width, f6 = 84 * width;
   const table = lenet5WideTable(width);
-  const earlyC3 = variant.c3DrawnFirst ? tableConvWeight(rng, table, c3, c1) : undefined;
-  const c1Weight = convWeight(rng, 'C1.weight', [c1, 1, 5, 5]);
   const initializers = [
-    c1Weight, filled('C1.bias', c1, 0),
+    convWeight(rng, 'C1.weight', [c1, 1, 5, 5]), filled('C1.bias', c1, 0),
     filled('S2.beta', c1, 0.25), filled('S2.bias', c1, 0),
-    earlyC3 ?? tableConvWeight(rng, table, c3, c1), filled('C3.bias', c3, 0),
+    tableConvWeight(rng, table, c3, c1), filled('C3.bias', c3, 0),
     filled('S4.beta', c3, 0.25), filled('S4.bias', c3, 0),
     convWeight(rng, 'C5.weight', [c5, c3, 5, 5]), filled('C5.bias', c5, 0),
     gemmWeight(rng, 'F6.weight', f6, c5), filled('F6.bias', f6, 0),

@@ -3,16 +3,12 @@ import { compileBackward, GRAD_OUTPUT } from '../../src/compile/backward-graph.j
 import { recordShapes } from '../../src/compile/shapes.js';
 import { GradientEngine } from '../../src/grad/engine.js';
 import { nodeBackend } from '../../src/node/backend.js';
-import { DataType } from '../../src/onnx/dtypes.js';
-import { floatTensor, node, rawTensor } from '../../src/onnx/builder.js';
+import { floatTensor, node } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
 import { Session } from '../../src/runtime/session.js';
 import { buildSpecModel, type GraphSpec } from '../helpers/check-gradients.js';
 import { expectEmitterMatches } from '../helpers/check-emitter.js';
-
-function bool(name: string, v: boolean) {
-  return rawTensor(name, DataType.BOOL, [], Uint8Array.from([v ? 1 : 0]));
-}
+import { bool, cases } from '../grad/rules/dropout.cases.js';
 
 /** ∂L/∂x from the compiled backward graph alone, for ∂L/∂y = 1. */
 async function compiledGrad(spec: GraphSpec): Promise<Float32Array> {
@@ -37,36 +33,8 @@ async function compiledGrad(spec: GraphSpec): Promise<Float32Array> {
 }
 
 describe('Dropout emitter', () => {
-  it('is the identity in inference (ratio attribute, opset 11)', async () => {
-    await expectEmitterMatches({
-      nodes: [node('Dropout', ['x'], ['y', 'mask'], { ratio: 0.3 })],
-      params: { x: { dims: [3, 4] } },
-      output: 'y',
-      opsetVersion: 11,
-    });
-  });
-
-  it('is the identity with a ratio input and training_mode false (opset 13)', async () => {
-    await expectEmitterMatches({
-      nodes: [node('Dropout', ['x', 'r', 't'], ['y', 'mask'])],
-      params: { x: { dims: [2, 3, 4] } },
-      constants: [floatTensor('r', [], [0.4]), bool('t', false)],
-      output: 'y',
-    });
-    await expectEmitterMatches({
-      nodes: [node('Dropout', ['x'], ['y'])],
-      params: { x: { dims: [5] } },
-      output: 'y',
-    });
-  });
-
-  it('is the identity in training mode with ratio 0', async () => {
-    await expectEmitterMatches({
-      nodes: [node('Dropout', ['x', 'r', 't'], ['y'])],
-      params: { x: { dims: [2, 3] } },
-      constants: [floatTensor('r', [], [0]), bool('t', true)],
-      output: 'y',
-    });
+  it.each(cases)("gives the TypeScript rule's gradients: $name", async ({ spec }) => {
+    await expectEmitterMatches(spec);
   });
 
   it('gives a non-finite gradient for random dropout, which cannot be refused before run time', async () => {

@@ -1,40 +1,17 @@
 import { describe, it } from 'vitest';
 import { node } from '../../src/onnx/builder.js';
 import { expectEmitterMatches } from '../helpers/check-emitter.js';
-
-function subsampleNode(attrs: Record<string, number> = {}) {
-  return node('Subsample', ['x', 'beta', 'bias'], ['y'], attrs, { domain: 'edgetune' });
-}
+import { cases, subsampleNode } from '../grad/rules/subsample.cases.js';
 
 describe('edgetune.Subsample emitter', () => {
-  it('default size 2 on a non-square batch', async () => {
-    await expectEmitterMatches({
-      nodes: [subsampleNode()],
-      params: { x: { dims: [2, 3, 6, 4] }, beta: { dims: [3] }, bias: { dims: [3] } },
-      output: 'y',
-    });
-  });
-
-  it('size 3 with leftover rows and columns (zero padding of up(δ))', async () => {
-    await expectEmitterMatches({
-      nodes: [subsampleNode({ size: 3 })],
-      params: { x: { dims: [3, 2, 7, 8] }, beta: { dims: [2] }, bias: { dims: [2] } },
-      output: 'y',
-    });
+  it.each(cases)("gives the TypeScript rule's gradients: $name", async ({ spec }) => {
+    await expectEmitterMatches(spec);
   });
 
   it('leftover rows only', async () => {
     await expectEmitterMatches({
       nodes: [subsampleNode({ size: 2 })],
       params: { x: { dims: [2, 2, 5, 6] }, beta: { dims: [2] }, bias: { dims: [2] } },
-      output: 'y',
-    });
-  });
-
-  it('beta and bias of shape [1] broadcast over the maps', async () => {
-    await expectEmitterMatches({
-      nodes: [subsampleNode({ size: 2 })],
-      params: { x: { dims: [2, 3, 5, 4] }, beta: { dims: [1] }, bias: { dims: [1] } },
       output: 'y',
     });
   });

@@ -5,6 +5,7 @@ import type { RuleCase } from './rule-case.js';
 /** Every coordinate of these small inputs is checked. */
 const ALL = { samples: 400 };
 
+/** AveragePool of a trained x [dims] at `opsetVersion`. */
 export function avgPoolSpec(dims: number[], attrs: Record<string, AttrValue>, opsetVersion = 17): GraphSpec {
   return { nodes: [node('AveragePool', ['x'], ['y'], attrs)], params: { x: { dims } }, output: 'y', opsetVersion };
 }

@@ -1,44 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { combineMapsReference, softmaxColumns } from '../../../customops/combine-maps.js';
 import { GradientEngine } from '../../../src/grad/engine.js';
-import { node } from '../../../src/onnx/builder.js';
 import { nodeBackend } from '../../../src/node/backend.js';
 import { buildSpecModel, expectGradientsMatch } from '../../helpers/check-gradients.js';
 import { randomFloats, seeded } from '../../helpers/random.js';
-
-const combine = node('CombineMaps', ['z', 'c', 'bias'], ['y'], {}, { domain: 'edgetune' });
+import { cases, combine } from './combine-maps.cases.js';
 
 describe('edgetune.CombineMaps rule', () => {
-  it('matches central differences on a non-square batch (I=3, J=4)', async () => {
-    await expectGradientsMatch({
-      nodes: [combine],
-      params: { z: { dims: [2, 3, 3, 5] }, c: { dims: [3, 4] }, bias: { dims: [4] } },
-      output: 'y',
-    });
-  });
-
-  it('matches central differences with more inputs than outputs (I=5, J=2) and spread-out c', async () => {
-    const rng = seeded(3);
-    await expectGradientsMatch({
-      nodes: [combine],
-      params: {
-        z: { dims: [3, 5, 4, 2] },
-        c: { dims: [5, 2], data: randomFloats(rng, 10, -2, 2) },
-        bias: { dims: [2] },
-      },
-      output: 'y',
-    });
-  });
-
-  it('composes with a depthwise Conv in front (x_i ∗ k_i, then Σ_i α_ij)', async () => {
-    await expectGradientsMatch({
-      nodes: [
-        node('Conv', ['x', 'k'], ['z'], { group: 3, pads: [1, 0, 1, 1] }),
-        node('CombineMaps', ['z', 'c', 'bias'], ['y'], {}, { domain: 'edgetune' }),
-      ],
-      params: { x: { dims: [2, 3, 5, 6] }, k: { dims: [3, 1, 3, 2] }, c: { dims: [3, 2] }, bias: { dims: [2] } },
-      output: 'y',
-    });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 
   it('equals the formulas of the paper written out with the full softmax Jacobian', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { constant } from '../../../src/grad/rules/constant.js';
 import { rules } from '../../../src/grad/rules/index.js';
-import { floatTensor, node } from '../../../src/onnx/builder.js';
 import { expectGradientsMatch } from '../../helpers/check-gradients.js';
+import { cases } from './constant.cases.js';
 
 describe('Constant rule', () => {
   it('has no differentiable input and returns nothing', () => {
@@ -12,14 +12,7 @@ describe('Constant rule', () => {
     expect(constant.vjp({ node: undefined as never, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: 17 })).toEqual([]);
   });
 
-  it('leaves the gradient of a parameter it is concatenated with intact', async () => {
-    await expectGradientsMatch({
-      nodes: [
-        node('Constant', [], ['k'], { value: floatTensor('kv', [1, 3], [0.5, -1, 2]) }),
-        node('Concat', ['x', 'k'], ['y'], { axis: 0 }),
-      ],
-      params: { x: { dims: [2, 3] } },
-      output: 'y',
-    }, { samples: 30 });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 });

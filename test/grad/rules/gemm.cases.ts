@@ -1,6 +1,7 @@
 import { node } from '../../../src/onnx/builder.js';
 import type { RuleCase } from './rule-case.js';
 
+/** Y [M,N] = α·A [M,K] · B [K,N] + β·C, before the transposes. */
 export const M = 3;
 export const K = 4;
 export const N = 5;

@@ -6,12 +6,7 @@ import { nodeBackend } from '../../../src/node/backend.js';
 import type { HostTensor } from '../../../src/runtime/host-tensor.js';
 import { buildSpecModel, expectGradientsMatch, type GraphSpec } from '../../helpers/check-gradients.js';
 import { randomFloats, seeded } from '../../helpers/random.js';
-
-const EDGETUNE = { domain: 'edgetune' };
-
-function subsampleNode(attrs: Record<string, number> = {}) {
-  return node('Subsample', ['x', 'beta', 'bias'], ['y'], attrs, EDGETUNE);
-}
+import { cases, subsampleNode } from './subsample.cases.js';
 
 /** Loss and gradients of the trained parameters of a graph, for one fixed target. */
 async function gradientsOf(spec: GraphSpec, trainable: string[], target: HostTensor): Promise<Map<string, Float32Array>> {
@@ -33,28 +28,8 @@ function expectAllClose(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5):
 }
 
 describe('edgetune.Subsample rule', () => {
-  it('default size 2 on a non-square batch', async () => {
-    await expectGradientsMatch({
-      nodes: [subsampleNode()],
-      params: { x: { dims: [2, 3, 6, 4] }, beta: { dims: [3] }, bias: { dims: [3] } },
-      output: 'y',
-    });
-  });
-
-  it('size 3 with leftover rows and columns', async () => {
-    await expectGradientsMatch({
-      nodes: [subsampleNode({ size: 3 })],
-      params: { x: { dims: [3, 2, 7, 8] }, beta: { dims: [2] }, bias: { dims: [2] } },
-      output: 'y',
-    });
-  });
-
-  it('beta and bias of shape [1] broadcast over the maps', async () => {
-    await expectGradientsMatch({
-      nodes: [subsampleNode({ size: 2 })],
-      params: { x: { dims: [2, 3, 5, 4] }, beta: { dims: [1] }, bias: { dims: [1] } },
-      output: 'y',
-    });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 
   it('matches β·up(δ), Σ δ∘down(x) and Σ δ computed by hand, with exact zeros past the last block', async () => {

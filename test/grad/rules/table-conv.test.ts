@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-import { lenet5Table } from '../../../customops/table-conv.js';
 import { InputError } from '../../../src/errors.js';
 import { GradientEngine } from '../../../src/grad/engine.js';
 import { tableMask } from '../../../src/grad/rules/table-conv.js';
@@ -7,18 +6,11 @@ import { GraphView } from '../../../src/graph/graph.js';
 import { graph, node, type AttrValue } from '../../../src/onnx/builder.js';
 import { nodeBackend } from '../../../src/node/backend.js';
 import { buildSpecModel, expectGradientsMatch, type GraphSpec } from '../../helpers/check-gradients.js';
-import { randomBits, randomFloats, seeded } from '../../helpers/random.js';
+import { randomFloats, seeded } from '../../helpers/random.js';
+import { cases } from './table-conv.cases.js';
 
 function tableConvNode(attrs: Record<string, AttrValue>) {
   return node('TableConv', ['x', 'w', 'b'], ['y'], attrs, { domain: 'edgetune', name: 'tc' });
-}
-
-function spec(x: number[], w: number[], attrs: Record<string, AttrValue>): GraphSpec {
-  return {
-    nodes: [tableConvNode(attrs)],
-    params: { x: { dims: x }, w: { dims: w }, b: { dims: [w[0]!] } },
-    output: 'y',
-  };
 }
 
 /** The engine's gradients for a spec, with its random target. */
@@ -49,29 +41,13 @@ function expectMasked(dw: Float32Array, table: number[], kk: number): void {
 }
 
 describe('edgetune.TableConv rule', () => {
-  const lenet = lenet5Table();
-
-  it('LeNet-5 C3 table: matches central differences', async () => {
-    await expectGradientsMatch(spec([2, 6, 7, 6], [16, 6, 3, 3], { table: lenet }), { samples: 24 });
+  it.each(cases)('matches central differences: $name', async ({ spec, opts }) => {
+    await expectGradientsMatch(spec, opts);
   });
 
-  it('LeNet-5 C3 table: unconnected kernels get exactly 0', async () => {
-    const g = await gradientsOf(spec([2, 6, 7, 6], [16, 6, 3, 3], { table: lenet }));
-    expectMasked(g.get('w')!, lenet, 9);
-  });
-
-  const random = randomBits(seeded(17), 4 * 3, 0.5);
-
-  it('random table with strides, asymmetric pads and dilations', async () => {
-    const s = spec([2, 3, 8, 7], [4, 3, 2, 3], { table: random, strides: [2, 1], pads: [1, 0, 0, 2], dilations: [1, 2] });
-    await expectGradientsMatch(s, { samples: 24 });
-    expectMasked((await gradientsOf(s)).get('w')!, random, 6);
-  });
-
-  it('random table with auto_pad SAME_UPPER and stride 2', async () => {
-    const s = spec([3, 3, 7, 5], [4, 3, 3, 2], { table: random, auto_pad: 'SAME_UPPER', strides: [2, 2] });
-    await expectGradientsMatch(s, { samples: 24 });
-    expectMasked((await gradientsOf(s)).get('w')!, random, 6);
+  it.each(cases)('gives unconnected kernels exactly 0: $name', async ({ spec, table }) => {
+    const kk = spec.params['w']!.dims.slice(2).reduce((a, b) => a * b, 1);
+    expectMasked((await gradientsOf(spec)).get('w')!, table, kk);
   });
 
   it('rejects a table whose size does not match the weight', () => {

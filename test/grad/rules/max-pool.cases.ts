@@ -1,0 +1,37 @@
+import { node, type AttrValue } from '../../../src/onnx/builder.js';
+import type { GraphSpec } from '../../helpers/check-gradients.js';
+import { distinctValues } from '../../helpers/random.js';
+import type { RuleCase } from './rule-case.js';
+
+/** Every coordinate of these small inputs is checked. */
+const ALL = { samples: 400 };
+
+/** MaxPool of x [dims]; x holds distinct values (no ties within a window) unless `data` is given. */
+export function maxPoolSpec(dims: number[], attrs: Record<string, AttrValue>, outputs = ['y'], data?: number[]): GraphSpec {
+  const n = dims.reduce((a, b) => a * b, 1);
+  return { nodes: [node('MaxPool', ['x'], outputs, attrs)], params: { x: { dims, data: data ?? distinctValues(n, n) } }, output: 'y' };
+}
+
+function maxPool(name: string, dims: number[], attrs: Record<string, AttrValue>, outputs = ['y']): RuleCase {
+  return { name, spec: maxPoolSpec(dims, attrs, outputs), opts: ALL };
+}
+
+export const cases: RuleCase[] = [
+  maxPool('handles overlapping non-square windows, strides and asymmetric pads', [2, 2, 7, 6], { kernel_shape: [3, 2], strides: [2, 1], pads: [1, 0, 2, 1] }),
+  maxPool('handles dilations with pads', [2, 2, 8, 7], { kernel_shape: [2, 3], dilations: [2, 3], strides: [1, 1], pads: [1, 1, 0, 2] }),
+  maxPool('handles dilations in ceil mode', [1, 3, 8, 7], { kernel_shape: [3, 2], dilations: [2, 2], strides: [2, 1], ceil_mode: 1 }),
+  maxPool('handles ceil_mode', [2, 3, 5, 6], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }),
+  maxPool('handles ceil_mode with a start pad', [2, 2, 5, 7], { kernel_shape: [3, 2], strides: [2, 3], pads: [1, 0, 0, 0], ceil_mode: 1 }),
+  {
+    // W: ⌈(6 + 1 − 2)/3⌉ + 1 = 3 windows, but the 3rd starts at column 6, in the padding.
+    // ONNX Runtime logs a shape-inference warning on every run: few samples keep the log short.
+    name: 'drops a ceil_mode window that would start inside the end padding',
+    spec: maxPoolSpec([2, 3, 5, 6], { kernel_shape: [3, 2], strides: [2, 3], pads: [1, 0, 0, 1], ceil_mode: 1 }),
+    opts: { samples: 6 },
+  },
+  ...['SAME_UPPER', 'SAME_LOWER', 'VALID'].map((auto_pad) => maxPool(`follows auto_pad ${auto_pad}`, [2, 2, 6, 7], { kernel_shape: [3, 2], strides: [2, 2], auto_pad })),
+  // ONNX Runtime sizes SAME pads with the undilated kernel.
+  maxPool('follows auto_pad SAME_LOWER with dilations', [1, 2, 9, 8], { kernel_shape: [3, 2], strides: [2, 1], dilations: [2, 3], auto_pad: 'SAME_LOWER' }),
+  maxPool('ignores the Indices output and storage_order', [2, 2, 5, 7], { kernel_shape: [2, 2], strides: [1, 2], storage_order: 1 }, ['y', 'indices']),
+  maxPool('pools 1-D inputs', [3, 2, 13], { kernel_shape: [3], strides: [2], pads: [1, 1], dilations: [2] }),
+];
