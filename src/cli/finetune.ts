@@ -149,7 +149,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     const seconds = (Date.now() - t0) / 1000;
     let after: EvalResult | undefined;
     if (evalSet) after = await evaluate(tuner, evalSet);
-    tuner.commit({ data: train.name, epochs, batchSize, lr, accuracy: after?.accuracy ?? null });
+    await tuner.commit({ data: train.name, epochs, batchSize, lr, accuracy: after?.accuracy ?? null });
     await saveModel(model, out, { inPlace: !!values['in-place'] });
     const weightsFile = str(values['export-weights']);
     if (weightsFile) await writeFileAtomic(weightsFile, safetensorsBytes(model));

@@ -6,7 +6,7 @@
  * sums gradients where a value feeds several nodes (residual connections),
  * and stops at values no trained parameter depends on.
  */
-import { InputError, UnsupportedError } from '../errors.js';
+import { EdgetuneError, InputError, UnsupportedError } from '../errors.js';
 import { missingEmitters } from '../compile/backward-graph.js';
 import { CompiledBackward } from '../compile/compiled-backward.js';
 import { GraphView } from '../graph/graph.js';
@@ -183,7 +183,13 @@ export class GradientEngine {
         inputs: node.inputs.map((v) => (v ? values.get(v) : undefined)),
         outputs: node.outputs.map((v) => (v ? values.get(v) : undefined)),
       };
-      const result = rule.vjp(ctx);
+      let result: (Tensor | undefined)[];
+      try {
+        result = rule.vjp(ctx);
+      } catch (e) {
+        if (e instanceof EdgetuneError) throw e;
+        throw new InputError(`node '${node.name}' (${node.opType}): backward failed (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
+      }
       node.inputs.forEach((v, k) => {
         if (!needs[k]) return;
         const t = result[k];

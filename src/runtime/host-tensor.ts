@@ -27,22 +27,33 @@ const ORT_CODE: Record<string, number> = {
   uint32: DataType.UINT32, uint64: DataType.UINT64, bool: DataType.BOOL, float16: DataType.FLOAT16,
 };
 
-export function ortTypeOf(t: HostTensor): string {
+/** A HostTensor, or an ONNX Runtime tensor passed through as it is (possibly in GPU memory). */
+export type Feed = HostTensor | OrtTensor;
+
+/** Whether a feed is already an ONNX Runtime tensor (they carry a data location; HostTensors do not). */
+export function isOrtTensor(t: Feed): t is OrtTensor {
+  return 'location' in t;
+}
+
+export function ortTypeOf(t: Feed): string {
   if (t.type) return t.type;
   const hit = BY_CTOR.find(([c]) => t.data instanceof c);
   if (!hit) throw new InputError(`unsupported tensor data ${t.data.constructor.name}`);
   return hit[1];
 }
 
-export function elemTypeOf(t: HostTensor): number {
+export function elemTypeOf(t: Feed): number {
   return ORT_CODE[ortTypeOf(t)] ?? DataType.UNDEFINED;
 }
 
-export function toOrt(ort: OrtModule, t: HostTensor): OrtTensor {
+/** The feed as an ONNX Runtime tensor: ORT tensors as they are, HostTensors wrapped over their data (no copy). */
+export function toOrt(ort: OrtModule, t: Feed): OrtTensor {
+  if (isOrtTensor(t)) return t;
   const type = ortTypeOf(t);
   return new ort.Tensor(type as 'float32', t.data as Float32Array, [...t.dims]);
 }
 
+/** An ONNX Runtime tensor in CPU memory as a HostTensor over the same data (no copy). */
 export function fromOrt(t: OrtTensor): HostTensor {
   const out: HostTensor = { dims: [...t.dims], data: t.data as TypedArray };
   if (t.type === 'bool' || t.type === 'float16') out.type = t.type;

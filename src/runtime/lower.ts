@@ -235,6 +235,17 @@ const lowerCombineMaps: Lower = (n, ctx) => {
   };
 };
 
+/**
+ * Whether a partial lowering may replace this call: its inputs and output are
+ * all there and its per-map parameters are known to be 1-D, the form in which
+ * the standard-op version computes exactly what the function body does.
+ * Anything else keeps the function call, so ONNX Runtime reports the problem.
+ */
+function wellFormed(n: NodeProto, dims: Map<string, Dims>): boolean {
+  if (n.output.length !== 1 || !n.output[0] || n.input.length < 2 || n.input.some((v) => !v)) return false;
+  return n.input.slice(1).every((v) => dims.get(v)?.length === 1);
+}
+
 const LOWERINGS: Record<string, Lower> = { Subsample: lowerSubsample, TableConv: lowerTableConv, CombineMaps: lowerCombineMaps };
 
 /**
@@ -249,7 +260,7 @@ export function lowerEdgetuneOps(m: ModelProto, file = '<model>', opts: LowerOpt
   const ctx: Ctx = { m, g, fresh: namer(g), dims, file, host };
   const out: NodeProto[] = [];
   for (const n of g.node) {
-    if (n.domain !== EDGETUNE_DOMAIN || (opts.only && !opts.only.includes(n.op_type ?? ''))) { out.push(n); continue; }
+    if (n.domain !== EDGETUNE_DOMAIN || (opts.only && !(opts.only.includes(n.op_type ?? '') && wellFormed(n, dims)))) { out.push(n); continue; }
     const lower = LOWERINGS[n.op_type ?? ''];
     if (!lower) throw new UnsupportedError(`${file}: ${label(n)} has no standard-op form for the GPU execution providers`);
     const r = lower(n, ctx);

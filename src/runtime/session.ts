@@ -4,8 +4,8 @@
  */
 import { EdgetuneError, InputError } from '../errors.js';
 import type { TensorSpec } from '../model.js';
-import type { Backend, InferenceSession } from './backend.js';
-import { describeTensor, elemTypeOf, fromOrt, toOrt, type HostTensor } from './host-tensor.js';
+import type { Backend, InferenceSession, OrtTensor } from './backend.js';
+import { describeTensor, elemTypeOf, fromOrt, toOrt, type Feed, type HostTensor } from './host-tensor.js';
 
 export interface SessionOptions {
   /** execution providers to try, in order (e.g. ['webgpu', 'wasm']) */
@@ -14,6 +14,20 @@ export interface SessionOptions {
   label?: string;
   /** extra ONNX Runtime session options */
   ortOptions?: InferenceSession.SessionOptions;
+  /**
+   * outputs left in GPU memory (ONNX Runtime's preferredOutputLocation
+   * 'gpu-buffer') when the session runs on a provider that can (webgpu);
+   * runRaw returns them as GPU tensors, to be fed back or downloaded
+   */
+  gpuOutputs?: readonly string[];
+}
+
+/** Providers whose sessions can leave outputs in GPU buffers. */
+export const GPU_BUFFER_PROVIDERS: readonly string[] = ['webgpu'];
+
+function outputLocations(provider: string, gpuOutputs: readonly string[] | undefined): InferenceSession.SessionOptions {
+  if (!gpuOutputs || gpuOutputs.length === 0 || !GPU_BUFFER_PROVIDERS.includes(provider)) return {};
+  return { preferredOutputLocation: Object.fromEntries(gpuOutputs.map((n) => [n, 'gpu-buffer' as const])) };
 }
 
 export class RuntimeError extends EdgetuneError {}
@@ -47,6 +61,7 @@ export class Session {
           graphOptimizationLevel: 'all',
           ...backend.sessionOptions?.(p),
           ...opts.ortOptions,
+          ...outputLocations(p, opts.gpuOutputs),
         });
         return new Session(backend, s, p, inputs, label);
       } catch (e) {
@@ -64,7 +79,7 @@ export class Session {
     return this.session.outputNames;
   }
 
-  private check(feeds: Record<string, HostTensor>): void {
+  private check(feeds: Record<string, Feed>): void {
     for (const spec of this.inputs) {
       const t = feeds[spec.name];
       if (!t) throw new InputError(`${this.label}: input '${spec.name}' (${describeTensor(spec, spec.elemType)}) is missing`);
@@ -81,20 +96,30 @@ export class Session {
     }
   }
 
-  /** Run the model; returns the requested outputs (all by default). */
-  async run(feeds: Record<string, HostTensor>, outputs?: readonly string[]): Promise<Record<string, HostTensor>> {
+  /** Run the model; returns the requested outputs (all by default), which must be in CPU memory. */
+  async run(feeds: Record<string, Feed>, outputs?: readonly string[]): Promise<Record<string, HostTensor>> {
+    const result = await this.runRaw(feeds, outputs);
+    const out: Record<string, HostTensor> = {};
+    for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v);
+    return out;
+  }
+
+  /**
+   * Run the model on feeds as they are (ONNX Runtime tensors, GPU ones
+   * included, pass through unconverted); returns ONNX Runtime tensors, those
+   * named in `gpuOutputs` still in GPU memory on a GPU provider. The caller
+   * owns them: dispose() frees a GPU tensor's buffer.
+   */
+  async runRaw(feeds: Record<string, Feed>, outputs?: readonly string[]): Promise<Record<string, OrtTensor>> {
     this.check(feeds);
-    const ortFeeds: Record<string, ReturnType<typeof toOrt>> = {};
+    const ortFeeds: Record<string, OrtTensor> = {};
     for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(this.backend.ort, v);
-    let result: InferenceSession.OnnxValueMapType;
     try {
-      result = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
+      const result = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
+      return result as Record<string, OrtTensor>;
     } catch (e) {
       throw new RuntimeError(`${this.label}: ONNX Runtime failed to run the model (${firstLine(e)})`);
     }
-    const out: Record<string, HostTensor> = {};
-    for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v as Parameters<typeof fromOrt>[0]);
-    return out;
   }
 
   async dispose(): Promise<void> {

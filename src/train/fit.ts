@@ -159,6 +159,7 @@ export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Prom
       const stopNow = opts.stopAfterSteps !== undefined && stepsThisCall >= opts.stopAfterSteps;
       const last = done === totalSteps;
       if (opts.checkpoints && (last || stopNow || (opts.checkpointEvery && tuner.step % opts.checkpointEvery === 0))) {
+        await tuner.sync();
         await opts.checkpoints.save(snapshot(tuner, nextEpoch, nextBatch, nextRng, config), dims);
       }
       if (stopNow && !last) { stopped = true; break; }

@@ -8,19 +8,26 @@
  * gradients are not finite, or whose update is not, is skipped and the last
  * good weights kept; after `maxBadSteps` such steps in a row training stops
  * with an error naming the first parameter that went bad.
+ *
+ * On WebGPU the compiled step leaves the new weights and optimizer slots in
+ * GPU memory and the next step takes them from there; the host copy
+ * (`weights`, `states`) is brought up to date by `sync()`, which predict(),
+ * the TypeScript path, building a step for a new batch shape and dispose() do
+ * themselves.
  */
-import { NumericalError } from '../errors.js';
+import { EdgetuneError, NumericalError } from '../errors.js';
 import { GradientEngine } from '../grad/engine.js';
 import type { LossName } from '../grad/losses.js';
 import { globMatch } from '../grad/plan.js';
 import { entropyPenalty, paperL1Penalty } from '../grad/sparsity.js';
 import { GraphView } from '../graph/graph.js';
 import type { OnnxModel } from '../model.js';
-import type { Backend } from '../runtime/backend.js';
+import type { Backend, OrtTensor } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { missingEmitters } from '../compile/backward-graph.js';
-import { CompiledStep, type StepScalars } from '../compile/compiled-step.js';
-import type { OptimizerHyper } from '../compile/optimizer-emit.js';
+import { CompiledStep, disposeState, downloadTensors, stateLocation as locationOf, type StepScalars } from '../compile/compiled-step.js';
+import { slotInput } from '../compile/step-graph.js';
+import { slotNames, type OptimizerHyper } from '../compile/optimizer-emit.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerState } from './optimizers/index.js';
@@ -108,9 +115,23 @@ function allFinite(a: Float32Array): boolean {
   return true;
 }
 
+/** The tuner's newest weights or optimizer state are in GPU memory, ahead of the host copy that was asked for. */
+export class ResidentStateError extends EdgetuneError {}
+
 export class Tuner {
-  weights: Map<string, Float32Array>;
-  states: Map<string, OptimizerState>;
+  private hostWeights: Map<string, Float32Array>;
+  /** optimizer state on the host; its step counts are always current, its slots only where `resident` has none */
+  private hostStates: Map<string, OptimizerState>;
+  /**
+   * Step-state entries (a parameter's name for its weight,
+   * `edgetune.slot/<p>::<slot>` for a slot) whose newest value is a GPU
+   * tensor the last compiled step returned, with the provider that owns it.
+   */
+  private resident = new Map<string, OrtTensor>();
+  private residentProvider = '';
+  private syncing: Promise<void> | undefined;
+  private readonly paramNames: Set<string>;
+  private readonly slotNames: readonly string[];
   step = 0;
   private badRun = 0;
   private firstBad: string | undefined;
@@ -126,9 +147,81 @@ export class Tuner {
       ...(options.momentum !== undefined ? { momentum: options.momentum } : {}),
       ...(options.nesterov !== undefined ? { nesterov: options.nesterov } : {}),
     } as OptimizerOptions;
-    this.weights = engine.currentWeights();
-    this.states = new Map(engine.params.map((p) => [p.name, this.optimizer.init(this.weights.get(p.name)!)]));
+    this.paramNames = new Set(engine.params.map((p) => p.name));
+    this.slotNames = slotNames[options.optimizer ?? 'adam'];
+    this.hostWeights = engine.currentWeights();
+    this.hostStates = new Map(engine.params.map((p) => [p.name, this.optimizer.init(this.hostWeights.get(p.name)!)]));
     this.compiledPath = this.chooseCompiled();
+  }
+
+  /**
+   * The trained weights on the host. After compiled WebGPU steps the newest
+   * ones are in GPU memory: reading them then throws ResidentStateError
+   * until `await sync()`.
+   */
+  get weights(): Map<string, Float32Array> {
+    const ahead = this.params.find((p) => this.resident.has(p.name));
+    if (ahead) throw new ResidentStateError(`tuner weight '${ahead.name}': the newest value is in GPU memory; await tuner.sync() before reading weights`);
+    return this.hostWeights;
+  }
+
+  /** Replace the weights (e.g. from a checkpoint); GPU copies of them are dropped. */
+  set weights(w: Map<string, Float32Array>) {
+    this.dropResident(this.params.map((p) => p.name));
+    this.hostWeights = w;
+  }
+
+  /** The optimizer state on the host; like `weights`, it throws ResidentStateError while GPU memory is ahead. */
+  get states(): Map<string, OptimizerState> {
+    const ahead = [...this.resident.keys()].find((k) => !this.paramNames.has(k));
+    if (ahead) throw new ResidentStateError(`tuner optimizer slot '${ahead}': the newest value is in GPU memory; await tuner.sync() before reading states`);
+    return this.hostStates;
+  }
+
+  /** Replace the optimizer state (e.g. from a checkpoint); GPU copies of the slots are dropped. */
+  set states(s: Map<string, OptimizerState>) {
+    this.dropResident([...this.resident.keys()].filter((k) => !this.paramNames.has(k)));
+    this.hostStates = s;
+  }
+
+  /** Where the newest weights and slots are: 'gpu-buffer' after compiled WebGPU steps, 'cpu' once on the host. */
+  get stateLocation(): 'gpu-buffer' | 'cpu' | 'mixed' {
+    return locationOf(this.resident);
+  }
+
+  /**
+   * Bring the host copy (`weights`, `states`) up to date: download what the
+   * compiled WebGPU steps left in GPU memory and free those buffers (the
+   * next step uploads the host copy once). Nothing to do on the CPU.
+   */
+  async sync(): Promise<void> {
+    if (this.resident.size === 0) return;
+    this.syncing ??= this.download().finally(() => { this.syncing = undefined; });
+    await this.syncing;
+  }
+
+  private async download(): Promise<void> {
+    const data = await downloadTensors(this.resident);
+    const weights = new Map(this.hostWeights);
+    const states = new Map(this.hostStates);
+    for (const p of this.params) {
+      const w = data.get(p.name);
+      if (w) weights.set(p.name, w);
+      const st = states.get(p.name)!;
+      const slots = { ...st.slots };
+      for (const s of this.slotNames) slots[s] = data.get(slotInput(p.name, s)) ?? slots[s]!;
+      states.set(p.name, { step: st.step, slots });
+    }
+    this.hostWeights = weights;
+    this.hostStates = states;
+    this.resident.clear();
+  }
+
+  private dropResident(keys: readonly string[]): void {
+    for (const k of keys) {
+      this.resident.get(k)?.dispose();
+      this.resident.delete(k);
+    }
   }
 
   private chooseCompiled(): boolean {
@@ -164,17 +257,19 @@ export class Tuner {
     const kind = this.options.optimizer ?? 'adam';
     return new Map(this.params.map((p) => {
       const lr = this.learningRate(p.name);
-      const t = this.states.get(p.name)!.step + 1;
+      const t = this.hostStates.get(p.name)!.step + 1;
       const bc1 = 1 - h.beta1 ** t, bc2 = 1 - h.beta2 ** t;
       return [p.name, { lr, stepSize: lr / bc1, invSqrtBc2: 1 / Math.sqrt(bc2), scale: kind === 'adamw' ? 1 - lr * h.weightDecay : 1 }];
     }));
   }
 
-  private compiledFor(batch: Batch): Promise<CompiledStep> {
+  private async compiledFor(batch: Batch): Promise<CompiledStep> {
     const key = JSON.stringify([Object.entries(batch.feeds).map(([k, v]) => [k, v.dims]), batch.target.dims, batch.target.data.constructor.name]);
     let cs = this.compiled.get(key);
     if (!cs) {
-      cs = CompiledStep.create(this.model, this.backend, this.engine.plan, batch.feeds, batch.target, this.weights, {
+      // recording the shapes runs the forward pass on host weights
+      await this.sync();
+      cs = CompiledStep.create(this.model, this.backend, this.engine.plan, batch.feeds, batch.target, this.hostWeights, {
         loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(),
         clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
       });
@@ -192,16 +287,37 @@ export class Tuner {
       this.options.onNotice?.(`backward runs in TypeScript: the compiled step could not be built (${(e as Error).message.split('\n')[0]})`);
       return this.trainStep(batch);
     }
+    if (this.resident.size > 0 && cs.provider !== this.residentProvider) await this.sync();
     const names = this.params.map((p) => p.name);
-    const slots = new Map(names.map((n) => [n, this.states.get(n)!.slots]));
-    const r = await cs.run(batch.feeds, batch.target, this.weights, slots, this.stepScalars(), this.options.maxGradNorm);
+    const state = cs.hostState(this.hostWeights, new Map(names.map((n) => [n, this.hostStates.get(n)!.slots])));
+    for (const [k, t] of this.resident) state.set(k, t);
+    const r = await cs.run(batch.feeds, batch.target, state, this.stepScalars(), this.options.maxGradNorm);
     const n = r.output.dims[0] ?? 1;
     const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), gradNorm: r.gradNorm, skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
-    if (!Number.isFinite(r.loss)) return this.badStep(info, names[0] ?? 'loss');
-    const bad = names.find((name) => !allFinite(r.weights.get(name)!));
+    if (!Number.isFinite(r.loss)) {
+      disposeState(r.next);
+      return this.badStep(info, names[0] ?? 'loss');
+    }
+    if (locationOf(r.next) === 'gpu-buffer' && Number.isFinite(r.gradNorm)) {
+      // a finite loss and gradient norm vouch for the update, which stays in GPU memory unread
+      disposeState(this.resident);
+      this.resident = r.next;
+      this.residentProvider = cs.provider;
+      this.hostStates = new Map(names.map((name) => [name, { ...this.hostStates.get(name)!, step: this.hostStates.get(name)!.step + 1 }]));
+      return this.accepted(info);
+    }
+    const data = await downloadTensors(r.next);
+    const bad = names.find((name) => !allFinite(data.get(name)!));
     if (bad !== undefined) return this.badStep(info, bad);
-    this.weights = r.weights;
-    this.states = new Map(names.map((name) => [name, { step: this.states.get(name)!.step + 1, slots: r.slots.get(name)! }]));
+    disposeState(this.resident);
+    this.resident.clear();
+    this.hostWeights = new Map(names.map((name) => [name, data.get(name)!]));
+    const slotsOf = (name: string) => Object.fromEntries(this.slotNames.map((s) => [s, data.get(slotInput(name, s))!]));
+    this.hostStates = new Map(names.map((name) => [name, { step: this.hostStates.get(name)!.step + 1, slots: slotsOf(name) }]));
+    return this.accepted(info);
+  }
+
+  private accepted(info: StepInfo): StepInfo {
     this.step++;
     this.badRun = 0;
     this.firstBad = undefined;
@@ -260,6 +376,7 @@ export class Tuner {
   /** One optimizer step on a batch. */
   async trainStep(batch: Batch): Promise<StepInfo> {
     if (this.compiledPath) return this.compiledStep(batch);
+    await this.sync();
     const { loss: dataLoss, output, grads } = await this.engine.gradients(batch.feeds, batch.target, this.weights);
     const loss = dataLoss + this.addSparsity(grads);
     const n = output.dims[0] ?? 1;
@@ -298,13 +415,19 @@ export class Tuner {
     return info;
   }
 
-  /** Model output for a batch with the current weights. */
+  /** Model output for a batch with the current weights (synced to the host first). */
   async predict(feeds: Record<string, HostTensor>): Promise<Float32Array> {
+    await this.sync();
     return (await this.engine.predict(feeds, this.weights)).data;
   }
 
-  /** Write the current weights into the model and record the fine-tune in its metadata. */
-  commit(note: Record<string, unknown> = {}): OnnxModel {
+  /**
+   * Write the current weights into the model (bringing them from GPU memory
+   * first where compiled WebGPU steps left them) and record the fine-tune in
+   * its metadata.
+   */
+  async commit(note: Record<string, unknown> = {}): Promise<OnnxModel> {
+    await this.sync();
     for (const [name, w] of this.weights) this.model.write(name, w);
     const props = this.model.proto.metadata_props;
     const entry = props.find((p) => p.key === 'edgetune.finetune');
@@ -314,9 +437,15 @@ export class Tuner {
     return this.model;
   }
 
+  /** Free the sessions, first bringing the weights to the host so that they stay readable. */
   async dispose(): Promise<void> {
-    for (const cs of this.compiled.values()) await (await cs.catch(() => undefined))?.dispose();
-    this.compiled.clear();
-    await this.engine.dispose();
+    try {
+      await this.sync();
+    } finally {
+      this.dropResident([...this.resident.keys()]);
+      for (const cs of this.compiled.values()) await (await cs.catch(() => undefined))?.dispose();
+      this.compiled.clear();
+      await this.engine.dispose();
+    }
   }
 }

@@ -16,7 +16,7 @@ export type { Backend } from '../runtime/backend.js';
 export type { HostTensor } from '../runtime/host-tensor.js';
 export { ModelRunner } from '../runtime/model-runner.js';
 export { Session, RuntimeError, type SessionOptions } from '../runtime/session.js';
-export { argmaxRows, countCorrect, Tuner, type Batch, type StepInfo, type TunerOptions } from '../train/tuner.js';
+export { argmaxRows, countCorrect, ResidentStateError, Tuner, type Batch, type StepInfo, type TunerOptions } from '../train/tuner.js';
 export { evaluate, fit, makeBatch, type CheckpointStore, type EvalResult, type FitOptions, type FitResult, type Progress } from '../train/fit.js';
 export { batchOf, filterClasses, subset, takePerClass, type Dataset } from '../train/data/dataset.js';
 export { computeLoss, LOSSES, type LossName } from '../grad/losses.js';

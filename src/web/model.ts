@@ -100,14 +100,14 @@ export function tunerProvider(tuner: Tuner): string {
 }
 
 /** Write the tuner's weights into its model (recording the fine-tune in the metadata) and return the .onnx bytes. */
-export function tunedBytes(tuner: Tuner, note: Record<string, unknown> = {}): Uint8Array {
-  return tuner.commit(note).toBytes();
+export async function tunedBytes(tuner: Tuner, note: Record<string, unknown> = {}): Promise<Uint8Array> {
+  return (await tuner.commit(note)).toBytes();
 }
 
-/** tunedBytes, then drop the model's inference session so the next run uses the tuned weights. */
+/** Bring the tuner's weights to the host, tunedBytes, then drop the model's inference session so the next run uses the tuned weights. */
 export async function commitTuned(model: WebModel, tuner: Tuner, note: Record<string, unknown> = {}): Promise<Uint8Array> {
   if (tuner.model !== model.onnx) throw new InputError(`${model.onnx.file}: the tuner was created for another model`);
-  const bytes = tunedBytes(tuner, note);
+  const bytes = await tunedBytes(tuner, note);
   await model.invalidate();
   return bytes;
 }

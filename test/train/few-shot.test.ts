@@ -22,7 +22,7 @@ describe('few-shot personalisation', () => {
     const base = await Tuner.create(model, nodeBackend, { loss: 'mse', optimizer: 'adam', lr: 1e-3 });
     await fit(base, filterClasses(tr, [0, 1, 2, 3, 4]), { epochs: 10, batchSize: 32, seed: 1 });
     expect((await evaluate(base, filterClasses(te, [0, 1, 2, 3, 4]))).accuracy).toBeGreaterThan(0.97);
-    base.commit();
+    await base.commit();
     await base.dispose();
 
     const head = await Tuner.create(model, nodeBackend, { loss: 'mse', optimizer: 'adam', lr: 0.01, trainAfter: 'F6_act' });

@@ -90,7 +90,7 @@ describe('Tuner', () => {
     const t = await Tuner.create(m, nodeBackend, { loss: 'cross-entropy', lr: 0.05, frozen: ['W*'] });
     expect(t.params.map((p) => p.name).sort()).toEqual(['b1', 'b2']);
     await fit(t, data, { epochs: 1, batchSize: 8 });
-    t.commit();
+    await t.commit();
     expect(same(m.readFloat('W1'), w1)).toBe(true);
     await t.dispose();
 
@@ -107,7 +107,7 @@ describe('Tuner', () => {
       const data = blobs(30);
       const t = await Tuner.create(m, nodeBackend, { loss: 'cross-entropy', lr: 0.05 });
       await fit(t, data, { epochs: 2, batchSize: 8 });
-      t.commit();
+      await t.commit();
       const out = path.join(dir, 'tuned.onnx');
       await saveModel(m, out);
       const loaded = await Model.load(out);
