@@ -8,7 +8,7 @@
  *   momentum  v' = μv + (g + wd·W);  W' = W − lr·v'   (Nesterov: W − lr·(g + wd·W + μv'))
  *   adam(w)   m' = β1 m + (1−β1)g;  v' = β2 v + (1−β2)g²;  W' = W·scale − stepSize·m' / (√v'/√bc2 + ε)
  */
-import type { OptimizerName } from '../train/optimizers/index.js';
+import type { OptimizerName, OptimizerOptions } from '../train/optimizers/index.js';
 import type { GraphEmitter } from './emit.js';
 
 export interface OptimizerHyper {
@@ -51,4 +51,18 @@ export function emitUpdate(
   const denom = op('Add', [op('Mul', [op('Sqrt', [v]), inp.invSqrtBc2]), c(h.eps)]);
   const weight = op('Sub', [op('Mul', [w, inp.scale]), op('Div', [op('Mul', [m, inp.stepSize]), denom])]);
   return { weight, slots: { m, v } };
+}
+
+/** The hyper-parameters a compiled update bakes in, with the TypeScript optimizers' defaults. */
+export function optimizerHyper(kind: OptimizerName, o: OptimizerOptions & { beta1?: number; beta2?: number; eps?: number }): OptimizerHyper {
+  return {
+    weightDecay: o.weightDecay ?? (kind === 'adamw' ? 0.01 : 0), momentum: o.momentum ?? 0.9, nesterov: o.nesterov ?? false,
+    beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8,
+  };
+}
+
+/** The per-step scalars of one parameter's update at step t (counted from 1), as the TypeScript optimizers compute them. */
+export function stepScalars(kind: OptimizerName, h: OptimizerHyper, lr: number, t: number): { lr: number; stepSize: number; invSqrtBc2: number; scale: number } {
+  const bc1 = 1 - h.beta1 ** t, bc2 = 1 - h.beta2 ** t;
+  return { lr, stepSize: lr / bc1, invSqrtBc2: 1 / Math.sqrt(bc2), scale: kind === 'adamw' ? 1 - lr * h.weightDecay : 1 };
 }

@@ -13,6 +13,7 @@
  * on the simplex it is largest for a uniform column and 0 for a one-hot one, so
  * descending it concentrates each output map on few inputs.
  */
+import type { BackwardPlan } from './plan.js';
 import { softmaxColumns } from '../../customops/combine-maps.js';
 import { InputError } from '../errors.js';
 import { softmaxColumnsBackward } from './rules/combine-maps.js';
@@ -66,4 +67,30 @@ export function entropyPenalty(c: Float32Array, I: number, J: number, lambda: nu
     gAlpha[k] = -lambda * (logA + 1);
   }
   return { value, gradC: Float32Array.from(softmaxColumnsBackward(alpha, gAlpha, I, J)) };
+}
+
+/**
+ * Add a sparsity penalty on every trained CombineMaps weight c (input 1 of an
+ * edgetune.CombineMaps node on the plan) to its gradient; returns the total
+ * penalty value to add to the loss.
+ */
+export function addCombineMapsPenalty(
+  plan: BackwardPlan, params: readonly { name: string; dims: readonly number[] }[], weights: Map<string, Float32Array>,
+  grads: Map<string, Float32Array>, penalty: { kind: 'entropy' | 'paper-l1'; lambda: number },
+): number {
+  if (penalty.lambda === 0) return 0;
+  let total = 0;
+  for (const s of plan.steps) {
+    if (s.node.opType !== 'CombineMaps' || s.node.domain !== 'edgetune') continue;
+    const name = s.node.inputs[1]!;
+    const g = grads.get(name);
+    const c = weights.get(name);
+    const p = params.find((q) => q.name === name);
+    if (!g || !c || !p) continue;
+    const [I, J] = p.dims as [number, number];
+    const pen = penalty.kind === 'entropy' ? entropyPenalty(c, I, J, penalty.lambda) : paperL1Penalty(c, I, J, penalty.lambda);
+    for (let i = 0; i < g.length; i++) g[i]! += pen.gradC[i]!;
+    total += pen.value;
+  }
+  return total;
 }

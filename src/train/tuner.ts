@@ -19,19 +19,22 @@ import { EdgetuneError, NumericalError } from '../errors.js';
 import { GradientEngine } from '../grad/engine.js';
 import type { LossName } from '../grad/losses.js';
 import { globMatch } from '../grad/plan.js';
-import { entropyPenalty, paperL1Penalty } from '../grad/sparsity.js';
+import { addCombineMapsPenalty } from '../grad/sparsity.js';
 import { GraphView } from '../graph/graph.js';
 import type { OnnxModel } from '../model.js';
 import type { Backend, OrtTensor } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
+import { countCorrect } from './metrics.js';
 import { missingEmitters } from '../compile/backward-graph.js';
 import { CompiledStep, disposeState, downloadTensors, stateLocation as locationOf, type StepScalars } from '../compile/compiled-step.js';
 import { slotInput } from '../compile/step-graph.js';
-import { slotNames, type OptimizerHyper } from '../compile/optimizer-emit.js';
+import { optimizerHyper, slotNames, stepScalars, type OptimizerHyper } from '../compile/optimizer-emit.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerState } from './optimizers/index.js';
 import { learningRate, type Schedule } from './schedules.js';
+
+export { argmaxRows, countCorrect } from './metrics.js';
 
 export interface TunerOptions {
   loss: LossName;
@@ -82,32 +85,6 @@ export interface StepInfo {
   /** correct predictions in the batch (classification targets only) */
   correct?: number;
   size: number;
-}
-
-/** Index of the largest value in each row of y viewed as [N, K]. */
-export function argmaxRows(y: Float32Array, n: number): Int32Array {
-  const k = y.length / n;
-  const out = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (y[r * k + c]! > y[r * k + best]!) best = c;
-    out[r] = best;
-  }
-  return out;
-}
-
-/** Correct predictions against int labels or against the argmax of float targets. */
-export function countCorrect(y: Float32Array, n: number, target: HostTensor): number {
-  const pred = argmaxRows(y, n);
-  const t = target.data;
-  let correct = 0;
-  if (t instanceof BigInt64Array || t instanceof Int32Array) {
-    for (let i = 0; i < n; i++) if (pred[i] === Number(t[i])) correct++;
-  } else {
-    const tl = argmaxRows(t as Float32Array, n);
-    for (let i = 0; i < n; i++) if (pred[i] === tl[i]) correct++;
-  }
-  return correct;
 }
 
 function allFinite(a: Float32Array): boolean {
@@ -244,23 +221,12 @@ export class Tuner {
   }
 
   private hyper(): OptimizerHyper {
-    const o = this.optOptions as OptimizerOptions & { beta1?: number; beta2?: number; eps?: number };
-    const kind = this.options.optimizer ?? 'adam';
-    return {
-      weightDecay: o.weightDecay ?? (kind === 'adamw' ? 0.01 : 0), momentum: o.momentum ?? 0.9, nesterov: o.nesterov ?? false,
-      beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8,
-    };
+    return optimizerHyper(this.options.optimizer ?? 'adam', this.optOptions);
   }
 
   private stepScalars(): Map<string, StepScalars> {
     const h = this.hyper();
-    const kind = this.options.optimizer ?? 'adam';
-    return new Map(this.params.map((p) => {
-      const lr = this.learningRate(p.name);
-      const t = this.hostStates.get(p.name)!.step + 1;
-      const bc1 = 1 - h.beta1 ** t, bc2 = 1 - h.beta2 ** t;
-      return [p.name, { lr, stepSize: lr / bc1, invSqrtBc2: 1 / Math.sqrt(bc2), scale: kind === 'adamw' ? 1 - lr * h.weightDecay : 1 }];
-    }));
+    return new Map(this.params.map((p) => [p.name, stepScalars(this.options.optimizer ?? 'adam', h, this.learningRate(p.name), this.hostStates.get(p.name)!.step + 1)]));
   }
 
   private async compiledFor(batch: Batch): Promise<CompiledStep> {
@@ -356,21 +322,7 @@ export class Tuner {
 
   private addSparsity(grads: Map<string, Float32Array>): number {
     const sp = this.options.sparsity;
-    if (!sp || sp.lambda === 0) return 0;
-    let total = 0;
-    for (const s of this.engine.plan.steps) {
-      if (s.node.opType !== 'CombineMaps' || s.node.domain !== 'edgetune') continue;
-      const name = s.node.inputs[1]!;
-      const g = grads.get(name);
-      const c = this.weights.get(name);
-      const p = this.params.find((q) => q.name === name);
-      if (!g || !c || !p) continue;
-      const [I, J] = p.dims as [number, number];
-      const pen = sp.kind === 'entropy' ? entropyPenalty(c, I, J, sp.lambda) : paperL1Penalty(c, I, J, sp.lambda);
-      for (let i = 0; i < g.length; i++) g[i]! += pen.gradC[i]!;
-      total += pen.value;
-    }
-    return total;
+    return sp ? addCombineMapsPenalty(this.engine.plan, this.params, this.weights, grads, sp) : 0;
   }
 
   /** One optimizer step on a batch. */
