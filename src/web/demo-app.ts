@@ -249,7 +249,12 @@ async function train(): Promise<void> {
   try {
     setStatus('Preparing the training session…');
     const notices: string[] = [];
-    tuner = await exclusive(() => createTuner(model, { loss: 'cross-entropy', optimizer: 'adam', lr, batchSize: batch, onNotice: (m) => notices.push(m) }));
+    // A software WebGPU adapter runs the compiled step slower than the rules.
+    const software = (await model.provider()) === 'webgpu' && (await webgpuAdapterInfo())?.software;
+    tuner = await exclusive(() => createTuner(model, {
+      loss: 'cross-entropy', optimizer: 'adam', lr, batchSize: batch, onNotice: (m) => notices.push(m),
+      ...(software ? { backward: 'typescript' as const } : {}),
+    }));
     state.training = tuner;
     const provider = tunerProvider(tuner);
     setStatus(`Training on ${describeProvider(provider)}…`);
