@@ -26,6 +26,10 @@ export function makeReporter(mode: 'json' | 'tty' | 'plain', out: NodeJS.WriteSt
       if (mode === 'json') {
         out.write(JSON.stringify({ type: 'progress', ...p }) + '\n');
       } else if (mode === 'tty') {
+        const now = Date.now();
+        const last = p.stepInEpoch === p.stepsPerEpoch;
+        if (!last && !p.skipped && now - lastPlain < 100) return;
+        lastPlain = now;
         const width = 24;
         const frac = p.stepInEpoch / p.stepsPerEpoch;
         const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
