@@ -19,9 +19,17 @@ import { list, npyToHost, number, parse, readFeeds, str, strs, UsageError } from
 
 export const gradcheckUsage = `usage: edgetune gradcheck <model.onnx> [--input <name>=<file.npy> ...] [--target <file.npy>]
               [--loss mse|cross-entropy|bce-with-logits] [--output <name>] [--freeze ...]
-              [--samples K] [--tolerance T] [--eps E] [--seed S] [--backward typescript|compiled] [--json]`;
+              [--samples K] [--tolerance T (default 0.05)] [--eps E] [--seed S] [--backward typescript|compiled] [--json]`;
 
 export class GradcheckFailed extends EdgetuneError {}
+
+/**
+ * The command's default tolerance. Differences of a float32 forward pass
+ * cannot resolve a small coordinate's gradient much better than a few percent
+ * (rounding grows as ε shrinks, curvature as it grows); a wrong rule — a sign,
+ * a missing factor, a transposed kernel — is off by far more.
+ */
+export const DEFAULT_TOLERANCE = 5e-2;
 
 function randomInput(spec: TensorSpec, rng: Rng): HostTensor {
   if (spec.elemType !== DataType.FLOAT) throw new InputError(`input '${spec.name}' is ${dtypeName(spec.elemType)}: pass it with --input`);
@@ -58,7 +66,7 @@ export async function gradcheckCommand(argv: string[]): Promise<void> {
     const eps = values.eps === undefined ? undefined : number(values.eps, '--eps', 0);
     const report = await gradcheck(engine, feeds, target, {
       samples: number(values.samples, '--samples', 12, { integer: true, min: 1 }),
-      tolerance: number(values.tolerance, '--tolerance', 1e-2, { min: 0 }),
+      tolerance: number(values.tolerance, '--tolerance', DEFAULT_TOLERANCE, { min: 0 }),
       seed: number(values.seed, '--seed', 1, { integer: true }),
       ...(eps !== undefined ? { eps } : {}),
     }).catch((e: unknown) => {

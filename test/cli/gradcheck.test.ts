@@ -47,7 +47,7 @@ describe('edgetune gradcheck', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { loss: number; ok: boolean; tolerance: number; params: { name: string; maxError: number; checked: number }[] };
     expect(report.ok).toBe(true);
-    expect(report.tolerance).toBe(1e-2);
+    expect(report.tolerance).toBe(0.05);
     expect(report.params.map((p) => p.name)).toEqual(['C1.weight', 'C1.bias', 'F.weight', 'F.bias']);
     // C1.bias has 2 values, F.bias 3: every coordinate is checked; the others are sampled (12 by default)
     expect(report.params.map((p) => p.checked)).toEqual([12, 2, 12, 3]);
