@@ -25,7 +25,7 @@ describe('edgetune gradcheck', () => {
     const errors = worstErrors(r.stdout);
     expect([...errors.keys()]).toEqual(LENET5_PARAMS);
     for (const [name, e] of errors) expect(e, name).toBeLessThanOrEqual(1e-2);
-    expect(r.stdout).toMatch(/tolerance 0\.01/);
+    expect(r.stdout).toMatch(/tolerance 0\.05/);
     expect(lines(r.stdout).at(-1)).toBe('ok');
   });
 
