@@ -18,7 +18,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import { slotNames, stepInputs, type OptimizerHyper } from './optimizer-emit.js';
 import { recordShapes } from './shapes.js';
-import { compileStep, GRAD_NORM, LOSS, MAX_NORM, newSlot, newWeight, slotInput, TARGET } from './step-graph.js';
+import { compileStep, GRAD_NORM, LOSS, MAX_NORM, newSlot, newWeight, slotInput, TARGET, UPDATE_CHECK } from './step-graph.js';
 
 export interface StepScalars {
   lr: number;
@@ -36,6 +36,8 @@ export type StepState = Map<string, Feed>;
 export interface CompiledStepResult {
   loss: number;
   gradNorm: number;
+  /** every new weight is finite (checked inside the graph, so GPU-resident weights need no download) */
+  updateFinite: boolean;
   output: Tensor;
   /** the updated weights and slots, keyed for the next step; in GPU buffers on webgpu */
   next: Map<string, OrtTensor>;
@@ -117,7 +119,7 @@ export class CompiledStep {
     const all: Record<string, Feed> = { ...feeds };
     all[TARGET] = target.data instanceof Int32Array ? { dims: target.dims, data: BigInt64Array.from(target.data, (v) => BigInt(v)) } : target;
     if (this.opts.clip) all[MAX_NORM] = { dims: [], data: Float32Array.of(maxNorm ?? Infinity) };
-    const names: string[] = [this.plan.output, LOSS, GRAD_NORM];
+    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK];
     for (const p of this.plan.params) {
       all[p] = state.get(p)!;
       const sc = scalars.get(p)!;
@@ -141,6 +143,7 @@ export class CompiledStep {
     return {
       loss: Number((out[LOSS]!.data as Float32Array)[0]),
       gradNorm: Number((out[GRAD_NORM]!.data as Float32Array)[0]),
+      updateFinite: Number.isFinite(Number((out[UPDATE_CHECK]!.data as Float32Array)[0])),
       output: asFloat(fromOrt(out[this.plan.output]!), 'output'),
       next,
     };

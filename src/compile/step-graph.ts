@@ -2,8 +2,8 @@
  * The whole training step as one ONNX model: forward + loss + backward +
  * optimizer update. It takes the batch, the target, the weights, the
  * optimizer slots and the step's scalars, and returns the new weights, the new
- * slots, the loss, the model output and the gradient norm — one session.run
- * per step.
+ * slots, the loss, the model output, the gradient norm and a finiteness check
+ * of the new weights — one session.run per step.
  */
 import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
@@ -22,6 +22,8 @@ import { emitUpdate, slotNames, stepInputs, type OptimizerHyper } from './optimi
 export const TARGET = 'edgetune.target';
 export const LOSS = 'edgetune.loss';
 export const GRAD_NORM = 'edgetune.grad_norm';
+/** Σ (w′ − w′) over every new weight: 0 when all are finite, NaN when any is not. */
+export const UPDATE_CHECK = 'edgetune.update_check';
 export const MAX_NORM = 'edgetune.max_grad_norm';
 export const newWeight = (p: string) => `edgetune.new/${p}`;
 export const slotInput = (p: string, s: string) => `edgetune.slot/${p}::${s}`;
@@ -56,6 +58,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   }
 
   const outputs: string[] = [];
+  const checks: string[] = [];
   for (const p of plan.params) {
     const dims = [...shapes.get(p)!];
     const inp = stepInputs(p);
@@ -68,6 +71,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     const upd = emitUpdate(e, opts.optimizer, opts.hyper, p, grads.get(p)!, slots, p);
     e.nodes.push({ input: [upd.weight], output: [newWeight(p)], op_type: 'Identity', name: `${newWeight(p)}/out`, attribute: [], metadata_props: [] });
     outputs.push(newWeight(p));
+    checks.push(e.add('ReduceSum', [e.add('Sub', [upd.weight, upd.weight])[0]!], { keepdims: 0 })[0]!);
     for (const [s, v] of Object.entries(upd.slots)) {
       e.nodes.push({ input: [v], output: [newSlot(p, s)], op_type: 'Identity', name: `${newSlot(p, s)}/out`, attribute: [], metadata_props: [] });
       outputs.push(newSlot(p, s));
@@ -75,9 +79,11 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   }
   e.nodes.push({ input: [loss.loss], output: [LOSS], op_type: 'Identity', name: `${LOSS}/out`, attribute: [], metadata_props: [] });
   e.nodes.push({ input: [norm], output: [GRAD_NORM], op_type: 'Identity', name: `${GRAD_NORM}/out`, attribute: [], metadata_props: [] });
+  const check = checks.length === 1 ? checks[0]! : e.add('Sum', checks)[0]!;
+  e.nodes.push({ input: [check], output: [UPDATE_CHECK], op_type: 'Identity', name: `${UPDATE_CHECK}/out`, attribute: [], metadata_props: [] });
   g.node.push(...e.nodes);
   g.initializer.push(...e.constants);
   const keepOutput = g.output.filter((o) => o.name === plan.output);
-  g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM].map((n) => ({ name: n, metadata_props: [] }))];
+  g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, UPDATE_CHECK].map((n) => ({ name: n, metadata_props: [] }))];
   return proto;
 }

@@ -264,8 +264,12 @@ export class Tuner {
       disposeState(r.next);
       return this.badStep(info, names[0] ?? 'loss');
     }
-    if (locationOf(r.next) === 'gpu-buffer' && Number.isFinite(r.gradNorm)) {
-      // a finite loss and gradient norm vouch for the update, which stays in GPU memory unread
+    if (!r.updateFinite) {
+      const data = await downloadTensors(r.next);
+      return this.badStep(info, names.find((name) => !allFinite(data.get(name)!)) ?? names[0] ?? 'loss');
+    }
+    if (locationOf(r.next) === 'gpu-buffer') {
+      // the graph checked the update, which stays in GPU memory unread
       disposeState(this.resident);
       this.resident = r.next;
       this.residentProvider = cs.provider;
@@ -273,8 +277,6 @@ export class Tuner {
       return this.accepted(info);
     }
     const data = await downloadTensors(r.next);
-    const bad = names.find((name) => !allFinite(data.get(name)!));
-    if (bad !== undefined) return this.badStep(info, bad);
     disposeState(this.resident);
     this.resident.clear();
     this.hostWeights = new Map(names.map((name) => [name, data.get(name)!]));
