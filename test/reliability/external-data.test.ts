@@ -102,7 +102,7 @@ describe('external data: limits and confinement', () => {
     const rss = process.memoryUsage().rss;
     const t0 = performance.now();
     const err = await refusal(loadModelFile(file));
-    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
     expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 ** 2);
     expect(err.message).toMatch(new RegExp(`${DEFAULT_MAX_EXTERNAL_BYTES}-byte limit`));
   });
@@ -170,7 +170,7 @@ describe('external data: limits and confinement', () => {
     execFileSync('mkfifo', [join(root, 'fifo', 'w.bin')]);
     const t0 = performance.now();
     const err = await refusal(loadModelFile(file));
-    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
     expect(err.message).toMatch(/'w\.bin' is not a regular file/);
   });
 

@@ -131,7 +131,7 @@ describe('hostile data through the command line', () => {
     expect(line.startsWith(`edgetune ${command}: `), line).toBe(true);
     expect(line).toContain(file);
     expect(line).toMatch(pattern);
-    expect(r.ms).toBeLessThan(5_000);
+    expect(r.ms).toBeLessThan(15_000);
     expect(r.rssGrowth).toBeLessThan(256 * 1024 ** 2);
   }
 
