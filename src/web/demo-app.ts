@@ -11,6 +11,7 @@ import {
   type AdapterInfo, type Dataset, type DigitSplit, type Tuner, type WebModel,
 } from './index.js';
 import { DrawPad, showInput } from './demo-draw.js';
+import { $, ago, checkDigitModel, countWeights, percent, readNumber, softmax } from './demo-format.js';
 import { TrainingPlot } from './demo-plot.js';
 
 const STORE_KEY = 'demo:tuned';
@@ -19,12 +20,6 @@ const SHIPPED_NAME = 'LeNet-5 (shipped)';
 const PROVIDERS = ['webgpu', 'webgl', 'wasm'] as const;
 type Provider = (typeof PROVIDERS)[number];
 const EVAL_BATCH = 250;
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`demo page: element #${id} is missing`);
-  return el as T;
-};
 
 interface State {
   digits?: DigitSplit;
@@ -68,18 +63,6 @@ function setBusy(busy: boolean): void {
   $('file-label').classList.toggle('disabled', busy);
 }
 
-function percent(a: number | undefined): string {
-  return a === undefined ? '–' : `${(100 * a).toFixed(1)}%`;
-}
-
-function ago(t: number): string {
-  const s = Math.max(0, (Date.now() - t) / 1000);
-  if (s < 60) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return new Date(t).toLocaleDateString();
-}
-
 function describeProvider(p: string): string {
   if (p === 'webgpu') {
     const a = state.adapter;
@@ -89,24 +72,6 @@ function describeProvider(p: string): string {
   if (p === 'webgl') return 'WebGL';
   const threads = ort.env.wasm.numThreads ?? 1;
   return `WASM · ${threads} thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`;
-}
-
-/** The first input's name and the checks that a model fits the demo's 28×28 digits and 10 classes. */
-function checkDigitModel(onnx: OnnxModel): void {
-  const input = onnx.inputs[0];
-  const output = onnx.outputs[0];
-  const fits = (dims: (number | string)[] | undefined, want: number[]) =>
-    dims !== undefined && dims.length === want.length + 1 && want.every((w, i) => dims[i + 1] === w || typeof dims[i + 1] === 'string');
-  if (!input || onnx.inputs.length !== 1 || !fits(input.dims, [1, 28, 28])) {
-    throw new Error(`${onnx.file}: this demo needs one input of shape [N,1,28,28]; the model has ${onnx.inputs.map((i) => `${i.name} [${i.dims?.join(',') ?? '?'}]`).join(', ') || 'none'}`);
-  }
-  if (!output || !fits(output.dims, [10])) {
-    throw new Error(`${onnx.file}: this demo needs an output of shape [N,10]; the model's first output is ${output ? `${output.name} [${output.dims?.join(',') ?? '?'}]` : 'missing'}`);
-  }
-}
-
-function countWeights(onnx: OnnxModel): number {
-  return onnx.initializers.filter((t) => t.data_type === 1).reduce((a, t) => a + t.dims.reduce((p: number, d) => p * (typeof d === 'number' ? d : d.toNumber()), 1), 0);
 }
 
 /** Load bytes as the current model on the wanted provider, falling back to wasm (and saying why). */
@@ -162,13 +127,6 @@ async function refreshAccuracy(): Promise<void> {
   $('stat-acc').textContent = percent(state.accuracy);
 }
 
-function softmax(logits: Float32Array): Float64Array {
-  const m = Math.max(...logits);
-  const e = Float64Array.from(logits, (v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-
 let pad: DrawPad;
 let plot: TrainingPlot;
 let predicting = false;
@@ -221,16 +179,6 @@ function showProbabilities(p: Float64Array | undefined): void {
   $('guess').textContent = p ? String(best) : '?';
   $('guess-note').textContent = p ? `${(100 * p[best]!).toFixed(1)}% sure` : 'Draw a digit in the box';
   $('guess').dataset.digit = p ? String(best) : '';
-}
-
-function readNumber(id: string, min: number, max: number, integer: boolean): number {
-  const el = $<HTMLInputElement>(id);
-  const v = Number(el.value);
-  const label = el.closest('label')?.textContent?.trim().split('\n')[0] ?? id;
-  if (el.value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new Error(`${label} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
-  }
-  return v;
 }
 
 async function train(): Promise<void> {
