@@ -15,26 +15,27 @@
  * the TypeScript path, building a step for a new batch shape and dispose() do
  * themselves.
  */
-import { EdgetuneError, NumericalError } from '../errors.js';
+import { NumericalError } from '../errors.js';
 import { GradientEngine } from '../grad/engine.js';
 import type { LossName } from '../grad/losses.js';
 import { globMatch } from '../grad/plan.js';
 import { addCombineMapsPenalty } from '../grad/sparsity.js';
 import { GraphView } from '../graph/graph.js';
 import type { OnnxModel } from '../model.js';
-import type { Backend, OrtTensor } from '../runtime/backend.js';
+import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { countCorrect } from './metrics.js';
 import { missingEmitters } from '../compile/backward-graph.js';
 import { CompiledStep, disposeState, downloadTensors, stateLocation as locationOf, type StepScalars } from '../compile/compiled-step.js';
-import { slotInput } from '../compile/step-graph.js';
 import { optimizerHyper, slotNames, stepScalars, type OptimizerHyper } from '../compile/optimizer-emit.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerState } from './optimizers/index.js';
 import { learningRate, type Schedule } from './schedules.js';
+import { TrainingWeights } from './training-weights.js';
 
 export { argmaxRows, countCorrect } from './metrics.js';
+export { ResidentStateError } from './training-weights.js';
 
 export interface TunerOptions {
   loss: LossName;
@@ -92,23 +93,8 @@ function allFinite(a: Float32Array): boolean {
   return true;
 }
 
-/** The tuner's newest weights or optimizer state are in GPU memory, ahead of the host copy that was asked for. */
-export class ResidentStateError extends EdgetuneError {}
-
 export class Tuner {
-  private hostWeights: Map<string, Float32Array>;
-  /** optimizer state on the host; its step counts are always current, its slots only where `resident` has none */
-  private hostStates: Map<string, OptimizerState>;
-  /**
-   * Step-state entries (a parameter's name for its weight,
-   * `edgetune.slot/<p>::<slot>` for a slot) whose newest value is a GPU
-   * tensor the last compiled step returned, with the provider that owns it.
-   */
-  private resident = new Map<string, OrtTensor>();
-  private residentProvider = '';
-  private syncing: Promise<void> | undefined;
-  private readonly paramNames: Set<string>;
-  private readonly slotNames: readonly string[];
+  private readonly store: TrainingWeights;
   step = 0;
   private badRun = 0;
   private firstBad: string | undefined;
@@ -124,10 +110,9 @@ export class Tuner {
       ...(options.momentum !== undefined ? { momentum: options.momentum } : {}),
       ...(options.nesterov !== undefined ? { nesterov: options.nesterov } : {}),
     } as OptimizerOptions;
-    this.paramNames = new Set(engine.params.map((p) => p.name));
-    this.slotNames = slotNames[options.optimizer ?? 'adam'];
-    this.hostWeights = engine.currentWeights();
-    this.hostStates = new Map(engine.params.map((p) => [p.name, this.optimizer.init(this.hostWeights.get(p.name)!)]));
+    const weights = engine.currentWeights();
+    const states = new Map(engine.params.map((p) => [p.name, this.optimizer.init(weights.get(p.name)!)]));
+    this.store = new TrainingWeights(weights, states, engine.params.map((p) => p.name), slotNames[options.optimizer ?? 'adam']);
     this.compiledPath = this.chooseCompiled();
   }
 
@@ -137,33 +122,27 @@ export class Tuner {
    * until `await sync()`.
    */
   get weights(): Map<string, Float32Array> {
-    const ahead = this.params.find((p) => this.resident.has(p.name));
-    if (ahead) throw new ResidentStateError(`tuner weight '${ahead.name}': the newest value is in GPU memory; await tuner.sync() before reading weights`);
-    return this.hostWeights;
+    return this.store.weights;
   }
 
   /** Replace the weights (e.g. from a checkpoint); GPU copies of them are dropped. */
   set weights(w: Map<string, Float32Array>) {
-    this.dropResident(this.params.map((p) => p.name));
-    this.hostWeights = w;
+    this.store.weights = w;
   }
 
   /** The optimizer state on the host; like `weights`, it throws ResidentStateError while GPU memory is ahead. */
   get states(): Map<string, OptimizerState> {
-    const ahead = [...this.resident.keys()].find((k) => !this.paramNames.has(k));
-    if (ahead) throw new ResidentStateError(`tuner optimizer slot '${ahead}': the newest value is in GPU memory; await tuner.sync() before reading states`);
-    return this.hostStates;
+    return this.store.states;
   }
 
   /** Replace the optimizer state (e.g. from a checkpoint); GPU copies of the slots are dropped. */
   set states(s: Map<string, OptimizerState>) {
-    this.dropResident([...this.resident.keys()].filter((k) => !this.paramNames.has(k)));
-    this.hostStates = s;
+    this.store.states = s;
   }
 
   /** Where the newest weights and slots are: 'gpu-buffer' after compiled WebGPU steps, 'cpu' once on the host. */
   get stateLocation(): 'gpu-buffer' | 'cpu' | 'mixed' {
-    return locationOf(this.resident);
+    return this.store.location;
   }
 
   /**
@@ -172,33 +151,7 @@ export class Tuner {
    * next step uploads the host copy once). Nothing to do on the CPU.
    */
   async sync(): Promise<void> {
-    if (this.resident.size === 0) return;
-    this.syncing ??= this.download().finally(() => { this.syncing = undefined; });
-    await this.syncing;
-  }
-
-  private async download(): Promise<void> {
-    const data = await downloadTensors(this.resident);
-    const weights = new Map(this.hostWeights);
-    const states = new Map(this.hostStates);
-    for (const p of this.params) {
-      const w = data.get(p.name);
-      if (w) weights.set(p.name, w);
-      const st = states.get(p.name)!;
-      const slots = { ...st.slots };
-      for (const s of this.slotNames) slots[s] = data.get(slotInput(p.name, s)) ?? slots[s]!;
-      states.set(p.name, { step: st.step, slots });
-    }
-    this.hostWeights = weights;
-    this.hostStates = states;
-    this.resident.clear();
-  }
-
-  private dropResident(keys: readonly string[]): void {
-    for (const k of keys) {
-      this.resident.get(k)?.dispose();
-      this.resident.delete(k);
-    }
+    await this.store.sync();
   }
 
   private chooseCompiled(): boolean {
@@ -226,7 +179,7 @@ export class Tuner {
 
   private stepScalars(): Map<string, StepScalars> {
     const h = this.hyper();
-    return new Map(this.params.map((p) => [p.name, stepScalars(this.options.optimizer ?? 'adam', h, this.learningRate(p.name), this.hostStates.get(p.name)!.step + 1)]));
+    return new Map(this.params.map((p) => [p.name, stepScalars(this.options.optimizer ?? 'adam', h, this.learningRate(p.name), this.store.stepOf(p.name) + 1)]));
   }
 
   private async compiledFor(batch: Batch): Promise<CompiledStep> {
@@ -235,7 +188,7 @@ export class Tuner {
     if (!cs) {
       // recording the shapes runs the forward pass on host weights
       await this.sync();
-      cs = CompiledStep.create(this.model, this.backend, this.engine.plan, batch.feeds, batch.target, this.hostWeights, {
+      cs = CompiledStep.create(this.model, this.backend, this.engine.plan, batch.feeds, batch.target, this.store.weights, {
         loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(),
         clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
       });
@@ -253,10 +206,9 @@ export class Tuner {
       this.options.onNotice?.(`backward runs in TypeScript: the compiled step could not be built (${(e as Error).message.split('\n')[0]})`);
       return this.trainStep(batch);
     }
-    if (this.resident.size > 0 && cs.provider !== this.residentProvider) await this.sync();
+    if (this.store.provider !== undefined && cs.provider !== this.store.provider) await this.sync();
     const names = this.params.map((p) => p.name);
-    const state = cs.hostState(this.hostWeights, new Map(names.map((n) => [n, this.hostStates.get(n)!.slots])));
-    for (const [k, t] of this.resident) state.set(k, t);
+    const state = this.store.stepState((w, slots) => cs.hostState(w, slots));
     const r = await cs.run(batch.feeds, batch.target, state, this.stepScalars(), this.options.maxGradNorm);
     const n = r.output.dims[0] ?? 1;
     const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), gradNorm: r.gradNorm, skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
@@ -268,20 +220,9 @@ export class Tuner {
       const data = await downloadTensors(r.next);
       return this.badStep(info, names.find((name) => !allFinite(data.get(name)!)) ?? names[0] ?? 'loss');
     }
-    if (locationOf(r.next) === 'gpu-buffer') {
-      // the graph checked the update, which stays in GPU memory unread
-      disposeState(this.resident);
-      this.resident = r.next;
-      this.residentProvider = cs.provider;
-      this.hostStates = new Map(names.map((name) => [name, { ...this.hostStates.get(name)!, step: this.hostStates.get(name)!.step + 1 }]));
-      return this.accepted(info);
-    }
-    const data = await downloadTensors(r.next);
-    disposeState(this.resident);
-    this.resident.clear();
-    this.hostWeights = new Map(names.map((name) => [name, data.get(name)!]));
-    const slotsOf = (name: string) => Object.fromEntries(this.slotNames.map((s) => [s, data.get(slotInput(name, s))!]));
-    this.hostStates = new Map(names.map((name) => [name, { step: this.hostStates.get(name)!.step + 1, slots: slotsOf(name) }]));
+    // the graph checked the update: on the GPU it stays there unread
+    if (locationOf(r.next) === 'gpu-buffer') this.store.acceptResident(r.next, cs.provider);
+    else this.store.acceptHost(await downloadTensors(r.next));
     return this.accepted(info);
   }
 
@@ -396,7 +337,7 @@ export class Tuner {
     try {
       await this.sync();
     } finally {
-      this.dropResident([...this.resident.keys()]);
+      this.store.release();
       for (const cs of this.compiled.values()) await (await cs.catch(() => undefined))?.dispose();
       this.compiled.clear();
       await this.engine.dispose();
