@@ -4,11 +4,12 @@
  * here; every other field stays exactly as loaded.
  */
 import { ensureEdgetuneFunctions } from '../customops/index.js';
-import { InputError, ModelFormatError } from './errors.js';
+import { InputError, ModelFormatError, UnsupportedError } from './errors.js';
 import { DataType, dtypeName, type TypedArray } from './onnx/dtypes.js';
 import { MemoryExternalStore } from './onnx/external-data.js';
 import { cloneModel, decodeModel, encodeModel } from './onnx/model-io.js';
 import { lowerEdgetuneOps } from './runtime/lower.js';
+import { inlineLocalFunctions } from './graph/inline-functions.js';
 import { readTensor, writeTensor, type DecodedTensor } from './onnx/tensor-codec.js';
 import type { GraphProto, ModelProto, TensorProto, ValueInfo } from './onnx/types.js';
 
@@ -110,12 +111,20 @@ export class OnnxModel {
 
   /**
    * A self-contained copy for ONNX Runtime: external data inlined as raw_data,
-   * and Subsample calls replaced by their standard-op form (AveragePool·n²·β +
-   * b), which ONNX Runtime runs faster than the function body; the value
-   * names the rest of the graph sees are unchanged.
+   * the model's own functions inlined (see `inlined`), and Subsample calls
+   * replaced by their standard-op form (AveragePool·n²·β + b), which ONNX
+   * Runtime runs faster than the function body; the value names the rest of
+   * the graph sees are unchanged.
    */
   runtimeProto(): ModelProto {
-    const copy = cloneModel(this.proto);
+    let copy: ModelProto;
+    try {
+      copy = this.inlined();
+    } catch (e) {
+      // ONNX Runtime inlines functions itself; only the backward pass needs them expanded here.
+      if (!(e instanceof UnsupportedError)) throw e;
+      copy = cloneModel(this.proto);
+    }
     lowerEdgetuneOps(copy, this.file, { only: ['Subsample'] });
     const store = this.external;
     if (store) {
@@ -128,6 +137,16 @@ export class OnnxModel {
         delete t.data_location;
       }
     }
+    return copy;
+  }
+
+  /**
+   * A copy whose main graph has the model's own (non-edgetune) functions
+   * inlined: the graph the backward pass walks. Value names are unchanged.
+   */
+  inlined(): ModelProto {
+    const copy = cloneModel(this.proto);
+    inlineLocalFunctions(copy);
     return copy;
   }
 

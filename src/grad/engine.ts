@@ -75,7 +75,7 @@ export class GradientEngine {
   }
 
   static async create(model: OnnxModel, backend: Backend, opts: EngineOptions): Promise<GradientEngine> {
-    const view = new GraphView(model.graph, model.file);
+    const view = new GraphView(model.inlined().graph!, model.file);
     const output = opts.output ?? view.outputs[0];
     if (output === undefined) throw new InputError(`${model.file}: the model has no outputs`);
     const plan = buildPlan(view, {
