@@ -5,8 +5,7 @@
  * the logits the page gives (|Δ| ≤ 1e-4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Model } from '../../src/node/model.js';
-import { browserSupport, fineTuneInPage, fixedInput, maxAbsDiff, noteSkip, openBrowser, openHarness, type BrowserSession } from './helpers.js';
+import { browserSupport, expectFineTuneRoundTrip, noteSkip, openBrowser, openHarness, type BrowserSession } from './helpers.js';
 
 const support = browserSupport();
 if (!support.run) await noteSkip(support.reason);
@@ -28,24 +27,6 @@ describe.skipIf(!support.run)(`fine-tuning LeNet-5 in Chromium on ${EP}`, () => 
   });
 
   it('the loss falls and the tuned .onnx gives the same logits in Node', async () => {
-    const probe = fixedInput(BATCH, 7);
-    const r = await fineTuneInPage(s, EP, STEPS, BATCH, probe);
-    expect(r.provider).toBe(EP);
-    expect(r.trainedOn).toBe(EP);
-    expect(r.backward, r.notices.join('; ')).toBe('compiled');
-    expect(r.losses).toHaveLength(STEPS);
-    expect(r.losses.every((l) => Number.isFinite(l))).toBe(true);
-    expect(r.after).toBeLessThan(0.75 * r.before);
-
-    const tuned = await Model.load(r.bytes);
-    try {
-      const meta = tuned.onnx.proto.metadata_props.find((p) => p.key === 'edgetune.finetune');
-      expect(JSON.parse(meta?.value ?? '{}')).toMatchObject({ steps: STEPS, loss: 'cross-entropy', optimizer: 'adam', test: EP });
-      const node = (await tuned.run({ input: { dims: [BATCH, 1, 28, 28], data: probe } })).logits!.data as Float32Array;
-      expect(maxAbsDiff(r.logits, node)).toBeLessThanOrEqual(1e-4);
-      expect(maxAbsDiff(r.logits, r.untunedLogits)).toBeGreaterThan(1e-2);
-    } finally {
-      await tuned.dispose();
-    }
+    await expectFineTuneRoundTrip(s, EP, STEPS, BATCH);
   });
 });

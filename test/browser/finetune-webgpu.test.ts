@@ -4,14 +4,13 @@
  * the page (bytes handed back to Node) loads with onnxruntime-node and gives
  * the logits the page gives (|Δ| ≤ 1e-4). WebGPU here is usually a software
  * renderer (SwiftShader), so the run is shorter and its batches smaller than
- * on wasm, and its default backward path is the TypeScript one; the compiled
- * training step is checked on WebGPU separately, against wasm's: its weights
+ * on wasm. The compiled training step (the default) is also checked on WebGPU
+ * against wasm's, step by step: its weights
  * and optimizer slots stay in GPU buffers from step to step (through a
  * skipped non-finite step and a change of batch shape) until synced.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Model } from '../../src/node/model.js';
-import { browserSupport, fineTuneInPage, fixedInput, maxAbsDiff, noteSkip, openBrowser, openHarness, type BrowserSession } from './helpers.js';
+import { browserSupport, expectFineTuneRoundTrip, maxAbsDiff, noteSkip, openBrowser, openHarness, type BrowserSession } from './helpers.js';
 
 const support = browserSupport();
 if (!support.run) await noteSkip(support.reason);
@@ -33,25 +32,7 @@ describe.skipIf(!support.run)(`fine-tuning LeNet-5 in Chromium on ${EP}`, () => 
   });
 
   it('the loss falls and the tuned .onnx gives the same logits in Node', async () => {
-    const probe = fixedInput(BATCH, 7);
-    const r = await fineTuneInPage(s, EP, STEPS, BATCH, probe);
-    expect(r.provider).toBe(EP);
-    expect(r.trainedOn).toBe(EP);
-    expect(r.backward, r.notices.join('; ')).toBe('compiled');
-    expect(r.losses).toHaveLength(STEPS);
-    expect(r.losses.every((l) => Number.isFinite(l))).toBe(true);
-    expect(r.after).toBeLessThan(0.75 * r.before);
-
-    const tuned = await Model.load(r.bytes);
-    try {
-      const meta = tuned.onnx.proto.metadata_props.find((p) => p.key === 'edgetune.finetune');
-      expect(JSON.parse(meta?.value ?? '{}')).toMatchObject({ steps: STEPS, loss: 'cross-entropy', optimizer: 'adam', test: EP });
-      const node = (await tuned.run({ input: { dims: [BATCH, 1, 28, 28], data: probe } })).logits!.data as Float32Array;
-      expect(maxAbsDiff(r.logits, node)).toBeLessThanOrEqual(1e-4);
-      expect(maxAbsDiff(r.logits, r.untunedLogits)).toBeGreaterThan(1e-2);
-    } finally {
-      await tuned.dispose();
-    }
+    await expectFineTuneRoundTrip(s, EP, STEPS, BATCH);
   });
 
   it('the compiled training step keeps the weights on the GPU and gives the losses and weights wasm\'s gives', async () => {

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { Model } from '../../src/node/model.js';
 import { SECURITY_HEADERS, startDemoServer, type DemoServer } from '../../src/cli/demo.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -229,4 +231,31 @@ export async function fineTuneInPage(s: BrowserSession, ep: string, steps: numbe
     return { provider, trainedOn, backward, notices, before, after, losses, bytes: Array.from(bytes), logits, untunedLogits };
   }, [ep, steps, batch, Array.from(probe)] as const);
   return { ...r, bytes: new Uint8Array(r.bytes) };
+}
+
+/**
+ * Fine-tune in the page on `ep` with the default (compiled) backward and check
+ * that the loss on held-out digits falls and that the tuned .onnx handed back
+ * to Node gives the page's logits (|Δ| ≤ 1e-4).
+ */
+export async function expectFineTuneRoundTrip(s: BrowserSession, ep: string, steps: number, batch: number): Promise<void> {
+  const probe = fixedInput(batch, 7);
+  const r = await fineTuneInPage(s, ep, steps, batch, probe);
+  expect(r.provider).toBe(ep);
+  expect(r.trainedOn).toBe(ep);
+  expect(r.backward, r.notices.join('; ')).toBe('compiled');
+  expect(r.losses).toHaveLength(steps);
+  expect(r.losses.every((l) => Number.isFinite(l))).toBe(true);
+  expect(r.after).toBeLessThan(0.75 * r.before);
+
+  const tuned = await Model.load(r.bytes);
+  try {
+    const meta = tuned.onnx.proto.metadata_props.find((p) => p.key === 'edgetune.finetune');
+    expect(JSON.parse(meta?.value ?? '{}')).toMatchObject({ steps, loss: 'cross-entropy', optimizer: 'adam', test: ep });
+    const node = (await tuned.run({ input: { dims: [batch, 1, 28, 28], data: probe } })).logits!.data as Float32Array;
+    expect(maxAbsDiff(r.logits, node)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(r.logits, r.untunedLogits)).toBeGreaterThan(1e-2);
+  } finally {
+    await tuned.dispose();
+  }
 }
