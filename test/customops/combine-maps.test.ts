@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { expectClose, runInjected } from './run-op.js';
 import { combineMapsReference, softmaxColumns } from '../../customops/index.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
-import { Model } from '../../src/node/model.js';
 import { randomFloats, seeded } from '../helpers/random.js';
 
 /** A one-node model using edgetune.CombineMaps with no function definition (loading injects it). */
@@ -14,23 +14,7 @@ function combineModel(I: number, J: number, c: Float32Array, bias: Float32Array)
   return encodeModel(model(g, { opsets: [opset('', 17)] }));
 }
 
-async function run(bytes: Uint8Array, dims: number[], z: Float32Array): Promise<{ dims: readonly number[]; data: Float32Array }> {
-  const m = await Model.load(bytes);
-  try {
-    expect(m.onnx.injected).toEqual(['CombineMaps']);
-    const y = (await m.run({ Z: { dims, data: z } }))['Y']!;
-    return { dims: y.dims, data: y.data as Float32Array };
-  } finally {
-    await m.dispose();
-  }
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (Math.abs(actual[i]! - expected[i]!) > tol) throw new Error(`element ${i}: ${actual[i]} vs ${expected[i]}`);
-  }
-}
+const runOp = (bytes: Uint8Array, dims: number[], data: Float32Array) => runInjected(bytes, 'CombineMaps', 'Z', dims, data);
 
 describe('edgetune.CombineMaps', () => {
   it('softmax runs down each column of c (hand-computed)', () => {
@@ -45,7 +29,7 @@ describe('edgetune.CombineMaps', () => {
     const z = randomFloats(rng, N * I * H * W);
     const c = randomFloats(rng, I * J, -2, 2);
     const bias = randomFloats(rng, J);
-    const y = await run(combineModel(I, J, c, bias), [N, I, H, W], z);
+    const y = await runOp(combineModel(I, J, c, bias), [N, I, H, W], z);
     expect(y.dims).toEqual([N, J, H, W]);
     const ref = combineMapsReference(z, [N, I, H, W], c, J, bias);
     expect(ref.dims).toEqual([N, J, H, W]);
@@ -57,7 +41,7 @@ describe('edgetune.CombineMaps', () => {
     const [N, I, J, H, W] = [1, 5, 3, 3, 2];
     const z = randomFloats(rng, N * I * H * W);
     const bias = new Float32Array([0.5, -1, 2]);
-    const y = await run(combineModel(I, J, new Float32Array(I * J), bias), [N, I, H, W], z);
+    const y = await runOp(combineModel(I, J, new Float32Array(I * J), bias), [N, I, H, W], z);
     const hw = H * W;
     const expected: number[] = [];
     for (let j = 0; j < J; j++)

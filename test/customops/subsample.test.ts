@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectClose } from './run-op.js';
 import { subsampleReference } from '../../customops/index.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
@@ -28,13 +29,6 @@ async function runSubsample(dims: [number, number, number, number], size: number
     return { y, ref: subsampleReference(x, dims, beta, bias, size ?? 2) };
   } finally {
     await m.dispose();
-  }
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (Math.abs(actual[i]! - expected[i]!) > tol) throw new Error(`element ${i}: ${actual[i]} vs ${expected[i]}`);
   }
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { expectClose, runInjected } from './run-op.js';
 import { floatTensor, graph, model, node, opset, valueInfo, type AttrValue } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
-import { Model } from '../../src/node/model.js';
 import { randomBits, randomFloats, seeded } from '../helpers/random.js';
 
 interface ConvAttrs { strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] }
@@ -49,25 +49,9 @@ function tableConvModel(wDims: number[], w: Float32Array, b: Float32Array | unde
   return encodeModel(model(g, { opsets: [opset('', 17)] }));
 }
 
-async function run(bytes: Uint8Array, dims: number[], x: Float32Array): Promise<{ dims: readonly number[]; data: Float32Array }> {
-  const m = await Model.load(bytes);
-  try {
-    expect(m.onnx.injected).toEqual(['TableConv']);
-    const y = (await m.run({ X: { dims, data: x } }))['Y']!;
-    return { dims: y.dims, data: y.data as Float32Array };
-  } finally {
-    await m.dispose();
-  }
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (Math.abs(actual[i]! - expected[i]!) > tol) throw new Error(`element ${i}: ${actual[i]} vs ${expected[i]}`);
-  }
-}
-
 const ATTRS: ConvAttrs = { strides: [2, 2], pads: [1, 0, 2, 1], dilations: [2, 2] };
+
+const runOp = (bytes: Uint8Array, dims: number[], data: Float32Array) => runInjected(bytes, 'TableConv', 'X', dims, data);
 
 describe('edgetune.TableConv', () => {
   const rng = seeded(31);
@@ -90,7 +74,7 @@ describe('edgetune.TableConv', () => {
   });
 
   it('random table, stride 2, pads [1,0,2,1], dilation 2, with B', async () => {
-    const y = await run(tableConvModel(wDims, w, b, attrs), xDims, x);
+    const y = await runOp(tableConvModel(wDims, w, b, attrs), xDims, x);
     const ref = tableConvReference(x, xDims, w, wDims, table, b, ATTRS);
     // H: (11+1+2-5)/2+1 = 5; W: (10+0+1-3)/2+1 = 5
     expect(ref.dims).toEqual([2, 5, 5, 5]);
@@ -99,7 +83,7 @@ describe('edgetune.TableConv', () => {
   });
 
   it('the same without B', async () => {
-    const y = await run(tableConvModel(wDims, w, undefined, attrs), xDims, x);
+    const y = await runOp(tableConvModel(wDims, w, undefined, attrs), xDims, x);
     const ref = tableConvReference(x, xDims, w, wDims, table, undefined, ATTRS);
     expect(y.dims).toEqual(ref.dims);
     expectClose(y.data, ref.y);
@@ -108,12 +92,12 @@ describe('edgetune.TableConv', () => {
   it('weights of unconnected pairs never contribute', async () => {
     const wild = w.slice();
     for (let p = 0; p < 20; p++) if (table[p] === 0) wild.fill(1e6, p * 6, (p + 1) * 6);
-    const y = await run(tableConvModel(wDims, wild, b, attrs), xDims, x);
+    const y = await runOp(tableConvModel(wDims, wild, b, attrs), xDims, x);
     expectClose(y.data, tableConvReference(x, xDims, w, wDims, table, b, ATTRS).y);
   });
 
   it('absent strides, pads and dilations take the Conv defaults', async () => {
-    const y = await run(tableConvModel(wDims, w, b, { table }), xDims, x);
+    const y = await runOp(tableConvModel(wDims, w, b, { table }), xDims, x);
     const ref = tableConvReference(x, xDims, w, wDims, table, b, { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] });
     expect(ref.dims).toEqual([2, 5, 9, 9]);
     expect(y.dims).toEqual(ref.dims);
@@ -121,7 +105,7 @@ describe('edgetune.TableConv', () => {
   });
 
   it('auto_pad SAME_UPPER passes through (3×2 kernel: pads [1,0,1,1])', async () => {
-    const y = await run(tableConvModel(wDims, w, b, { table, auto_pad: 'SAME_UPPER' }), xDims, x);
+    const y = await runOp(tableConvModel(wDims, w, b, { table, auto_pad: 'SAME_UPPER' }), xDims, x);
     const ref = tableConvReference(x, xDims, w, wDims, table, b, { strides: [1, 1], pads: [1, 0, 1, 1], dilations: [1, 1] });
     expect(ref.dims).toEqual([2, 5, 11, 10]);
     expect(y.dims).toEqual(ref.dims);
@@ -130,7 +114,7 @@ describe('edgetune.TableConv', () => {
 
   it('an all-ones table is a plain convolution', async () => {
     const ones = new Array<number>(20).fill(1);
-    const y = await run(tableConvModel(wDims, w, b, { ...attrs, table: ones }), xDims, x);
+    const y = await runOp(tableConvModel(wDims, w, b, { ...attrs, table: ones }), xDims, x);
     expectClose(y.data, tableConvReference(x, xDims, w, wDims, ones, b, ATTRS).y);
   });
 });
