@@ -9,16 +9,7 @@ import { decodeImage, type ImageSpec } from '../../io/images.js';
 import { readFileBytes } from '../../node/files.js';
 import type { Dataset } from './dataset.js';
 
-export interface ImageFolderSpec {
-  channels: 1 | 3;
-  height: number;
-  width: number;
-  /** Multiplies the 0..255 pixel value before the mean is subtracted; default 1/255. */
-  scale?: number;
-  /** Per-channel value subtracted after scaling; default 0. */
-  mean?: number[];
-  /** Per-channel divisor applied last; default 1. */
-  std?: number[];
+export interface ImageFolderSpec extends Omit<ImageSpec, 'maxPixels'> {
   /** Most images the folder may hold; default (and upper bound) MAX_IMAGES. */
   maxImages?: number;
 }
