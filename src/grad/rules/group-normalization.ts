@@ -1,0 +1,5 @@
+/** Normalisation: LayerNormalization, InstanceNormalization, GroupNormalization, LpNormalization. */
+import type { GradRule } from '../rule.js';
+
+export const normalizationRules: Record<string, GradRule> = {
+};
