@@ -32,14 +32,40 @@ export class UnsupportedError extends EdgetuneError {}
 /** Feeds, targets or options that do not fit the model. */
 export class InputError extends EdgetuneError {}
 
-/** An op on the gradient path has no rule (lists every such node). */
+/**
+ * Ops on the gradient path have no rule. `missing` lists every such node (the
+ * CLI's --json prints it whole); the message stays one short line: the
+ * distinct op types with their counts and first node, and how many of the
+ * trainable parameters they block.
+ */
 export class MissingRuleError extends EdgetuneError {
-  constructor(readonly missing: { opType: string; node: string; blocks: string[] }[]) {
-    super(
-      'no gradient rule for ' +
-        missing.map((m) => `${m.opType} (node ${m.node}, blocks ${m.blocks.join(', ')})`).join('; '),
-    );
+  constructor(readonly missing: { opType: string; node: string; blocks: string[] }[], candidates?: number) {
+    super(missingRuleMessage(missing, candidates));
   }
+}
+
+function missingRuleMessage(missing: { opType: string; node: string; blocks: string[] }[], candidates?: number): string {
+  const byType = new Map<string, { count: number; first: string }>();
+  for (const m of missing) {
+    const e = byType.get(m.opType);
+    if (e) e.count++;
+    else byType.set(m.opType, { count: 1, first: m.node });
+  }
+  const blocked = new Set(missing.flatMap((m) => m.blocks)).size;
+  const head = `no gradient rule for ${byType.size === 1 ? 'op' : `${byType.size} op types`} on the gradient path, blocking ${blocked}${candidates !== undefined ? ` of ${candidates}` : ''} trainable parameter${(candidates ?? blocked) === 1 ? '' : 's'}: `;
+  const parts: string[] = [];
+  let length = head.length;
+  for (const [op, { count, first }] of byType) {
+    const shortFirst = first.length > 60 ? `${first.slice(0, 57)}...` : first;
+    const part = `${op} ×${count} (first: node ${shortFirst})`;
+    if (length + part.length > 360 && parts.length > 0) {
+      parts.push(`and ${byType.size - parts.length} more op types`);
+      break;
+    }
+    parts.push(part);
+    length += part.length + 2;
+  }
+  return head + parts.join(', ');
 }
 
 /** Training hit a numerical fault it could not recover from. */

@@ -9,6 +9,7 @@ import { DataType, dtypeName, type TypedArray } from './onnx/dtypes.js';
 import { MemoryExternalStore } from './onnx/external-data.js';
 import { cloneModel, decodeModel, encodeModel } from './onnx/model-io.js';
 import { lowerEdgetuneOps } from './runtime/lower.js';
+import { findTensor } from './graph/constant-tensors.js';
 import { inlineLocalFunctions } from './graph/inline-functions.js';
 import { readTensor, writeTensor, type DecodedTensor } from './onnx/tensor-codec.js';
 import type { GraphProto, ModelProto, TensorProto, ValueInfo } from './onnx/types.js';
@@ -74,12 +75,27 @@ export class OnnxModel {
     return t;
   }
 
+  /**
+   * The stored tensor behind a value name: an initializer, or the `value` of
+   * the Constant node producing it (in the main graph or a subgraph), so
+   * weights kept in Constant nodes are read and written where they are.
+   */
+  tensor(name: string): TensorProto {
+    const t = findTensor(this.graph, name);
+    if (!t) throw new InputError(`${this.file}: no initializer or Constant tensor named '${name}'`);
+    return t;
+  }
+
   hasInitializer(name: string): boolean {
     return this.graph.initializer.some((i) => i.name === name);
   }
 
+  hasTensor(name: string): boolean {
+    return findTensor(this.graph, name) !== undefined;
+  }
+
   read(name: string): DecodedTensor {
-    return readTensor(this.initializer(name), this.external, this.file);
+    return readTensor(this.tensor(name), this.external, this.file);
   }
 
   /** An initializer's values as float32 (float32 tensors only). */
@@ -89,9 +105,9 @@ export class OnnxModel {
     return t.data as Float32Array;
   }
 
-  /** Replace an initializer's values, keeping its name, dims, dtype and storage form. */
+  /** Replace a stored tensor's values (see `tensor`), keeping its name, dims, dtype and storage form. */
   write(name: string, data: TypedArray): void {
-    writeTensor(this.initializer(name), data, this.external, this.file);
+    writeTensor(this.tensor(name), data, this.external, this.file);
   }
 
   /** Graph inputs that are not initializers: what a caller must feed. */

@@ -10,6 +10,7 @@ import { EdgetuneError, InputError, UnsupportedError } from '../errors.js';
 import { missingEmitters } from '../compile/backward-graph.js';
 import { CompiledBackward } from '../compile/compiled-backward.js';
 import { GraphView } from '../graph/graph.js';
+import { trainingModel } from '../graph/passes/training-model.js';
 import type { OnnxModel } from '../model.js';
 import { encodeModel, defaultOpset } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
@@ -26,7 +27,7 @@ export interface EngineOptions {
   loss: LossName;
   /** model output the loss reads (default: the first) */
   output?: string;
-  /** initializer names or globs to train (default: every float32 initializer) */
+  /** initializer names or globs to train (default: the model's parameters — weights, biases, scales; src/graph/parameters.ts) */
   trainable?: readonly string[];
   /** initializer names or globs to keep fixed */
   frozen?: readonly string[];
@@ -60,7 +61,10 @@ export class GradientEngine {
   private readonly compiled = new Map<string, Promise<CompiledBackward>>();
 
   private constructor(
+    /** the user's model (tuned values are written back into it by name) */
     readonly model: OnnxModel,
+    /** the copy the backward pass works on (src/graph/passes/training-model.ts) */
+    readonly work: OnnxModel,
     readonly view: GraphView,
     readonly plan: BackwardPlan,
     readonly session: Session,
@@ -70,12 +74,13 @@ export class GradientEngine {
     readonly backwardPath: 'compiled' | 'typescript',
     private readonly providers: readonly string[] | undefined,
   ) {
-    this.params = plan.params.map((name) => ({ name, dims: model.read(name).dims }));
-    this.opset = defaultOpset(model.proto);
+    this.params = plan.params.map((name) => ({ name, dims: work.read(name).dims }));
+    this.opset = defaultOpset(work.proto);
   }
 
   static async create(model: OnnxModel, backend: Backend, opts: EngineOptions): Promise<GradientEngine> {
-    const view = new GraphView(model.inlined().graph!, model.file);
+    const work = trainingModel(model).model;
+    const view = new GraphView(work.graph, model.file);
     const output = opts.output ?? view.outputs[0];
     if (output === undefined) throw new InputError(`${model.file}: the model has no outputs`);
     const plan = buildPlan(view, {
@@ -83,7 +88,7 @@ export class GradientEngine {
       ...(opts.trainable ? { trainable: opts.trainable } : {}),
       ...(opts.frozen ? { frozen: opts.frozen } : {}),
     });
-    const trainView = trainingView(model, plan.params, plan.saved);
+    const trainView = trainingView(work, plan.params, plan.saved);
     const feedsSpec = model.inputs;
     const session = await Session.create(backend, encodeModel(trainView), feedsSpec, {
       label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
@@ -93,7 +98,7 @@ export class GradientEngine {
     for (const s of plan.steps) {
       for (const v of s.node.inputs) {
         if (v && view.initializers.has(v) && !trained.has(v) && !constants.has(v)) {
-          const t = model.read(v);
+          const t = work.read(v);
           constants.set(v, { dims: t.dims, data: t.data });
         }
       }
@@ -103,12 +108,12 @@ export class GradientEngine {
       const missing = missingEmitters(plan);
       if (missing.length > 0) throw new UnsupportedError(`compiled backward: no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
     }
-    return new GradientEngine(model, view, plan, session, opts.loss, constants, backend, path, opts.providers);
+    return new GradientEngine(model, work, view, plan, session, opts.loss, constants, backend, path, opts.providers);
   }
 
-  /** The current values of the trained parameters, read from the model. */
+  /** The current values of the trained parameters, read from the user's model (initializers or Constant nodes). */
   currentWeights(): Map<string, Float32Array> {
-    return new Map(this.params.map((p) => [p.name, this.model.readFloat(p.name)]));
+    return new Map(this.params.map((p) => [p.name, this.model.hasTensor(p.name) ? this.model.readFloat(p.name) : this.work.readFloat(p.name)]));
   }
 
   /** Run the training view: the loss output and every saved value. */
@@ -160,7 +165,7 @@ export class GradientEngine {
     const key = JSON.stringify(Object.entries(feeds).map(([k, v]) => [k, v.dims]));
     let cb = this.compiled.get(key);
     if (!cb) {
-      cb = CompiledBackward.create(this.model, this.backend, this.plan, feeds, weights, this.providers);
+      cb = CompiledBackward.create(this.work, this.backend, this.plan, feeds, weights, this.providers);
       this.compiled.set(key, cb);
     }
     return cb;

@@ -5,10 +5,11 @@
  * gradient, and which forward values the rules read. Every op on a gradient
  * path without a rule is reported at once, before any work runs.
  */
-import { InputError, MissingRuleError } from '../errors.js';
+import { InputError, MissingRuleError, UnsupportedError } from '../errors.js';
 import type { GraphView, NodeView } from '../graph/graph.js';
+import { findParameters } from '../graph/parameters.js';
+import { outerReferences } from '../graph/constant-tensors.js';
 import { DataType } from '../onnx/dtypes.js';
-import type { GraphProto } from '../onnx/types.js';
 import { differentiableInputs, savesOf, type GradRule } from './rule.js';
 import { ruleKey } from './rules/index.js';
 
@@ -36,7 +37,7 @@ export function globMatch(pattern: string, name: string): boolean {
 
 export interface PlanOptions {
   output: string;
-  /** names or globs of initializers to train; default every float32 initializer */
+  /** names or globs of initializers to train; default the model's parameters (src/graph/parameters.ts) */
   trainable?: readonly string[];
   /** names or globs never trained */
   frozen?: readonly string[];
@@ -44,10 +45,12 @@ export interface PlanOptions {
   rules: Readonly<Record<string, GradRule>>;
 }
 
-function candidateParams(g: GraphProto, opts: PlanOptions): string[] {
+function candidateParams(view: GraphView, opts: PlanOptions): string[] {
+  const g = view.graph;
   const floats = g.initializer.filter((t) => t.data_type === DataType.FLOAT).map((t) => t.name ?? '');
   const matches = (pats: readonly string[], n: string) => pats.some((p) => globMatch(p, n));
-  let names = floats;
+  const params = findParameters(view).uses;
+  let names = floats.filter((n) => params.has(n));
   if (opts.trainable) {
     for (const p of opts.trainable) {
       if (!g.initializer.some((t) => globMatch(p, t.name ?? ''))) throw new InputError(`no initializer matches '${p}'`);
@@ -66,7 +69,7 @@ function candidateParams(g: GraphProto, opts: PlanOptions): string[] {
 export function buildPlan(view: GraphView, opts: PlanOptions): BackwardPlan {
   const { output } = opts;
   if (!view.outputs.includes(output)) throw new InputError(`${view.file}: the model has no output '${output}' (outputs: ${view.outputs.join(', ')})`);
-  const candidates = candidateParams(view.graph, opts);
+  const candidates = candidateParams(view, opts);
   const ruleOf = (n: NodeView) => opts.rules[ruleKey(n.domain, n.opType)];
   const diffInputs = (n: NodeView): readonly number[] => {
     const r = ruleOf(n);
@@ -75,11 +78,24 @@ export function buildPlan(view: GraphView, opts: PlanOptions): BackwardPlan {
 
   // Forward: values that carry a dependence on a candidate through differentiable inputs.
   const active = new Set(candidates);
+  const implicit = new Map<number, string[]>();
+  for (const n of view.nodes) {
+    const refs = outerReferences(n.proto);
+    if (refs.length > 0) implicit.set(n.index, refs);
+  }
   for (const i of view.order) {
     const n = view.node(i);
-    if (diffInputs(n).some((k) => active.has(n.inputs[k] ?? ''))) for (const o of n.outputs) if (o) active.add(o);
+    const flows = diffInputs(n).some((k) => active.has(n.inputs[k] ?? '')) || (implicit.get(i) ?? []).some((v) => active.has(v));
+    if (flows) for (const o of n.outputs) if (o) active.add(o);
   }
   const reaching = view.upstream([output]);
+  // control flow reads outer values inside its bodies: a body that reads a trained value puts the node on the path
+  for (const [i, refs] of implicit) {
+    const n = view.node(i);
+    if (refs.some((v) => active.has(v)) && n.outputs.some((o) => reaching.has(o))) {
+      throw new UnsupportedError(`${view.file}: node '${n.name}' (${n.opType}) is control flow on a gradient path; edgetune resolves an If only when its condition is a stored tensor — freeze the parameters before it or export the model without it`);
+    }
+  }
   if (!active.has(output)) {
     throw new InputError(`${view.file}: no trainable parameter reaches output '${output}' (trainable candidates: ${candidates.length})`);
   }
@@ -90,6 +106,9 @@ export function buildPlan(view: GraphView, opts: PlanOptions): BackwardPlan {
     const n = view.node(i);
     if (!n.outputs.some((o) => active.has(o) && reaching.has(o))) continue;
     const rule = ruleOf(n);
+    if (!rule && implicit.has(i)) {
+      throw new UnsupportedError(`${view.file}: node '${n.name}' (${n.opType}) is control flow on a gradient path; edgetune resolves an If only when its condition is a stored tensor — freeze the parameters before it or export the model without it`);
+    }
     if (!rule) { missing.set(i, n); continue; }
     const diff = new Set(differentiableInputs(rule, n));
     const needs = n.inputs.map((v, k) => v !== '' && diff.has(k) && active.has(v));
@@ -98,11 +117,12 @@ export function buildPlan(view: GraphView, opts: PlanOptions): BackwardPlan {
     steps.push({ node: n, rule, needs });
   }
   if (missing.size > 0) {
+    const candidateSet = new Set(candidates);
     throw new MissingRuleError([...missing.values()].map((n) => ({
       opType: n.domain ? `${n.domain}.${n.opType}` : n.opType,
       node: n.name,
-      blocks: [...view.upstream(n.inputs.filter((v) => v !== ''))].filter((v) => candidates.includes(v)),
-    })));
+      blocks: [...view.upstream(n.inputs.filter((v) => v !== ''))].filter((v) => candidateSet.has(v)),
+    })), candidates.length);
   }
   const params = candidates.filter((c) => used.has(c));
   const saved = new Set<string>();

@@ -30,6 +30,7 @@ import { CompiledStep, disposeState, downloadTensors, stateLocation as locationO
 import { optimizerHyper, slotNames, stepScalars, type OptimizerHyper } from '../compile/optimizer-emit.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
+import { trainingModel } from '../graph/passes/training-model.js';
 import { getOptimizer, type OptimizerName, type OptimizerOptions, type OptimizerState } from './optimizers/index.js';
 import { learningRate, type Schedule } from './schedules.js';
 import { TrainingWeights } from './training-weights.js';
@@ -188,7 +189,7 @@ export class Tuner {
     if (!cs) {
       // recording the shapes runs the forward pass on host weights
       await this.sync();
-      cs = CompiledStep.create(this.model, this.backend, this.engine.plan, batch.feeds, batch.target, this.store.weights, {
+      cs = CompiledStep.create(this.engine.work, this.backend, this.engine.plan, batch.feeds, batch.target, this.store.weights, {
         loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(),
         clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
       });
@@ -235,7 +236,7 @@ export class Tuner {
 
   static async create(model: OnnxModel, backend: Backend, options: TunerOptions): Promise<Tuner> {
     const frozen = [...(options.frozen ?? [])];
-    if (options.trainAfter) frozen.push(...frozenBefore(new GraphView(model.graph, model.file), options.trainAfter));
+    if (options.trainAfter) frozen.push(...frozenBefore(new GraphView(trainingModel(model).model.graph, model.file), options.trainAfter));
     const engine = await GradientEngine.create(model, backend, {
       loss: options.loss,
       ...(options.output ? { output: options.output } : {}),

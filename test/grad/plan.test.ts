@@ -6,31 +6,31 @@ import { nodeBackend } from '../../src/node/backend.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 
-/** x → Erf → Gemm(W1) → Erf → Gemm(W2) → y: Erf has no gradient rule. */
-function erfNet(): OnnxModel {
-  const g = graph('erf', [
-    node('Erf', ['x'], ['e0'], {}, { name: 'backbone_erf' }),
+/** x → Asinh → Gemm(W1) → Asinh → Gemm(W2) → y: Asinh has no gradient rule. */
+function asinhNet(): OnnxModel {
+  const g = graph('asinh', [
+    node('Asinh', ['x'], ['e0'], {}, { name: 'backbone_asinh' }),
     node('Gemm', ['e0', 'W1'], ['h'], { transB: 1 }, { name: 'fc1' }),
-    node('Erf', ['h'], ['e1'], {}, { name: 'head_erf' }),
+    node('Asinh', ['h'], ['e1'], {}, { name: 'head_asinh' }),
     node('Gemm', ['e1', 'W2'], ['y'], { transB: 1 }, { name: 'fc2' }),
   ], [valueInfo('x', DataType.FLOAT, ['N', 3])], [valueInfo('y', DataType.FLOAT, ['N', 2])], [
     floatTensor('W1', [4, 3], [0.1, -0.2, 0.3, 0.2, 0.1, -0.1, 0.3, 0.2, 0.1, -0.3, 0.2, 0.1]),
     floatTensor('W2', [2, 4], [0.2, -0.1, 0.3, 0.1, -0.2, 0.1, 0.2, 0.3]),
   ]);
-  return new OnnxModel(model(g, { opsets: [opset('', 17)] }), 'erf.onnx');
+  return new OnnxModel(model(g, { opsets: [opset('', 17)] }), 'asinh.onnx');
 }
 
 describe('backward plan', () => {
   it('an op without a rule on a gradient path is refused before any work, naming op, node and the parameters it blocks', async () => {
-    const err = await GradientEngine.create(erfNet(), nodeBackend, { loss: 'mse' }).catch((e: unknown) => e);
+    const err = await GradientEngine.create(asinhNet(), nodeBackend, { loss: 'mse' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MissingRuleError);
     const e = err as MissingRuleError;
-    expect(e.missing).toEqual([{ opType: 'Erf', node: 'head_erf', blocks: ['W1'] }]);
-    expect(e.message).toBe('no gradient rule for Erf (node head_erf, blocks W1)');
+    expect(e.missing).toEqual([{ opType: 'Asinh', node: 'head_asinh', blocks: ['W1'] }]);
+    expect(e.message).toBe('no gradient rule for op on the gradient path, blocking 1 of 2 trainable parameters: Asinh ×1 (first: node head_asinh)');
   });
 
   it('ops upstream of every trained parameter need no rule: a frozen backbone trains at its head', async () => {
-    const engine = await GradientEngine.create(erfNet(), nodeBackend, { loss: 'mse', frozen: ['W1'] });
+    const engine = await GradientEngine.create(asinhNet(), nodeBackend, { loss: 'mse', frozen: ['W1'] });
     expect(engine.params.map((p) => p.name)).toEqual(['W2']);
     const feeds = { x: { dims: [2, 3], data: Float32Array.of(0.5, -1, 2, 1, 0.3, -0.7) } };
     const target = { dims: [2, 2], data: Float32Array.of(1, 0, 0, 1) };
