@@ -8,7 +8,7 @@ import Long from 'long';
 import { UnsupportedError } from '../errors.js';
 import { DataType, dtypeInfo, dtypeName, type TypedArray } from './dtypes.js';
 
-export type AttrValue = number | string | number[] | string[] | TensorProto | { ref: string; type: 'int' | 'ints' | 'float' | 'floats' | 'string' } | { float: number } | { floats: number[] };
+export type AttrValue = number | string | number[] | string[] | TensorProto | { ref: string; type: 'int' | 'ints' | 'float' | 'floats' | 'string' } | { float: number } | { floats: number[] } | { graph: GraphProto };
 
 function emptyAttr(name: string): Attribute {
   return { name, floats: [], ints: [], strings: [], tensors: [], graphs: [], type_protos: [], sparse_tensors: [] };
@@ -34,6 +34,8 @@ export function attr(name: string, v: AttrValue): Attribute {
     a.type = AttributeType.FLOAT; a.f = v.float;
   } else if ('floats' in v) {
     a.type = AttributeType.FLOATS; a.floats = v.floats;
+  } else if ('graph' in v) {
+    a.type = AttributeType.GRAPH; a.g = v.graph;
   } else {
     a.type = AttributeType.TENSOR; a.t = v;
   }

@@ -38,4 +38,21 @@ describe('backward plan', () => {
     expect(grads.get('W2')!.some((v) => v !== 0)).toBe(true);
     await engine.dispose();
   });
+
+  it('many missing rules make one short line: op types with counts and first node; the full list stays on the error', async () => {
+    const nodes = [node('Gemm', ['x', 'W1'], ['h0'], { transB: 1 }, { name: 'fc1' })];
+    for (let i = 0; i < 40; i++) nodes.push(node(i % 4 === 0 ? 'Acosh' : 'Asinh', [`h${i}`], [`h${i + 1}`], {}, { name: `/backbone/block.${i}/very/long/exported/module/path/Activation_${i}` }));
+    nodes.push(node('Gemm', ['h40', 'W2'], ['y'], { transB: 1 }, { name: 'fc2' }));
+    const g = graph('many', nodes, [valueInfo('x', DataType.FLOAT, ['N', 3])], [valueInfo('y', DataType.FLOAT, ['N', 2])], [
+      floatTensor('W1', [3, 3], [0.1, -0.2, 0.3, 0.2, 0.1, -0.1, 0.3, 0.2, 0.1]),
+      floatTensor('W2', [2, 3], [0.2, -0.1, 0.3, 0.1, -0.2, 0.1]),
+    ]);
+    const err = await GradientEngine.create(new OnnxModel(model(g, { opsets: [opset('', 17)] }), 'many.onnx'), nodeBackend, { loss: 'mse' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingRuleError);
+    const e = err as MissingRuleError;
+    expect(e.missing).toHaveLength(40);
+    expect(e.message.length).toBeLessThanOrEqual(400);
+    expect(e.message).not.toContain('\n');
+    expect(e.message).toMatch(/^no gradient rule for 2 op types on the gradient path, blocking 1 of 2 trainable parameters: Acosh ×10 \(first: node \/backbone\/block\.0\/.*\), Asinh ×30 \(first: node \/backbone\/block\.1\//);
+  });
 });
