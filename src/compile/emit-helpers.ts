@@ -1,8 +1,8 @@
 /**
  * Building blocks for emitters: the ONNX-node forms of the tensor primitives
  * the gradient rules are written with (reshape, transpose, reduceSum,
- * reduceToShape, up, down, conv2dInputGrad, conv2dWeightGrad,
- * reduceBiasGrad). The helpers take the static dims of their operands, record
+ * reduceToShape, up, down, the convolution gradients over 1–3 spatial
+ * axes, reduceBiasGrad). The helpers take the static dims of their operands, record
  * the dims of what they create (ctx.setDims) so later emitters can read them,
  * and pass a value through untouched where the operation is the identity.
  * Forms follow the model's opset: ReduceSum takes its axes as an input from
@@ -10,7 +10,7 @@
  */
 import type { ConvGeometry } from '../grad/rules/conv.js';
 import type { RuleContext } from '../grad/rule.js';
-import type { Conv2dAttrs } from '../tensor/conv.js';
+import type { Conv2dAttrs, ConvAttrs } from '../tensor/conv.js';
 import { broadcastShape } from '../tensor/broadcast.js';
 import { sameShape } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
@@ -151,65 +151,91 @@ export function downEmit(ctx: EmitContext, x: string, dims: readonly number[], n
   return reduceSumEmit(ctx, blocks, [N, C, h, n, w, n], [3, 5], false);
 }
 
-function convAttrs(a: Conv2dAttrs): Record<string, number[] | number> {
+function convAttrs(a: ConvAttrs): Record<string, number[] | number> {
   return { strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations], group: a.group };
 }
 
+/** x cut to its first `toDims[a]` entries along every axis a (Slice; no node when nothing is cut). */
+function sliceLeadingEmit(ctx: EmitContext, x: string, dims: readonly number[], toDims: readonly number[]): string {
+  const axes = dims.map((_, a) => a).filter((a) => toDims[a] !== dims[a]);
+  if (axes.length === 0) return x;
+  const starts = axes.map(() => 0);
+  const ends = axes.map((a) => toDims[a]!);
+  const y = ctx.opset >= 10
+    ? ctx.op('Slice', [x, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)])
+    : ctx.op('Slice', [x], { starts, ends, axes });
+  ctx.setDims(y, toDims);
+  return y;
+}
+
 /**
- * conv2dInputGrad as one ConvTranspose(δ, W) with the forward strides, pads,
- * dilations and group, and per axis an output_padding
- *   r = (H + p_begin + p_end − (k − 1)·d − 1) mod s  (0 ≤ r < s),
- * the rows the forward's floor division dropped, so that the result has X's
- * dims exactly. dy [N,M,oH,oW], w [M,C/group,kH,kW], xDims [N,C,H,W].
+ * The gradient of a convolution with respect to its input, over 1–3 spatial
+ * axes, as one ConvTranspose(δ, W) with the forward strides, pads, dilations
+ * and group, and per axis an output_padding
+ *   r = (in + p_begin + p_end − (k − 1)·d − 1) mod s  (0 ≤ r < s),
+ * the positions the forward's floor division dropped, so that the result has
+ * X's dims exactly. dy [N,M,o…], w [M,C/group,k…], xDims [N,C,in…].
  */
-export function conv2dInputGradEmit(
-  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: Conv2dAttrs,
+export function convInputGradEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs,
 ): string {
-  const [, , H, W] = xDims as [number, number, number, number];
-  const [, , kH, kW] = wDims as [number, number, number, number];
-  const [pt, pl, pb, pr] = a.pads;
-  const rest = (size: number, k: number, s: number, d: number, p: number) => (size + p - (k - 1) * d - 1) % s;
-  const outputPadding = [rest(H, kH, a.strides[0], a.dilations[0], pt + pb), rest(W, kW, a.strides[1], a.dilations[1], pl + pr)];
+  const r = xDims.length - 2;
+  const outputPadding = xDims.slice(2).map((size, i) => (size + a.pads[i]! + a.pads[r + i]! - (wDims[2 + i]! - 1) * a.dilations[i]! - 1) % a.strides[i]!);
   const attrs: Record<string, number[] | number> = convAttrs(a);
-  if (outputPadding.some((r) => r !== 0)) attrs.output_padding = outputPadding;
+  if (outputPadding.some((p) => p !== 0)) attrs.output_padding = outputPadding;
   const dx = ctx.op('ConvTranspose', [dy, w], attrs);
   ctx.setDims(dx, xDims);
   return dx;
 }
 
+/** conv2dInputGrad as ONNX nodes: convInputGradEmit on [N,C,H,W] operands. */
+export function conv2dInputGradEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: Conv2dAttrs,
+): string {
+  return convInputGradEmit(ctx, dy, w, wDims, xDims, a);
+}
+
 /**
- * conv2dWeightGrad: dW[m,c,p,q] = Σ_{n,i,j} δ[n,m,i,j] · x[n, g·Cg + c, i·s0 − pt + p·d0, j·s1 − pl + q·d1]
+ * The gradient of a convolution with respect to its weight, over 1–3 spatial axes:
+ *   dW[m,c,k…] = Σ_{n,o…} δ[n,m,o…] · x[n, g·Cg + c, o·s − p_begin + k·d …]
  * as one Conv whose batch is the input channel and whose kernel is δ:
- *   x [N,G·Cg,H,W] → [Cg, G·N, H, W] (channel g·N + n),  δ [N,M,oH,oW] → [M, N, oH, oW],
+ *   x [N,G·Cg,in…] → [Cg, G·N, in…] (channel g·N + n),  δ [N,M,o…] → [M, N, o…],
  *   Conv(group G, strides = forward dilations, dilations = forward strides, pads as forward)
- *     → [Cg, M, ≥kH, ≥kW],
- * sliced to [kH, kW] (the extra rows come from padding past the last window)
- * and transposed to [M, Cg, kH, kW].
+ *     → [Cg, M, ≥k…],
+ * sliced to k… (the extra positions come from padding past the last window)
+ * and transposed to [M, Cg, k…].
  */
+export function convWeightGradEmit(
+  ctx: EmitContext, x: string, xDims: readonly number[], dy: string, dyDims: readonly number[],
+  wDims: readonly number[], a: ConvAttrs,
+): string {
+  const r = xDims.length - 2;
+  const [N] = xDims as [number];
+  const [, M] = dyDims as [number, number];
+  const [, Cg] = wDims as [number, number];
+  const inner = xDims.slice(2);
+  const axes = inner.map((_, i) => i + 3);
+  const G = a.group;
+  const xg = reshapeEmit(ctx, x, xDims, [N, G, Cg, ...inner]);
+  const xt = transposeEmit(ctx, xg, [N, G, Cg, ...inner], [2, 1, 0, ...axes]);
+  const xBatch = reshapeEmit(ctx, xt, [Cg, G, N, ...inner], [Cg, G * N, ...inner]);
+  const kernel = transposeEmit(ctx, dy, dyDims, [1, 0, ...axes.map((i) => i - 1)]);
+  const full = ctx.op('Conv', [xBatch, kernel], {
+    strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads], group: G,
+  });
+  const fullDims = [Cg, M, ...inner.map((size, i) => Math.floor((size + a.pads[i]! + a.pads[r + i]! - (dyDims[2 + i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1)];
+  ctx.setDims(full, fullDims);
+  const kDims = [Cg, M, ...wDims.slice(2)];
+  const cropped = sliceLeadingEmit(ctx, full, fullDims, kDims);
+  return transposeEmit(ctx, cropped, kDims, [1, 0, ...axes.map((i) => i - 1)]);
+}
+
+/** conv2dWeightGrad as ONNX nodes: convWeightGradEmit on [N,C,H,W] operands. */
 export function conv2dWeightGradEmit(
   ctx: EmitContext, x: string, xDims: readonly number[], dy: string, dyDims: readonly number[],
   wDims: readonly number[], a: Conv2dAttrs,
 ): string {
-  const [N, , H, W] = xDims as [number, number, number, number];
-  const [, M, oH, oW] = dyDims as [number, number, number, number];
-  const [, Cg, kH, kW] = wDims as [number, number, number, number];
-  const G = a.group;
-  const xg = reshapeEmit(ctx, x, xDims, [N, G, Cg, H, W]);
-  const xt = transposeEmit(ctx, xg, [N, G, Cg, H, W], [2, 1, 0, 3, 4]);
-  const xBatch = reshapeEmit(ctx, xt, [Cg, G, N, H, W], [Cg, G * N, H, W]);
-  const kernel = transposeEmit(ctx, dy, dyDims, [1, 0, 2, 3]);
-  const full = ctx.op('Conv', [xBatch, kernel], {
-    strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads], group: G,
-  });
-  const fullH = Math.floor((H + a.pads[0] + a.pads[2] - (oH - 1) * a.strides[0] - 1) / a.dilations[0]) + 1;
-  const fullW = Math.floor((W + a.pads[1] + a.pads[3] - (oW - 1) * a.strides[1] - 1) / a.dilations[1]) + 1;
-  ctx.setDims(full, [Cg, M, fullH, fullW]);
-  let cropped = full;
-  if (fullH !== kH || fullW !== kW) {
-    cropped = ctx.op('Slice', [full, ctx.ints([0, 0]), ctx.ints([kH, kW]), ctx.ints([2, 3])]);
-    ctx.setDims(cropped, [Cg, M, kH, kW]);
-  }
-  return transposeEmit(ctx, cropped, [Cg, M, kH, kW], [1, 0, 2, 3]);
+  return convWeightGradEmit(ctx, x, xDims, dy, dyDims, wDims, a);
 }
 
 /** reduceBiasGrad: db[m] = Σ_{n, spatial} δ[n,m,...], a ReduceSum over every axis but 1. */
@@ -256,24 +282,25 @@ export interface ConvOperands {
 
 /**
  * convVjp as ONNX nodes: [∂X, ∂W, ∂B] for the inputs `needs` asks for, in
- * their own ranks. A 1-D convolution runs as the 2-D one with H = 1 (Reshape
- * in and out), matching the geometry convGeometry gives.
+ * their own ranks. Operands whose rank is below the geometry's (a 1-D
+ * convolution given in the 2-D view, H = 1) are reshaped in and out.
  */
 export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometry, needs: readonly boolean[]): (string | undefined)[] {
-  const as4 = (d: readonly number[]) => (geo.spatial === 2 ? d : [d[0]!, d[1]!, 1, d[2]!]);
-  const dy4Dims = as4(o.dyDims);
-  const x4Dims = as4(o.xDims);
-  const w4Dims = as4(o.wDims);
-  const dy4 = needs[0] || needs[1] ? reshapeEmit(ctx, o.dy, o.dyDims, dy4Dims) : o.dy;
+  const r = geo.attrs.strides.length;
+  const lift = (d: readonly number[]) => [d[0]!, d[1]!, ...new Array<number>(Math.max(0, r + 2 - d.length)).fill(1), ...d.slice(2)];
+  const dyKDims = lift(o.dyDims);
+  const xKDims = lift(o.xDims);
+  const wKDims = lift(o.wDims);
+  const dyK = needs[0] || needs[1] ? reshapeEmit(ctx, o.dy, o.dyDims, dyKDims) : o.dy;
   let dx: string | undefined;
   let dw: string | undefined;
   if (needs[0]) {
-    const w4 = reshapeEmit(ctx, o.w, o.wDims, w4Dims);
-    dx = reshapeEmit(ctx, conv2dInputGradEmit(ctx, dy4, w4, w4Dims, x4Dims, geo.attrs), x4Dims, o.xDims);
+    const wK = reshapeEmit(ctx, o.w, o.wDims, wKDims);
+    dx = reshapeEmit(ctx, convInputGradEmit(ctx, dyK, wK, wKDims, xKDims, geo.attrs), xKDims, o.xDims);
   }
   if (needs[1]) {
-    const x4 = reshapeEmit(ctx, o.x, o.xDims, x4Dims);
-    dw = reshapeEmit(ctx, conv2dWeightGradEmit(ctx, x4, x4Dims, dy4, dy4Dims, w4Dims, geo.attrs), w4Dims, o.wDims);
+    const xK = reshapeEmit(ctx, o.x, o.xDims, xKDims);
+    dw = reshapeEmit(ctx, convWeightGradEmit(ctx, xK, xKDims, dyK, dyKDims, wKDims, geo.attrs), wKDims, o.wDims);
   }
   return [dx, dw, needs[2] ? reduceBiasGradEmit(ctx, o.dy, o.dyDims) : undefined];
 }

@@ -1,5 +1,5 @@
 /**
- * Conv (ONNX, opset 1–23; 2-D, and 1-D viewed as H = 1): Y = corr(X, W) + B.
+ * Conv (ONNX, opset 1–23; 1-D, 2-D and 3-D): Y = corr(X, W) + B.
  * All three inputs are differentiable; X and W are saved (each gradient reads
  * the other operand, and ∂X needs X's shape).
  *
@@ -9,22 +9,27 @@
  *   ∂E/∂B_j = Σ_{n,u,v} δ_j
  * with δ = ∂E/∂Y. Strides, pads, dilations and groups enter through the same
  * geometry as the forward pass; auto_pad is turned into explicit pads first.
+ * Every spatial rank runs through the same N-D kernels (src/tensor/conv.ts).
  * Emitted: ConvTranspose(δ, W) with an output_padding, a Conv of the transposed
  * x by the transposed δ (strides ↔ dilations, groups folded into the channels)
  * sliced and transposed to W's shape, and ReduceSum (src/compile/emit-helpers.ts).
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
-import { conv2dInputGrad, conv2dWeightGrad, reduceBiasGrad, type Conv2dAttrs } from '../../tensor/conv.js';
+import { convNdInputGrad, convNdWeightGrad, reduceBiasGrad, type ConvAttrs } from '../../tensor/conv.js';
 import { reshape, type Tensor } from '../../tensor/tensor.js';
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
 import { convGradEmit } from '../../compile/emit-helpers.js';
 
-/** A Conv-like node's geometry, as the 2-D kernels take it. */
+/** A Conv-like node's geometry, as the N-D kernels take it. */
 export interface ConvGeometry {
-  attrs: Conv2dAttrs;
-  /** 1 for [N,C,L] tensors (viewed as [N,C,1,L]), 2 for [N,C,H,W] */
-  spatial: 1 | 2;
+  /**
+   * strides, pads, dilations and group; their rank is the kernels' (the
+   * input's spatial rank, or 2 for a 1-D input viewed as [N,C,1,L])
+   */
+  attrs: ConvAttrs;
+  /** the input's spatial axes: 1 for [N,C,L], 2 for [N,C,H,W], 3 for [N,C,D,H,W] */
+  spatial: 1 | 2 | 3;
 }
 
 function label(node: NodeView): string {
@@ -55,21 +60,20 @@ function spatialList(node: NodeView, name: string, dflt: number, count: number):
 
 /**
  * Resolves the strides, pads (explicit or from auto_pad), dilations and group
- * of a Conv-like node for input X and weight W, in the kernels' 2-D form.
+ * of a Conv-like node for input X and weight W, in the input's own rank.
  * `withGroup: false` is for ops whose definition has no group (always 1).
  */
 export function convGeometry(
   node: NodeView, xDims: readonly number[], wDims: readonly number[], withGroup = true,
 ): ConvGeometry {
   const rank = xDims.length;
-  if (rank === 5) throw new UnsupportedError(`${label(node)}: 3-D convolution is not supported`);
-  if (rank !== 3 && rank !== 4) {
-    throw new UnsupportedError(`${label(node)}: input X has rank ${rank}, only 1-D and 2-D convolutions are supported`);
+  if (rank < 3 || rank > 5) {
+    throw new UnsupportedError(`${label(node)}: input X has rank ${rank}, only 1-D, 2-D and 3-D convolutions are supported`);
   }
   if (wDims.length !== rank) {
     throw new InputError(`${label(node)}: weight [${wDims.join(',')}] does not match input [${xDims.join(',')}]`);
   }
-  const spatial = rank === 3 ? 1 : 2;
+  const spatial = (rank - 2) as 1 | 2 | 3;
   const kernel = wDims.slice(2);
   if (node.attrs.has('kernel_shape')) {
     const ks = node.attrs.ints('kernel_shape', []);
@@ -80,28 +84,17 @@ export function convGeometry(
   const strides = spatialList(node, 'strides', 1, spatial);
   const dilations = spatialList(node, 'dilations', 1, spatial);
   const mode = node.attrs.string('auto_pad', 'NOTSET');
-  let begin: number[];
-  let end: number[];
+  let pads: number[];
   if (mode === 'NOTSET') {
-    const pads = spatialList(node, 'pads', 0, 2 * spatial);
-    begin = pads.slice(0, spatial);
-    end = pads.slice(spatial);
+    pads = spatialList(node, 'pads', 0, 2 * spatial);
   } else if (mode === 'VALID' || mode === 'SAME_UPPER' || mode === 'SAME_LOWER') {
     const both = kernel.map((k, i) => autoPads(mode, xDims[2 + i]!, k, strides[i]!, dilations[i]!));
-    begin = both.map((p) => p[0]);
-    end = both.map((p) => p[1]);
+    pads = [...both.map((p) => p[0]), ...both.map((p) => p[1])];
   } else {
     throw new UnsupportedError(`${label(node)}: auto_pad '${mode}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
   }
   const group = withGroup ? node.attrs.int('group', 1) : 1;
-  // A 1-D convolution is the 2-D one on a single row: unit stride/dilation and no padding along H.
-  const two = (v: number[], unit: number): [number, number] => (spatial === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
-  const [pt, pl] = two(begin, 0);
-  const [pb, pr] = two(end, 0);
-  return {
-    attrs: { strides: two(strides, 1), pads: [pt, pl, pb, pr], dilations: two(dilations, 1), group },
-    spatial,
-  };
+  return { attrs: { strides, pads, dilations, group }, spatial };
 }
 
 /** The [N,C,H,W] view of a 1-D tensor [N,C,L] (H = 1); 2-D tensors pass through. */
@@ -111,19 +104,25 @@ export function as2d(t: Tensor, spatial: 1 | 2): Tensor {
   return reshape(t, [a, b, 1, l]);
 }
 
+/** dims [N,C,…] with unit spatial axes added in front of the others up to `spatial` of them. */
+export function liftDims(dims: readonly number[], spatial: number): number[] {
+  const missing = spatial - (dims.length - 2);
+  return [dims[0]!, dims[1]!, ...new Array<number>(Math.max(0, missing)).fill(1), ...dims.slice(2)];
+}
+
 /** The three Conv gradients for input x, kernel w and δ = ∂E/∂Y, in the original ranks. */
 export function convVjp(ctx: RuleContext, x: Tensor, w: Tensor, geo: ConvGeometry): (Tensor | undefined)[] {
   const dy = ctx.gradOutputs[0]!;
-  const dy4 = as2d(dy, geo.spatial);
-  const x4Dims = geo.spatial === 2 ? x.dims : [x.dims[0]!, x.dims[1]!, 1, x.dims[2]!];
-  const w4 = as2d(w, geo.spatial);
+  const r = geo.attrs.strides.length;
+  const lift = (t: Tensor) => reshape(t, liftDims(t.dims, r));
+  const dyK = lift(dy);
+  const wK = lift(w);
   return [
-    ctx.needs[0] ? reshape(conv2dInputGrad(dy4, w4, x4Dims, geo.attrs), x.dims) : undefined,
-    ctx.needs[1] ? reshape(conv2dWeightGrad(as2d(x, geo.spatial), dy4, w4.dims, geo.attrs), w.dims) : undefined,
+    ctx.needs[0] ? reshape(convNdInputGrad(dyK, wK, liftDims(x.dims, r), geo.attrs), x.dims) : undefined,
+    ctx.needs[1] ? reshape(convNdWeightGrad(lift(x), dyK, wK.dims, geo.attrs), w.dims) : undefined,
     ctx.needs[2] ? reduceBiasGrad(dy) : undefined,
   ];
 }
-
 export const conv: GradRule = {
   differentiable: [0, 1, 2],
   saves: { inputs: [0, 1], outputs: [] },

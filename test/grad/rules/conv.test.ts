@@ -30,21 +30,25 @@ describe('Conv geometry', () => {
     expect(autoPads('VALID', 9, 3, 2, 1)).toEqual([0, 0]);
   });
 
-  it('views 1-D attributes as a single row', () => {
+  it('keeps 1-D and 3-D attributes in their own rank', () => {
     const n = viewOf({ strides: [3], pads: [1, 2], dilations: [2], group: 1 });
-    expect(convGeometry(n, [1, 2, 10], [4, 2, 3]).attrs).toEqual({
-      strides: [1, 3], pads: [0, 1, 0, 2], dilations: [1, 2], group: 1,
+    expect(convGeometry(n, [1, 2, 10], [4, 2, 3]).attrs).toEqual({ strides: [3], pads: [1, 2], dilations: [2], group: 1 });
+    const m = viewOf({ strides: [1, 2, 3], auto_pad: 'SAME_UPPER' });
+    expect(convGeometry(m, [1, 2, 4, 5, 7], [2, 2, 2, 3, 3])).toEqual({
+      attrs: { strides: [1, 2, 3], pads: [0, 1, 1, 1, 1, 1], dilations: [1, 1, 1], group: 1 }, spatial: 3,
     });
   });
 
-  it('rejects 3-D convolution with UnsupportedError naming the node', () => {
+  it('rejects 4-D convolution with UnsupportedError naming the node', () => {
     const n = viewOf({});
-    expect(() => convGeometry(n, [1, 1, 4, 4, 4], [1, 1, 2, 2, 2])).toThrow(UnsupportedError);
-    expect(() => convGeometry(n, [1, 1, 4, 4, 4], [1, 1, 2, 2, 2])).toThrow(/node 'c1' \(Conv\): 3-D convolution is not supported/);
+    const x = [1, 1, 3, 3, 3, 3];
+    const w = [1, 1, 2, 2, 2, 2];
+    expect(() => convGeometry(n, x, w)).toThrow(UnsupportedError);
+    expect(() => convGeometry(n, x, w)).toThrow(/node 'c1' \(Conv\): input X has rank 6/);
     const ctx = {
       node: n, needs: [true, true, false], opset: 17, outputs: [],
-      inputs: [{ dims: [1, 1, 4, 4, 4], data: new Float32Array(64) }, { dims: [1, 1, 2, 2, 2], data: new Float32Array(8) }],
-      gradOutputs: [{ dims: [1, 1, 3, 3, 3], data: new Float32Array(27) }],
+      inputs: [{ dims: x, data: new Float32Array(81) }, { dims: w, data: new Float32Array(16) }],
+      gradOutputs: [{ dims: [1, 1, 2, 2, 2, 2], data: new Float32Array(16) }],
     };
     expect(() => conv.vjp(ctx)).toThrow(UnsupportedError);
   });
