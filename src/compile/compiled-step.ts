@@ -18,6 +18,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import { slotNames, stepInputs, type OptimizerHyper } from './optimizer-emit.js';
 import { recordShapes } from './shapes.js';
+import { DataType } from '../onnx/dtypes.js';
 import { compileStep, GRAD_NORM, LOSS, MAX_NORM, newSlot, newWeight, slotInput, TARGET, UPDATE_CHECK } from './step-graph.js';
 
 export interface StepScalars {
@@ -89,7 +90,10 @@ export class CompiledStep {
   ): Promise<CompiledStep> {
     const shapes = await recordShapes(model, backend, plan, feeds, weights, opts.providers);
     const labels = target.data instanceof BigInt64Array || target.data instanceof Int32Array;
-    const proto = compileStep(model, plan, shapes, { loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip });
+    const proto = compileStep(model, plan, shapes, {
+      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip,
+      target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
+    });
     const stateOutputs = plan.params.flatMap((p) => [newWeight(p), ...slotNames[opts.optimizer].map((s) => newSlot(p, s))]);
     const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
@@ -117,7 +121,8 @@ export class CompiledStep {
     feeds: Record<string, HostTensor>, target: HostTensor, state: StepState, scalars: Map<string, StepScalars>, maxNorm?: number,
   ): Promise<CompiledStepResult> {
     const all: Record<string, Feed> = { ...feeds };
-    all[TARGET] = target.data instanceof Int32Array ? { dims: target.dims, data: BigInt64Array.from(target.data, (v) => BigInt(v)) } : target;
+    all[TARGET] = target.data instanceof Int32Array ? { dims: target.dims, data: BigInt64Array.from(target.data, (v) => BigInt(v)) }
+      : target.data instanceof Float64Array ? { dims: target.dims, data: Float32Array.from(target.data) } : target;
     if (this.opts.clip) all[MAX_NORM] = { dims: [], data: Float32Array.of(maxNorm ?? Infinity) };
     const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK];
     for (const p of this.plan.params) {

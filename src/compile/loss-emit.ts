@@ -1,7 +1,7 @@
 /**
  * The losses of src/grad/losses.ts as ONNX nodes: the batch-mean loss and
  * ∂L/∂y, from the model output y viewed as [N, K] and the target (int64
- * labels [N], turned one-hot, or float targets [N, K]).
+ * labels [N], turned one-hot, or float targets with N·K values).
  */
 import type { LossName } from '../grad/losses.js';
 import type { GraphEmitter } from './emit.js';
@@ -11,13 +11,19 @@ export interface EmittedLoss {
   grad: string;
 }
 
-export function emitLoss(e: GraphEmitter, name: LossName, y: string, yDims: readonly number[], target: string, labels: boolean): EmittedLoss {
+/**
+ * `opset` is the model's default-domain opset: the nodes emitted here must be
+ * valid in it (ReduceSum takes its axes as an input from opset 13 only).
+ */
+export function emitLoss(e: GraphEmitter, name: LossName, y: string, yDims: readonly number[], target: string, labels: boolean, opset: number): EmittedLoss {
   const n = yDims[0] ?? 1;
   const k = yDims.slice(1).reduce((a, b) => a * b, 1);
   const op = (o: string, i: string[], a = {}) => e.add(o, i, a)[0]!;
   const y2 = op('Reshape', [y, e.ints([n, k])]);
+  // one-hot as labels[:, None] == [0 .. K−1]: valid at every opset (OneHot exists only from 9)
+  const classes = e.ints(Array.from({ length: k }, (_, i) => i), [1, k]);
   const t = labels
-    ? op('Cast', [op('OneHot', [target, e.ints([k], []), e.floats([0, 1])], { axis: -1 })], { to: 1 })
+    ? op('Cast', [op('Equal', [op('Reshape', [target, e.ints([n, 1])]), classes])], { to: 1 })
     : op('Reshape', [target, e.ints([n, k])]);
   const invN = e.floats([1 / n], []);
   const mean = (perElement: string) => op('Mul', [op('ReduceSum', [perElement], { keepdims: 0 }), invN]);
@@ -29,7 +35,7 @@ export function emitLoss(e: GraphEmitter, name: LossName, y: string, yDims: read
   } else if (name === 'cross-entropy') {
     const logp = op('LogSoftmax', [y2], { axis: 1 });
     loss = op('Neg', [mean(op('Mul', [t, logp]))]);
-    const tsum = op('ReduceSum', [t, e.ints([1])], { keepdims: 1 });
+    const tsum = opset >= 13 ? op('ReduceSum', [t, e.ints([1])], { keepdims: 1 }) : op('ReduceSum', [t], { axes: [1], keepdims: 1 });
     grad2 = op('Mul', [op('Sub', [op('Mul', [op('Exp', [logp]), tsum]), t]), invN]);
   } else {
     const zero = e.floats([0], []);

@@ -33,8 +33,10 @@ export interface StepGraphOptions {
   loss: LossName;
   optimizer: OptimizerName;
   hyper: OptimizerHyper;
-  /** int64 labels [N] (true) or float targets shaped like the output (false) */
+  /** integer labels [N] (true) or float targets with the output's N·K values, in any shape (false) */
   labels: boolean;
+  /** the target's dims and element type as fed (the loss's contract, src/grad/losses.ts) */
+  target: { dims: readonly number[]; elemType: number };
   /** clip gradients to a global norm fed as input `edgetune.max_grad_norm` */
   clip: boolean;
 }
@@ -44,9 +46,10 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const g = proto.graph!;
   const e = new GraphEmitter(shapes, 'step');
   const yDims = shapes.get(plan.output)!;
-  g.input.push(opts.labels ? valueInfo(TARGET, DataType.INT64, [yDims[0]!]) : valueInfo(TARGET, DataType.FLOAT, [...yDims]));
-  const loss = emitLoss(e, opts.loss, plan.output, yDims, TARGET, opts.labels);
-  let grads = emitBackward(plan, e, loss.grad, defaultOpset(model.proto));
+  const opset = defaultOpset(model.proto);
+  g.input.push(valueInfo(TARGET, opts.target.elemType, [...opts.target.dims]));
+  const loss = emitLoss(e, opts.loss, plan.output, yDims, TARGET, opts.labels, opset);
+  let grads = emitBackward(plan, e, loss.grad, opset);
 
   const squares = plan.params.map((p) => e.add('ReduceSumSquare', [grads.get(p)!], { keepdims: 0 })[0]!);
   const norm = e.add('Sqrt', [squares.length === 1 ? squares[0]! : e.add('Sum', squares)[0]!])[0]!;

@@ -15,7 +15,9 @@
  * the TypeScript path, building a step for a new batch shape and dispose() do
  * themselves.
  */
-import { NumericalError } from '../errors.js';
+import { EdgetuneError, NumericalError } from '../errors.js';
+import { RuntimeError } from '../runtime/session.js';
+import { TargetError } from '../grad/losses.js';
 import { GradientEngine } from '../grad/engine.js';
 import type { LossName } from '../grad/losses.js';
 import { globMatch } from '../grad/plan.js';
@@ -203,6 +205,9 @@ export class Tuner {
     try {
       cs = await this.compiledFor(batch);
     } catch (e) {
+      // A GPU execution provider may lack kernels the step graph uses; on the CPU (and wasm) a refusal is a fault to report.
+      const gpu = (this.options.providers ?? []).some((p) => p === 'webgpu' || p === 'webgl');
+      if (!gpu || e instanceof TargetError) throw e instanceof EdgetuneError ? e : new RuntimeError(`${this.model.file}: the compiled training step could not be built (${(e as Error).message.split('\n')[0]}); --backward typescript runs the rules instead`);
       this.compiledPath = false;
       this.options.onNotice?.(`backward runs in TypeScript: the compiled step could not be built (${(e as Error).message.split('\n')[0]})`);
       return this.trainStep(batch);

@@ -5,6 +5,9 @@ import { makeBatch } from '../../src/train/fit.js';
 import type { OptimizerName } from '../../src/train/optimizers/index.js';
 import type { LossName } from '../../src/grad/losses.js';
 import { blobs, mlp } from '../train/fixtures.js';
+import { OnnxModel } from '../../src/model.js';
+import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/dtypes.js';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
   let scale = 1e-6, err = 0;
@@ -59,5 +62,44 @@ describe('compiled training step', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatch(/sparsity/);
     await t.dispose();
+  });
+
+  it.each([7, 11, 12, 13, 17, 21])('runs compiled at opset %i with integer labels and with float targets (no fallback)', async (opsetVersion) => {
+    const data = blobs(12);
+    const notices: string[] = [];
+    const make = (backward: 'compiled' | 'typescript') => Tuner.create(mlp(3, opsetVersion), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, backward, onNotice: (m) => notices.push(m) });
+    const compiled = await make('compiled');
+    const ts = await make('typescript');
+    const rows = [0, 1, 2, 3, 4, 5];
+    const labelled = makeBatch(compiled, data, rows);
+    const soft = { feeds: labelled.feeds, target: { dims: [6, 3], data: Float32Array.from({ length: 18 }, (_, i) => ((i * 7) % 5) / 10) } };
+    for (const batch of [labelled, soft]) {
+      await compiled.trainStep(batch);
+      await ts.trainStep(batch);
+    }
+    expect(notices).toEqual([]);
+    expect(compiled.backwardPath).toBe('compiled');
+    for (const [name, w] of ts.weights) expect(maxRelDiff(w, compiled.weights.get(name)!), name).toBeLessThanOrEqual(1e-4);
+    await compiled.dispose();
+    await ts.dispose();
+  });
+
+  it('takes float targets in the loss contract\'s shape (N rows of K values) for a 4-D output', async () => {
+    const g = graph('conv-out', [node('Conv', ['x', 'W', 'B'], ['y'], { pads: [1, 1, 1, 1], strides: [2, 2] })],
+      [valueInfo('x', DataType.FLOAT, ['N', 1, 4, 4])], [valueInfo('y', DataType.FLOAT, ['N', 2, 2, 2])],
+      [floatTensor('W', [2, 1, 3, 3], Array.from({ length: 18 }, (_, i) => ((i * 5) % 7) / 10 - 0.3)), floatTensor('B', [2], [0.1, -0.1])]);
+    const make = (backward: 'compiled' | 'typescript') => Tuner.create(new OnnxModel(model(g, { opsets: [opset('', 13)] }), 'conv-out.onnx'), nodeBackend, { loss: 'mse', optimizer: 'sgd', lr: 0.1, backward });
+    const batch = {
+      feeds: { x: { dims: [3, 1, 4, 4], data: Float32Array.from({ length: 48 }, (_, i) => Math.sin(i)) } },
+      target: { dims: [3, 8], data: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)) },
+    };
+    const compiled = await make('compiled');
+    const ts = await make('typescript');
+    await compiled.trainStep(batch);
+    await ts.trainStep(batch);
+    expect(compiled.backwardPath).toBe('compiled');
+    for (const [name, w] of ts.weights) expect(maxRelDiff(w, compiled.weights.get(name)!), name).toBeLessThanOrEqual(1e-4);
+    await compiled.dispose();
+    await ts.dispose();
   });
 });

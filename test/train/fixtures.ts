@@ -10,7 +10,7 @@ function randoms(n: number, rng: Rng, s = 0.5): number[] {
 }
 
 /** x [N,6] → Gemm(6→8) → Tanh → Gemm(8→3) → logits [N,3]. */
-export function mlp(seed = 3): OnnxModel {
+export function mlp(seed = 3, opsetVersion = 17): OnnxModel {
   const rng = new Rng(seed);
   const g = graph('mlp', [
     node('Gemm', ['x', 'W1', 'b1'], ['h'], { transB: 1 }, { name: 'fc1' }),
@@ -20,7 +20,7 @@ export function mlp(seed = 3): OnnxModel {
     floatTensor('W1', [8, 6], randoms(48, rng)), floatTensor('b1', [8], randoms(8, rng, 0.1)),
     floatTensor('W2', [3, 8], randoms(24, rng)), floatTensor('b2', [3], randoms(3, rng, 0.1)),
   ]);
-  const m = model(g, { opsets: [opset('', 17)] });
+  const m = model(g, { opsets: [opset('', opsetVersion)] });
   m.metadata_props.push({ key: 'author', value: 'tests' });
   return new OnnxModel(m, 'mlp.onnx');
 }

@@ -18,7 +18,7 @@
  *   1      0      │ α B δᵀ        │ α A δ
  *   1      1      │ α Bᵀ δᵀ       │ α δᵀ Aᵀ
  *
- * Emitted: each product as one Gemm (transA/transB flags, alpha) without C;
+ * Emitted (a scalar zero C below opset 11, where C is required): each product as one Gemm (transA/transB flags, alpha) without C;
  * ∂C by ReduceSum/Reshape and Mul by β.
  */
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
@@ -52,9 +52,10 @@ function gemmVjp(ctx: RuleContext): (Tensor | undefined)[] {
   return out;
 }
 
-/** op(x)·op(y)·α as one Gemm node without C (tx, ty the transpose flags). */
+/** op(x)·op(y)·α as one Gemm node (tx, ty the transpose flags); C is optional from opset 11, a scalar 0 before. */
 function gemmEmit(ctx: EmitContext, x: string, y: string, tx: boolean, ty: boolean, alpha: number): string {
-  return ctx.op('Gemm', [x, y], { transA: tx ? 1 : 0, transB: ty ? 1 : 0, alpha: { float: alpha } });
+  const inputs = ctx.opset >= 11 ? [x, y] : [x, y, ctx.floats([0], [])];
+  return ctx.op('Gemm', inputs, { transA: tx ? 1 : 0, transB: ty ? 1 : 0, alpha: { float: alpha } });
 }
 
 function gemmEmitVjp(ctx: EmitContext): (string | undefined)[] {
