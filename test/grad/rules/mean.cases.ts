@@ -1,0 +1,6 @@
+import { variadicCases } from './reduce-cases.js';
+import type { RuleCase } from './rule-case.js';
+
+export const cases: RuleCase[] = [
+  ...variadicCases('Mean'),
+];
