@@ -5,6 +5,7 @@ import { tensorDims } from '../onnx/tensor-codec.js';
 import { num } from '../onnx/types.js';
 import { loadModelFile } from '../node/model-file.js';
 import type { OnnxModel } from '../model.js';
+import { trainingReport, type TrainingReport } from '../grad/training-report.js';
 import { parse, shapeStr, UsageError } from './common.js';
 
 export const inspectUsage = 'usage: edgetune inspect <model.onnx> [--json]';
@@ -34,7 +35,27 @@ export function describeModel(m: OnnxModel): Record<string, unknown> {
     parameters: initializers.reduce((a, t) => a + t.size, 0),
     functions: m.proto.functions.map((f) => ({ domain: f.domain ?? '', name: f.name ?? '', injected: m.injected.includes(f.name ?? '') && f.domain === 'edgetune' })),
     metadata: Object.fromEntries(m.proto.metadata_props.map((p) => [p.key ?? '', p.value ?? ''])),
+    training: trainingReport(m),
   };
+}
+
+function trainingText(t: TrainingReport): string[] {
+  const lines = [`  training (loss on output '${t.output}'):`];
+  const size = t.parameters.length;
+  lines.push(`    parameters: ${size} (weights, biases and scales feeding parameter inputs; trained by default)`);
+  if (t.missing.length > 0) {
+    const types = [...new Set(t.missing.map((m) => m.opType))];
+    const blocked = new Set(t.missing.flatMap((m) => m.blocks)).size;
+    lines.push(`    blocked: no gradient rule for ${types.join(', ')} (${t.missing.length} node${t.missing.length === 1 ? '' : 's'}, first ${t.missing[0]!.node}); ${blocked} parameter${blocked === 1 ? '' : 's'} blocked`);
+  } else if (t.problem) {
+    lines.push(`    blocked: ${t.problem}`);
+  } else {
+    lines.push(`    trainable: ${t.trainable.length} of ${size} reach the output through ops that all have gradient rules`);
+  }
+  if (t.tied.length > 0) lines.push(`    tied (one tensor, several uses; --untie gives each use its own copy): ${t.tied.join(', ')}`);
+  if (t.constants.length > 0) lines.push(`    stored in Constant nodes (trained and written back there): ${t.constants.join(', ')}`);
+  if (t.resolvedIfs.length > 0) lines.push(`    If nodes with a stored condition (trained through their branch): ${t.resolvedIfs.join(', ')}`);
+  return lines;
 }
 
 function text(d: Record<string, unknown>): string {
@@ -58,6 +79,7 @@ function text(d: Record<string, unknown>): string {
     lines.push('  custom ops (model-local functions):');
     for (const f of fns) lines.push(`    ${f.domain}.${f.name}${f.injected ? '  (definition added at load)' : ''}`);
   }
+  lines.push(...trainingText(d.training as TrainingReport));
   const meta = Object.entries(d.metadata as Record<string, string>);
   if (meta.length > 0) {
     lines.push('  metadata:');

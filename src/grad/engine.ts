@@ -11,6 +11,7 @@ import { missingEmitters } from '../compile/backward-graph.js';
 import { CompiledBackward } from '../compile/compiled-backward.js';
 import { GraphView } from '../graph/graph.js';
 import { trainingModel } from '../graph/passes/training-model.js';
+import type { BatchInfo } from '../graph/passes/free-batch.js';
 import type { OnnxModel } from '../model.js';
 import { encodeModel, defaultOpset } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
@@ -65,6 +66,8 @@ export class GradientEngine {
     readonly model: OnnxModel,
     /** the copy the backward pass works on (src/graph/passes/training-model.ts) */
     readonly work: OnnxModel,
+    /** the batch dimension in the file, and whether the training copy made it symbolic */
+    readonly batch: BatchInfo,
     readonly view: GraphView,
     readonly plan: BackwardPlan,
     readonly session: Session,
@@ -79,7 +82,8 @@ export class GradientEngine {
   }
 
   static async create(model: OnnxModel, backend: Backend, opts: EngineOptions): Promise<GradientEngine> {
-    const work = trainingModel(model).model;
+    const prepared = trainingModel(model);
+    const work = prepared.model;
     const view = new GraphView(work.graph, model.file);
     const output = opts.output ?? view.outputs[0];
     if (output === undefined) throw new InputError(`${model.file}: the model has no outputs`);
@@ -89,7 +93,7 @@ export class GradientEngine {
       ...(opts.frozen ? { frozen: opts.frozen } : {}),
     });
     const trainView = trainingView(work, plan.params, plan.saved);
-    const feedsSpec = model.inputs;
+    const feedsSpec = work.inputs;
     const session = await Session.create(backend, encodeModel(trainView), feedsSpec, {
       label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
     });
@@ -108,7 +112,7 @@ export class GradientEngine {
       const missing = missingEmitters(plan);
       if (missing.length > 0) throw new UnsupportedError(`compiled backward: no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
     }
-    return new GradientEngine(model, work, view, plan, session, opts.loss, constants, backend, path, opts.providers);
+    return new GradientEngine(model, work, prepared.batch, view, plan, session, opts.loss, constants, backend, path, opts.providers);
   }
 
   /** The current values of the trained parameters, read from the user's model (initializers or Constant nodes). */

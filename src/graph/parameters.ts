@@ -50,6 +50,8 @@ function opKey(n: NodeView): string {
 }
 
 export interface ParameterUse {
+  /** the node's position in the graph's node list */
+  index: number;
   node: string;
   opType: string;
   input: number;
@@ -74,7 +76,7 @@ export function findParameters(view: GraphView): ParameterInfo {
   const uses = new Map<string, ParameterUse[]>();
   const note = (name: string, n: NodeView, k: number) => {
     const list = uses.get(name) ?? [];
-    if (!list.some((u) => u.node === n.name && u.input === k)) list.push({ node: n.name, opType: opKey(n), input: k });
+    if (!list.some((u) => u.node === n.name && u.input === k)) list.push({ index: n.index, node: n.name, opType: opKey(n), input: k });
     uses.set(name, list);
   };
   const storedFloat = (v: string | undefined) => v !== undefined && v !== '' && isFloatTensor(stored.get(v));

@@ -80,16 +80,30 @@ export function makeBatch(tuner: Tuner, d: Dataset, rows: ArrayLike<number>): Ba
   return { feeds: { [tuner.inputName]: { dims: b.dims, data: b.x } }, target: targetOf(b, n, d) };
 }
 
-/** Batch-mean loss and accuracy over a dataset with the tuner's current weights. */
+/** `rows` completed to `size` rows by repeating them from the start (a model whose batch size is fixed). */
+function padRows(rows: ArrayLike<number>, size: number): number[] {
+  return Array.from({ length: Math.max(size, rows.length) }, (_, i) => rows[i % rows.length]!);
+}
+
+/**
+ * Batch-mean loss and accuracy over a dataset with the tuner's current weights
+ * (in batches of the model's fixed batch size when it has one; the padding
+ * rows of the last batch are not counted).
+ */
 export async function evaluate(tuner: Tuner, d: Dataset, batchSize = 256): Promise<EvalResult> {
+  const size = tuner.fixedBatch ?? batchSize;
   let lossSum = 0, correct = 0;
-  for (let start = 0; start < d.size; start += batchSize) {
-    const rows = Array.from({ length: Math.min(batchSize, d.size - start) }, (_, i) => start + i);
+  for (let start = 0; start < d.size; start += size) {
+    const real = Array.from({ length: Math.min(size, d.size - start) }, (_, i) => start + i);
+    const rows = tuner.fixedBatch ? padRows(real, size) : real;
     const batch = makeBatch(tuner, d, rows);
-    const y = await tuner.predict(batch.feeds);
-    const n = rows.length;
-    lossSum += computeLoss(tuner.options.loss, { dims: [n, y.length / n], data: y }, batch.target).loss * n;
-    correct += countCorrect(y, n, batch.target);
+    const out = await tuner.predict(batch.feeds);
+    const n = real.length;
+    const k = out.length / rows.length;
+    const y = out.subarray(0, n * k);
+    const target = makeBatch(tuner, d, real).target;
+    lossSum += computeLoss(tuner.options.loss, { dims: [n, k], data: y }, target).loss * n;
+    correct += countCorrect(y, n, target);
   }
   return { loss: d.size ? lossSum / d.size : 0, accuracy: d.size ? correct / d.size : 0, size: d.size };
 }
@@ -107,7 +121,7 @@ function snapshot(tuner: Tuner, epoch: number, batchInEpoch: number, rngState: n
 
 export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Promise<FitResult> {
   const epochs = opts.epochs ?? 1;
-  const batchSize = opts.batchSize ?? 32;
+  const batchSize = tuner.fixedBatch ?? opts.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`batch size must be a positive integer, got ${batchSize}`);
   if (d.size === 0) throw new InputError(`${d.name}: dataset is empty`);
   const stepsPerEpoch = Math.ceil(d.size / batchSize);
@@ -138,7 +152,9 @@ export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Prom
     const order = opts.shuffle === false ? Int32Array.from({ length: d.size }, (_, i) => i) : rng.permutation(d.size);
     let seen = 0, correct = 0;
     for (let b = startBatch; b < stepsPerEpoch; b++) {
-      const rows = order.subarray(b * batchSize, Math.min(d.size, (b + 1) * batchSize));
+      let rows: ArrayLike<number> = order.subarray(b * batchSize, Math.min(d.size, (b + 1) * batchSize));
+      // a fixed-batch model takes exactly its batch: a short last batch repeats its rows
+      if (tuner.fixedBatch && rows.length < batchSize) rows = padRows(rows, batchSize);
       const info: StepInfo = await tuner.trainStep(makeBatch(tuner, d, rows));
       stepsThisCall++;
       lastLoss = info.loss;

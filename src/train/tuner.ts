@@ -249,7 +249,18 @@ export class Tuner {
       ...(frozen.length > 0 ? { frozen } : {}),
       ...(options.providers ? { providers: options.providers } : {}),
     });
+    const { fixed, freed } = engine.batch;
+    if (fixed !== undefined) {
+      options.onNotice?.(freed
+        ? `the model's batch size is fixed at ${fixed} in the file; training runs it with a free batch size (no stored shape depends on it)`
+        : `the model's batch size is fixed at ${fixed} and a stored shape depends on it: training and evaluation use batches of ${fixed}`);
+    }
     return new Tuner(model, engine, options, backend);
+  }
+
+  /** The batch size every step and evaluation must use, when the model fixes it; undefined when free. */
+  get fixedBatch(): number | undefined {
+    return this.engine.batch.freed ? undefined : this.engine.batch.fixed;
   }
 
   get params(): { name: string; dims: number[] }[] {

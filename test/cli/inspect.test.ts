@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { bareSubsample, LENET5, runCli, tempFolder, writeModelFile } from './run-cli.js';
+import type { TrainingReport } from '../../src/grad/training-report.js';
+import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/dtypes.js';
 
 const tmp = tempFolder();
 afterAll(() => tmp.remove());
@@ -82,3 +85,47 @@ describe('edgetune inspect (text)', () => {
     expect(out).toMatch(/edgetune\.Subsample/);
   });
 });
+
+describe('edgetune inspect: the training section', () => {
+  /** Constant-stored conv weight, two convs sharing one zero bias, an op without a rule before the head. */
+  function trainingModelFile(): string {
+    const zeros = (n: number) => new Array<number>(n).fill(0);
+    const ramp = (n: number) => Array.from({ length: n }, (_, i) => ((i % 7) - 3) / 10);
+    const g = graph('report', [
+      node('Constant', [], ['W1'], { value: floatTensor('', [2, 1, 3, 3], ramp(18)) }, { name: 'W1_const' }),
+      node('Conv', ['x', 'W1', 'zero_bias'], ['c1'], { pads: [1, 1, 1, 1] }, { name: 'conv1' }),
+      node('Conv', ['c1', 'W2', 'zero_bias'], ['c2'], { pads: [1, 1, 1, 1] }, { name: 'conv2' }),
+      node('Asinh', ['c2'], ['a'], {}, { name: 'odd_activation' }),
+      node('Flatten', ['a'], ['f']),
+      node('Gemm', ['f', 'Wfc', 'bfc'], ['y'], { transB: 1 }, { name: 'fc' }),
+    ], [valueInfo('x', DataType.FLOAT, ['N', 1, 4, 4])], [valueInfo('y', DataType.FLOAT, ['N', 3])], [
+      floatTensor('zero_bias', [2], zeros(2)), floatTensor('W2', [2, 2, 3, 3], ramp(36)),
+      floatTensor('Wfc', [3, 32], ramp(96)), floatTensor('bfc', [3], zeros(3)),
+    ]);
+    return writeModelFile(tmp.file('report.onnx'), model(g, { opsets: [opset('', 13)] }));
+  }
+
+  it('--json lists parameters, tied and Constant-stored ones, and every op on a gradient path without a rule', async () => {
+    const r = await runCli(['inspect', trainingModelFile(), '--json']);
+    expect(r.code).toBe(0);
+    const t = (JSON.parse(r.stdout) as { training: TrainingReport }).training;
+    expect(t.parameters.map((p) => p.name).sort()).toEqual(['W1', 'W2', 'Wfc', 'bfc', 'zero_bias']);
+    expect(t.tied).toEqual(['zero_bias']);
+    expect(t.constants).toEqual(['W1']);
+    expect(t.missing).toEqual([{ opType: 'Asinh', node: 'odd_activation', blocks: expect.arrayContaining(['W1', 'W2', 'zero_bias']) }]);
+  });
+
+  it('the text form says what blocks training in one line', async () => {
+    const r = await runCli(['inspect', trainingModelFile()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/blocked: no gradient rule for Asinh \(1 node, first odd_activation\); 3 parameters blocked/);
+    expect(r.stdout).toMatch(/tied \(one tensor, several uses; --untie gives each use its own copy\): zero_bias/);
+    expect(r.stdout).toMatch(/stored in Constant nodes \(trained and written back there\): W1/);
+  });
+
+  it('lenet5.onnx: every parameter trainable', async () => {
+    const r = await runCli(['inspect', LENET5]);
+    expect(r.stdout).toMatch(/trainable: 14 of 14 reach the output/);
+  });
+});
+

@@ -32,7 +32,7 @@ describe('model parameters', () => {
   it('are the float tensors feeding weight, bias and scale inputs; running statistics and baked-in constants are not', () => {
     const { uses } = findParameters(net());
     expect([...uses.keys()].sort()).toEqual(['B', 'W', 'W2', 'Wfc', 'bfc', 'bias', 'scale']);
-    expect(uses.get('bfc')).toEqual([{ node: 'fc_bias', opType: 'Add', input: 1 }]);
+    expect(uses.get('bfc')).toEqual([{ index: 7, node: 'fc_bias', opType: 'Add', input: 1 }]);
   });
 
   it('a tensor feeding two parameter inputs is reported as tied, with both uses', () => {

@@ -2,13 +2,15 @@
  * The model the backward pass works on: a copy of the user's model with the
  * training passes applied, in this order — model-local functions inlined,
  * If nodes with a stored condition resolved to their branch, float Constant
- * nodes promoted to initializers. Value names are unchanged, so parameters
+ * nodes promoted to initializers, a fixed batch dimension made symbolic where
+ * the graph allows it. Value names are unchanged, so parameters
  * keep their names, and the user's model is never modified here: tuned
  * values are written back into it by name (initializer or Constant node).
  */
 import { OnnxModel } from '../../model.js';
 import { promoteConstants } from './promote-constants.js';
 import { resolveStaticIfs } from './resolve-if.js';
+import { freeBatch, type BatchInfo } from './free-batch.js';
 
 export interface TrainingModel {
   model: OnnxModel;
@@ -16,11 +18,14 @@ export interface TrainingModel {
   promoted: string[];
   /** If nodes resolved to one branch */
   resolvedIfs: string[];
+  /** the batch dimension in the file, and whether training made it symbolic */
+  batch: BatchInfo;
 }
 
 export function trainingModel(model: OnnxModel): TrainingModel {
   const proto = model.inlined();
   const resolvedIfs = resolveStaticIfs(proto);
   const promoted = promoteConstants(proto);
-  return { model: new OnnxModel(proto, model.file, model.external), promoted, resolvedIfs };
+  const batch = freeBatch(proto, model.inputs.map((i) => i.name));
+  return { model: new OnnxModel(proto, model.file, model.external), promoted, resolvedIfs, batch };
 }
