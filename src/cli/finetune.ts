@@ -15,6 +15,7 @@ import { optimizers, type OptimizerName } from '../train/optimizers/index.js';
 import type { Schedule } from '../train/schedules.js';
 import { Tuner } from '../train/tuner.js';
 import { makeReporter } from './progress.js';
+import { untieParameters } from '../graph/passes/untie.js';
 import { list, number, parse, str, UsageError } from './common.js';
 
 export const finetuneUsage = `usage: edgetune finetune <model.onnx> --data <mnist|dir> [--eval <mnist|dir>] --out <tuned.onnx>
@@ -26,6 +27,7 @@ export const finetuneUsage = `usage: edgetune finetune <model.onnx> --data <mnis
         [--sparsity entropy|paper-l1] [--sparsity-lambda λ] [--max-bad-steps K]
         [--scale S] [--mean m,...] [--std s,...] [--max-steps N] [--backward compiled|typescript]
         [--classes c,...] (keep only these labels, in --data and --eval) [--per-class K] (first K training rows per class)
+        [--untie] (give each use of a tensor the exporter shared between layers its own copy)
   defaults: --epochs 1 --batch-size 32 --optimizer adam --lr 0.001 (sgd/momentum: 0.01) --loss cross-entropy --seed 0`;
 
 function floats(v: unknown, flag: string): number[] | undefined {
@@ -46,6 +48,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     sparsity: { type: 'string' }, 'sparsity-lambda': { type: 'string' }, 'max-bad-steps': { type: 'string' },
     scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' }, 'max-steps': { type: 'string' },
     backward: { type: 'string' }, classes: { type: 'string', multiple: true }, 'per-class': { type: 'string' },
+    untie: { type: 'boolean' },
   }, finetuneUsage);
   if (positionals.length !== 1) throw new UsageError(finetuneUsage);
   const modelFile = positionals[0]!;
@@ -80,6 +83,12 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   if (weightsTarget) await checkWritable(weightsTarget);
 
   const model = await loadModelFile(modelFile);
+  if (values.untie) {
+    const untied = untieParameters(model);
+    const copies = [...untied.values()].reduce((a, c) => a + c.length, 0);
+    report.event('notice', { message: 'untie', untied: Object.fromEntries(untied) },
+      untied.size === 0 ? 'untie: no tensor is shared between parameter inputs' : `untie: ${untied.size} shared tensor(s) (${[...untied.keys()].join(', ')}) get ${copies} copies`);
+  }
   const inputShape = model.inputs[0]?.dims;
   const scale = values.scale === undefined ? undefined : number(values.scale, '--scale', 1 / 255);
   const mean = floats(values.mean, '--mean');

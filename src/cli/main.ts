@@ -1,5 +1,5 @@
 /** The edgetune command line: one sub-command per file in this folder. */
-import { EdgetuneError, printable } from '../errors.js';
+import { EdgetuneError, MissingRuleError, printable } from '../errors.js';
 import { UsageError } from './common.js';
 
 const HELP = `edgetune — fine-tune ONNX convolutional networks on the device
@@ -69,7 +69,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (process.env.EDGETUNE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     const known = e instanceof EdgetuneError;
-    process.stderr.write(`edgetune ${name}: ${known ? e.message.split('\n')[0] : `internal error: ${oneLine(e)}`}\n`);
+    const line = known ? e.message.split('\n')[0]! : `internal error: ${oneLine(e)}`;
+    // with --json the error is also a JSON line on stdout, with every detail the one-line message leaves out
+    if (rest.includes('--json')) process.stdout.write(JSON.stringify({ event: 'error', message: line, ...(e instanceof MissingRuleError ? { missing: e.missing } : {}) }) + '\n');
+    process.stderr.write(`edgetune ${name}: ${line}\n`);
     return 1;
   }
 }

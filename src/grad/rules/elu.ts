@@ -4,10 +4,11 @@
  *
  * Differentiable: x. Saved: x — y alone tells the branch only for α ≥ 0, and
  * y + α = α·eˣ lets the input stand in for the output.
- * Emitted: Where(x > 0, δ, δ·α·Exp(x)).
+ * Emitted (Where from opset 9, a 0/1 mask product before): Where(x > 0, δ, δ·α·Exp(x)).
  */
 import { floatIn, type GradRule } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
+import { selectEmit } from './unary-common.js';
 
 export const elu: GradRule = {
   differentiable: [0],
@@ -23,6 +24,6 @@ export const elu: GradRule = {
     const dy = ctx.gradOutputs[0]!;
     const positive = ctx.op('Greater', [x, ctx.floats([0], [])]);
     const negative = ctx.op('Mul', [dy, ctx.op('Mul', [ctx.floats([alpha], []), ctx.op('Exp', [x])])]);
-    return [ctx.op('Where', [positive, dy, negative])];
+    return [selectEmit(ctx, positive, dy, negative)];
   },
 };

@@ -8,6 +8,7 @@
  */
 import { floatIn, type GradRule } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
+import { selectEmit } from './unary-common.js';
 
 /** d/dx of x·max(0, min(1, x/6 + 1/2)). */
 function hardSwishSlope(x: number): number {
@@ -27,7 +28,7 @@ export const hardSwish: GradRule = {
     const x = ctx.inputs[0]!;
     const f = (v: number) => ctx.floats([v], []);
     const ramp = ctx.op('Add', [ctx.op('Div', [x, f(3)]), f(0.5)]);
-    const slope = ctx.op('Where', [ctx.op('Greater', [x, f(-3)]), ctx.op('Where', [ctx.op('Less', [x, f(3)]), ramp, f(1)]), f(0)]);
+    const slope = selectEmit(ctx, ctx.op('Greater', [x, f(-3)]), selectEmit(ctx, ctx.op('Less', [x, f(3)]), ramp, f(1)), f(0));
     return [ctx.op('Mul', [ctx.gradOutputs[0]!, slope])];
   },
 };

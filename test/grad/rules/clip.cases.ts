@@ -43,4 +43,13 @@ export const cases: RuleCase[] = [
       opsetVersion: 10,
     },
   },
+  {
+    name: 'attribute bounds at opset 8, where the emitter has no Where',
+    spec: {
+      nodes: [node('Clip', ['x'], ['y'], { min: -0.3, max: 0.45 })],
+      params: { x: { dims: [2, 9], data: awayFrom(18, -1, 1, [-0.3, 0.45]) } },
+      output: 'y',
+      opsetVersion: 8,
+    },
+  },
 ];

@@ -10,3 +10,6 @@ export const cases: RuleCase[] = [{
     output: 'y',
   },
 }];
+
+/** the first case at opset 8, where the emitter has no Where */
+cases.push({ ...cases[0]!, name: `${cases[0]!.name}, at opset 8`, spec: { ...cases[0]!.spec, opsetVersion: 8 } });
