@@ -4,7 +4,7 @@ import { gatherSpec } from './indexing-spec.js';
 const S = { samples: 80 };
 
 export const cases: RuleCase[] = [
-  ...[11, 13, 16, 18].map((opset): RuleCase => ({
+  ...[11, 13, 16, 18, 21].map((opset): RuleCase => ({
     name: `accumulates repeated and negative indices along axis 0, more indices than rows (opset ${opset})`,
     spec: gatherSpec('GatherElements', [4, 3], [5, 3], [0, 1, -1, 3, 1, 1, -4, 2, 0, 0, 0, 3, 2, -3, 2], {}, opset),
     opts: S,

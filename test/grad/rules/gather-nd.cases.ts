@@ -4,7 +4,7 @@ import { gatherSpec } from './indexing-spec.js';
 const S = { samples: 80 };
 
 export const cases: RuleCase[] = [
-  ...[11, 13, 18].map((opset): RuleCase => ({
+  ...[11, 13, 18, 21].map((opset): RuleCase => ({
     name: `accumulates repeated and negative index pairs into slices (opset ${opset})`,
     spec: gatherSpec('GatherND', [4, 3, 5], [4, 2], [1, 2, -3, -1, 1, 2, 3, 0], {}, opset),
     opts: S,

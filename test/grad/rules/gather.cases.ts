@@ -7,7 +7,7 @@ const S = { samples: 80 };
 const DUPLICATES = [0, -1, 2, 0, 4, -5];
 
 export const cases: RuleCase[] = [
-  ...[11, 13, 18].map((opset): RuleCase => ({
+  ...[11, 13, 18, 21].map((opset): RuleCase => ({
     name: `accumulates repeated and negative indices along axis 0 (opset ${opset})`,
     spec: gatherSpec('Gather', [5, 4], [3, 2], DUPLICATES, {}, opset),
     opts: S,
