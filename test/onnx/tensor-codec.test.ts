@@ -203,7 +203,7 @@ describe('OnnxModel initializer access', () => {
   it('errors name the model and the initializer', () => {
     const m = OnnxModel.fromBytes(bytes, 'm.onnx');
     expect(() => m.read('nope')).toThrow(InputError);
-    expect(() => m.read('nope')).toThrow(/m\.onnx: no initializer named 'nope'/);
+    expect(() => m.read('nope')).toThrow(/m\.onnx: no initializer or Constant tensor named 'nope'/);
     expect(() => m.readFloat('shape')).toThrow(/m\.onnx: initializer 'shape' is int64, not float32/);
   });
 });

@@ -25,7 +25,8 @@ import { Tuner, type Batch, type TunerOptions } from '../../src/train/tuner.js';
 import { blobs, mlp } from '../train/fixtures.js';
 
 /**
- * x [N,2] → Gemm (W [3,2], b [3]) → h → Div by D [1] → logits [N,3].
+ * x [N,2] → Gemm (W [3,2], b [3]) → h → Div by D [3] (a per-class scale, so a
+ * trained parameter) → logits [N,3].
  * With D = 1e-25 the logits are ~1e25 (finite), the loss is finite, ∂L/∂W is
  * ~1e25 (finite), but ∂L/∂D = −Σ δ·h/D² is ~1e50: +/−Infinity in float32.
  */
@@ -34,7 +35,7 @@ function divNet(d = 1e-25): OnnxModel {
     node('Gemm', ['x', 'W', 'b'], ['h'], { transB: 1 }),
     node('Div', ['h', 'D'], ['logits']),
   ], [valueInfo('x', DataType.FLOAT, ['N', 2])], [valueInfo('logits', DataType.FLOAT, ['N', 3])], [
-    floatTensor('W', [3, 2], [0.5, -0.25, 0.125, 0.75, -0.5, 0.25]), floatTensor('b', [3], [0.1, 0, -0.1]), floatTensor('D', [1], [d]),
+    floatTensor('W', [3, 2], [0.5, -0.25, 0.125, 0.75, -0.5, 0.25]), floatTensor('b', [3], [0.1, 0, -0.1]), floatTensor('D', [3], [d, d, d]),
   ]);
   return new OnnxModel(model(g, { opsets: [opset('', 17)] }), 'div.onnx');
 }
