@@ -62,11 +62,22 @@ export function indexRangeEmit(ctx: EmitContext, n: number): string {
  * Reshape [A,B,h,1,w,1] → Expand [A,B,h,fh,w,fw] → Reshape.
  */
 export function upsampleEmit(ctx: EmitContext, x: string, dims: readonly number[], fh: number, fw: number): string {
-  const [A, B, h, w] = dims as [number, number, number, number];
-  if (fh === 1 && fw === 1) return x;
-  const blocks = reshapeEmit(ctx, x, dims, [A, B, h, 1, w, 1]);
-  const big = record(ctx, ctx.op('Expand', [blocks, ctx.ints([A, B, h, fh, w, fw])]), [A, B, h, fh, w, fw]);
-  return reshapeEmit(ctx, big, [A, B, h, fh, w, fw], [A, B, h * fh, w * fw]);
+  return upsampleNdEmit(ctx, x, dims, [fh, fw]);
+}
+
+/**
+ * Each value of x [A,B,o…] copied into a block of `factors` (one per axis
+ * after the first two), [A,B,o·f…]: Reshape [A,B,o1,1,o2,1,…] → Expand
+ * [A,B,o1,f1,o2,f2,…] → Reshape.
+ */
+export function upsampleNdEmit(ctx: EmitContext, x: string, dims: readonly number[], factors: readonly number[]): string {
+  if (factors.every((f) => f === 1)) return x;
+  const [A, B] = dims as [number, number];
+  const inner = dims.slice(2);
+  const blocks = reshapeEmit(ctx, x, dims, [A, B, ...inner.flatMap((o) => [o, 1])]);
+  const bigDims = [A, B, ...inner.flatMap((o, i) => [o, factors[i]!])];
+  const big = record(ctx, ctx.op('Expand', [blocks, ctx.ints(bigDims)]), bigDims);
+  return reshapeEmit(ctx, big, bigDims, [A, B, ...inner.map((o, i) => o * factors[i]!)]);
 }
 
 /** ONNX Split of x into consecutive pieces of `sizes` along `axis` (split as an input from opset 13). */
@@ -111,53 +122,54 @@ function axisTaps(inSize: number, k: number, s: number, pb: number, pe: number, 
   return t;
 }
 
-function windowTaps(w: PoolWindow): [AxisTaps, AxisTaps] {
+function windowTaps(w: PoolWindow): AxisTaps[] {
   const a = w.attrs;
-  const [, , H, W] = w.dims4 as [number, number, number, number];
-  const [, , oH, oW] = w.out4 as [number, number, number, number];
-  return [
-    axisTaps(H, a.kernel[0], a.strides[0], a.pads[0], a.pads[2], a.dilations[0], oH),
-    axisTaps(W, a.kernel[1], a.strides[1], a.pads[1], a.pads[3], a.dilations[1], oW),
-  ];
+  const r = a.kernel.length;
+  return a.kernel.map((k, i) => axisTaps(w.dims4[2 + i]!, k, a.strides[i]!, a.pads[i]!, a.pads[r + i]!, a.dilations[i]!, w.out4[2 + i]!));
 }
 
-/**
- * 1/divisor of every window [oH·oW] (0 for a window with no tap): the taps
- * inside the padded input with count_include_pad, else those inside the input.
- */
-export function poolInverseDivisors(w: PoolWindow): number[] {
-  const [rows, cols] = windowTaps(w);
-  const out: number[] = [];
-  for (let i = 0; i < rows.start.length; i++) {
-    for (let j = 0; j < cols.start.length; j++) {
-      const div = w.attrs.countIncludePad
-        ? rows.padded[i]! * cols.padded[j]!
-        : (rows.hi[i]! - rows.lo[i]!) * (cols.hi[j]! - cols.lo[j]!);
-      out.push(div > 0 ? 1 / div : 0);
-    }
-  }
+/** Every index of a grid of `dims`, in row-major order. */
+function gridIndices(dims: readonly number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const d of dims) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
   return out;
 }
 
 /**
- * For tap t = p·kW + q of window (i, j): the position h·W + w it reads within
- * its [H,W] plane, or −1 where the tap lies in the padding. [kH·kW, oH, oW].
+ * 1/divisor of every window [o…] (0 for a window with no tap): the taps
+ * inside the padded input with count_include_pad, else those inside the input.
+ */
+export function poolInverseDivisors(w: PoolWindow): number[] {
+  const taps = windowTaps(w);
+  return gridIndices(w.out4.slice(2)).map((o) => {
+    const div = taps.reduce((p, t, i) => p * (w.attrs.countIncludePad ? t.padded[o[i]!]! : t.hi[o[i]!]! - t.lo[o[i]!]!), 1);
+    return div > 0 ? 1 / div : 0;
+  });
+}
+
+/**
+ * For tap t (row-major over the kernel, t = p·kW + q in 2-D) of window o: the
+ * position it reads within its spatial plane (h·W + w in 2-D), or −1 where
+ * the tap lies in the padding. [K, o…] with K the kernel's size.
  */
 export function poolTapPositions(w: PoolWindow): number[] {
-  const [rows, cols] = windowTaps(w);
-  const [kH, kW] = w.attrs.kernel;
-  const [d0, d1] = w.attrs.dilations;
-  const [, , H, W] = w.dims4 as [number, number, number, number];
+  const taps = windowTaps(w);
+  const inner = w.dims4.slice(2);
+  const strides = stridesOf(inner);
+  const windows = gridIndices(w.out4.slice(2));
   const out: number[] = [];
-  for (let p = 0; p < kH; p++) {
-    for (let q = 0; q < kW; q++) {
-      for (let i = 0; i < rows.start.length; i++) {
-        const h = rows.start[i]! + p * d0;
-        for (let j = 0; j < cols.start.length; j++) {
-          const c = cols.start[j]! + q * d1;
-          out.push(h >= 0 && h < H && c >= 0 && c < W ? h * W + c : -1);
+  for (const k of gridIndices(w.attrs.kernel)) {
+    for (const o of windows) {
+      let pos = 0;
+      for (let i = 0; i < inner.length; i++) {
+        const c = taps[i]!.start[o[i]!]! + k[i]! * w.attrs.dilations[i]!;
+        if (c < 0 || c >= inner[i]!) {
+          pos = -1;
+          break;
         }
+        pos += c * strides[i]!;
       }
+      out.push(pos);
     }
   }
   return out;
@@ -166,117 +178,130 @@ export function poolTapPositions(w: PoolWindow): number[] {
 /** Windows that tile the input without overlap or padding (stride = kernel, no dilation, no pads). */
 export function tilesInput(w: PoolWindow): boolean {
   const a = w.attrs;
-  return a.strides[0] === a.kernel[0] && a.strides[1] === a.kernel[1]
-    && a.dilations[0] === 1 && a.dilations[1] === 1 && a.pads.every((p) => p === 0);
+  return a.kernel.every((k, i) => a.strides[i] === k && a.dilations[i] === 1) && a.pads.every((p) => p === 0);
 }
 
 /**
- * The adjoint of reading windows: ConvTranspose of z [B,K,oH,oW] with a
- * [K,1,kH,kW] kernel at the window's strides and dilations, with the begin
- * pads cropped off and the end cropped or zero-padded to the plane [H,W],
- * giving [B,1,H,W].
+ * The adjoint of reading windows: ConvTranspose of z [B,K,o…] with a
+ * [K,1,k…] kernel at the window's strides and dilations, with the begin
+ * pads cropped off and the end cropped or zero-padded to the plane [in…],
+ * giving [B,1,in…].
  */
 function scatterWindowsEmit(ctx: EmitContext, z: string, zDims: readonly number[], kernel: string, w: PoolWindow): string {
   const a = w.attrs;
-  const [B, , oH, oW] = zDims as [number, number, number, number];
-  const [, , H, W] = w.dims4 as [number, number, number, number];
-  const span = (o: number, k: number, s: number, d: number) => s * (o - 1) + (k - 1) * d + 1;
-  const [pt, pl] = a.pads;
-  const cropH = Math.max(0, span(oH, a.kernel[0], a.strides[0], a.dilations[0]) - pt - H);
-  const cropW = Math.max(0, span(oW, a.kernel[1], a.strides[1], a.dilations[1]) - pl - W);
-  const gotH = span(oH, a.kernel[0], a.strides[0], a.dilations[0]) - pt - cropH;
-  const gotW = span(oW, a.kernel[1], a.strides[1], a.dilations[1]) - pl - cropW;
+  const r = a.kernel.length;
+  const [B] = zDims as [number];
+  const inner = w.dims4.slice(2);
+  const span = zDims.slice(2).map((o, i) => a.strides[i]! * (o - 1) + (a.kernel[i]! - 1) * a.dilations[i]! + 1);
+  const crop = span.map((sp, i) => Math.max(0, sp - a.pads[i]! - inner[i]!));
+  const got = span.map((sp, i) => sp - a.pads[i]! - crop[i]!);
   const y = record(ctx, ctx.op('ConvTranspose', [z, kernel], {
-    kernel_shape: [...a.kernel], strides: [...a.strides], dilations: [...a.dilations], pads: [pt, pl, cropH, cropW],
-  }), [B, 1, gotH, gotW]);
-  return cropPadEmit(ctx, y, [B, 1, gotH, gotW], [0, 0, 0, 0], [0, 0, H - gotH, W - gotW]);
+    kernel_shape: [...a.kernel], strides: [...a.strides], dilations: [...a.dilations], pads: [...a.pads.slice(0, r), ...crop],
+  }), [B, 1, ...got]);
+  return cropPadEmit(ctx, y, [B, 1, ...got], [0, 0, ...got.map(() => 0)], [0, 0, ...got.map((g, i) => inner[i]! - g)]);
 }
 
 /** dy scaled by each window's 1/divisor (a scalar when every window has the same divisor). */
 function divideByWindowSizes(ctx: EmitContext, dy: string, w: PoolWindow): string {
   const inv = poolInverseDivisors(w);
-  const [, , oH, oW] = w.out4 as [number, number, number, number];
   const uniform = inv.every((v) => v === inv[0]);
   if (uniform && inv[0] === 1) return dy;
-  return record(ctx, ctx.op('Mul', [dy, uniform ? ctx.floats([inv[0]!], []) : ctx.floats(inv, [1, 1, oH, oW])]), w.out4);
+  return record(ctx, ctx.op('Mul', [dy, uniform ? ctx.floats([inv[0]!], []) : ctx.floats(inv, [1, 1, ...w.out4.slice(2)])]), w.out4);
 }
 
 /**
- * avgPool2dGrad as ONNX nodes, dy [N,C,oH,oW] → [N,C,H,W]: every in-bounds tap
- * of window k receives dy_k / divisor_k. The divisors are a constant folded
- * into dy; windows that tile the input are then upsampled by Expand, any
- * other window shape scattered back by a ConvTranspose with an all-ones
- * kernel over the N·C planes.
+ * avgPoolNdGrad as ONNX nodes, dy [N,C,o…] → [N,C,in…] (2 or 3 spatial axes):
+ * every in-bounds tap of window k receives dy_k / divisor_k. The divisors are
+ * a constant folded into dy; windows that tile the input are then upsampled
+ * by Expand, any other window shape scattered back by a ConvTranspose with an
+ * all-ones kernel over the N·C planes.
  */
-export function avgPool2dGradEmit(ctx: EmitContext, dy: string, w: PoolWindow): string {
-  const [N, C, H, W] = w.dims4 as [number, number, number, number];
-  const [, , oH, oW] = w.out4 as [number, number, number, number];
-  const [kH, kW] = w.attrs.kernel;
+export function avgPoolGradEmit(ctx: EmitContext, dy: string, w: PoolWindow): string {
+  const [N, C] = w.dims4 as [number, number];
+  const inner = w.dims4.slice(2);
+  const out = w.out4.slice(2);
+  const k = w.attrs.kernel;
   const scaled = divideByWindowSizes(ctx, dy, w);
   if (tilesInput(w)) {
-    const up = upsampleEmit(ctx, scaled, w.out4, kH, kW);
-    return cropPadEmit(ctx, up, [N, C, oH * kH, oW * kW], [0, 0, 0, 0], [0, 0, H - oH * kH, W - oW * kW]);
+    const up = upsampleNdEmit(ctx, scaled, w.out4, k);
+    const upDims = [N, C, ...out.map((o, i) => o * k[i]!)];
+    return cropPadEmit(ctx, up, upDims, upDims.map(() => 0), upDims.map((d, i) => w.dims4[i]! - d));
   }
-  const planes = reshapeEmit(ctx, scaled, w.out4, [N * C, 1, oH, oW]);
-  const ones = ctx.floats(new Array<number>(kH * kW).fill(1), [1, 1, kH, kW]);
-  const dx = scatterWindowsEmit(ctx, planes, [N * C, 1, oH, oW], ones, w);
-  return reshapeEmit(ctx, dx, [N * C, 1, H, W], w.dims4);
+  const planes = reshapeEmit(ctx, scaled, w.out4, [N * C, 1, ...out]);
+  const ones = ctx.floats(new Array<number>(sizeOf(k)).fill(1), [1, 1, ...k]);
+  const dx = scatterWindowsEmit(ctx, planes, [N * C, 1, ...out], ones, w);
+  return reshapeEmit(ctx, dx, [N * C, 1, ...inner], w.dims4);
 }
 
+/** avgPool2dGrad as ONNX nodes (avgPoolGradEmit, which takes 2-D and 3-D windows). */
+export const avgPool2dGradEmit = avgPoolGradEmit;
+
 /**
- * The argmax of maxPool2d as ONNX nodes: MaxPool on x4 [N,C,H,W] with the
+ * The argmax of maxPoolNd as ONNX nodes: MaxPool on x [N,C,in…] with the
  * window's explicit attributes and storage_order 0, whose Indices output is
- * the flat index ((n·C + c)·H + h)·W + w of each window's first maximum
- * (as maxPool2d picks it); returned as the in-plane position h·W + w,
- * [N,C,oH,oW] int64.
+ * the flat index of each window's first maximum in the whole tensor (as
+ * maxPoolNd picks it); returned as the position within its spatial plane
+ * (h·W + w in 2-D), [N,C,o…] int64.
  */
-export function maxPool2dArgmaxEmit(ctx: EmitContext, x4: string, w: PoolWindow): string {
+export function maxPoolArgmaxEmit(ctx: EmitContext, x: string, w: PoolWindow): string {
   const a = w.attrs;
-  const [, , H, W] = w.dims4 as [number, number, number, number];
   const attrs: Record<string, number | number[]> = { kernel_shape: [...a.kernel], strides: [...a.strides], pads: [...a.pads] };
   if (a.dilations.some((d) => d !== 1)) attrs.dilations = [...a.dilations];
   if (a.ceilMode) attrs.ceil_mode = 1;
-  const [, indices] = ctx.add('MaxPool', [x4], attrs, 2) as [string, string];
+  const [, indices] = ctx.add('MaxPool', [x], attrs, 2) as [string, string];
   record(ctx, indices, w.out4);
-  return record(ctx, ctx.op('Mod', [indices, ctx.ints([H * W], [])]), w.out4);
+  return record(ctx, ctx.op('Mod', [indices, ctx.ints([sizeOf(w.dims4.slice(2))], [])]), w.out4);
 }
 
+/** maxPool2d's argmax as ONNX nodes (maxPoolArgmaxEmit, which takes 2-D and 3-D windows). */
+export const maxPool2dArgmaxEmit = maxPoolArgmaxEmit;
+
 /**
- * maxPool2dGrad as ONNX nodes: dx[argmax_k] += dy_k, dy [N,C,oH,oW] and
- * argmax (in-plane positions) → [N,C,H,W]. Windows that tile the input give
- * each position at most one window: dy and argmax are upsampled by Expand and
- * dx = dy where argmax equals the position's own index. Otherwise, per tap t
- * of the kernel, mask_t = (argmax = the position tap t reads), and the masked
- * dy [N·C, kH·kW, oH, oW] is scattered back by a ConvTranspose whose kernel
- * channel t is the one-hot of tap t, summing where windows overlap.
+ * maxPoolNdGrad as ONNX nodes: dx[argmax_k] += dy_k, dy [N,C,o…] and argmax
+ * (in-plane positions) → [N,C,in…] (2 or 3 spatial axes). Windows that tile
+ * the input give each position at most one window: dy and argmax are
+ * upsampled by Expand and dx = dy where argmax equals the position's own
+ * index. Otherwise, per tap t of the kernel, mask_t = (argmax = the position
+ * tap t reads), and the masked dy [N·C, K, o…] is scattered back by a
+ * ConvTranspose whose kernel channel t is the one-hot of tap t, summing where
+ * windows overlap.
  */
-export function maxPool2dGradEmit(ctx: EmitContext, dy: string, argmax: string, w: PoolWindow): string {
-  const [N, C, H, W] = w.dims4 as [number, number, number, number];
-  const [, , oH, oW] = w.out4 as [number, number, number, number];
-  const [kH, kW] = w.attrs.kernel;
+export function maxPoolGradEmit(ctx: EmitContext, dy: string, argmax: string, w: PoolWindow): string {
+  const [N, C] = w.dims4 as [number, number];
+  const inner = w.dims4.slice(2);
+  const out = w.out4.slice(2);
+  const k = w.attrs.kernel;
   const zero = ctx.floats([0], []);
   if (tilesInput(w)) {
-    const h = Math.min(H, oH * kH);
-    const wd = Math.min(W, oW * kW);
-    const fit = (v: string) => cropPadEmit(ctx, upsampleEmit(ctx, v, w.out4, kH, kW), [N, C, oH * kH, oW * kW], [0, 0, 0, 0], [0, 0, h - oH * kH, wd - oW * kW]);
-    const rows = ctx.ints(Array.from({ length: h }, (_, r) => r * W), [h, 1]);
-    const cols = ctx.ints(Array.from({ length: wd }, (_, c) => c), [1, wd]);
-    const own = record(ctx, ctx.op('Add', [rows, cols]), [h, wd]);
-    const hit = record(ctx, ctx.op('Equal', [fit(argmax), own]), [N, C, h, wd]);
-    const dx = record(ctx, ctx.op('Where', [hit, fit(dy), zero]), [N, C, h, wd]);
-    return cropPadEmit(ctx, dx, [N, C, h, wd], [0, 0, 0, 0], [0, 0, H - h, W - wd]);
+    const upDims = [N, C, ...out.map((o, i) => o * k[i]!)];
+    const fitDims = [N, C, ...inner.map((d, i) => Math.min(d, upDims[2 + i]!))];
+    const fit = (v: string) => cropPadEmit(ctx, upsampleNdEmit(ctx, v, w.out4, k), upDims, upDims.map(() => 0), upDims.map((d, i) => fitDims[i]! - d));
+    const strides = stridesOf(inner);
+    const fitInner = fitDims.slice(2);
+    let own = '';
+    for (let i = 0; i < fitInner.length; i++) {
+      const shape = fitInner.map((d, j) => (j === i ? d : 1));
+      const coords = ctx.ints(Array.from({ length: fitInner[i]! }, (_, c) => c * strides[i]!), shape);
+      own = i === 0 ? coords : record(ctx, ctx.op('Add', [own, coords]), fitInner.map((d, j) => (j <= i ? d : 1)));
+    }
+    const hit = record(ctx, ctx.op('Equal', [fit(argmax), own]), fitDims);
+    const dx = record(ctx, ctx.op('Where', [hit, fit(dy), zero]), fitDims);
+    return cropPadEmit(ctx, dx, fitDims, fitDims.map(() => 0), fitDims.map((d, i) => w.dims4[i]! - d));
   }
-  const K = kH * kW;
-  const taps = ctx.ints(poolTapPositions(w), [K, oH, oW]);
-  const am = reshapeEmit(ctx, argmax, w.out4, [N, C, 1, oH, oW]);
-  const hit = record(ctx, ctx.op('Equal', [am, taps]), [N, C, K, oH, oW]);
-  const g = reshapeEmit(ctx, dy, w.out4, [N, C, 1, oH, oW]);
-  const masked = record(ctx, ctx.op('Where', [hit, g, zero]), [N, C, K, oH, oW]);
-  const planes = reshapeEmit(ctx, masked, [N, C, K, oH, oW], [N * C, K, oH, oW]);
-  const oneHot = ctx.floats(Array.from({ length: K * K }, (_, i) => (Math.floor(i / K) === i % K ? 1 : 0)), [K, 1, kH, kW]);
-  const dx = scatterWindowsEmit(ctx, planes, [N * C, K, oH, oW], oneHot, w);
-  return reshapeEmit(ctx, dx, [N * C, 1, H, W], w.dims4);
+  const K = sizeOf(k);
+  const taps = ctx.ints(poolTapPositions(w), [K, ...out]);
+  const am = reshapeEmit(ctx, argmax, w.out4, [N, C, 1, ...out]);
+  const hit = record(ctx, ctx.op('Equal', [am, taps]), [N, C, K, ...out]);
+  const g = reshapeEmit(ctx, dy, w.out4, [N, C, 1, ...out]);
+  const masked = record(ctx, ctx.op('Where', [hit, g, zero]), [N, C, K, ...out]);
+  const planes = reshapeEmit(ctx, masked, [N, C, K, ...out], [N * C, K, ...out]);
+  const oneHot = ctx.floats(Array.from({ length: K * K }, (_, i) => (Math.floor(i / K) === i % K ? 1 : 0)), [K, 1, ...k]);
+  const dx = scatterWindowsEmit(ctx, planes, [N * C, K, ...out], oneHot, w);
+  return reshapeEmit(ctx, dx, [N * C, 1, ...inner], w.dims4);
 }
+
+/** maxPool2dGrad as ONNX nodes (maxPoolGradEmit, which takes 2-D and 3-D windows). */
+export const maxPool2dGradEmit = maxPoolGradEmit;
 
 /**
  * The Slice gradient as ONNX nodes, without a scatter: dx = zeros(dims(x))
@@ -325,7 +350,7 @@ export function sliceGradEmit(
   return g;
 }
 
-/** δ of a pooling node in its window's [N,C,oH,oW] form (pooledGrad's ONNX twin), after checking its size. */
+/** δ of a pooling node in its window's form (pooledGrad's ONNX twin), after checking its size. */
 export function pooledGradEmit(ctx: EmitContext, w: PoolWindow): string {
   const yDims = ctx.dims(ctx.outputs[0]!);
   if (sizeOf(yDims) !== sizeOf(w.out4)) {

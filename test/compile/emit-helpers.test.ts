@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { softmaxColumns } from '../../customops/combine-maps.js';
 import {
-  conv2dInputGradEmit, conv2dWeightGradEmit, downEmit, padEndEmit, reduceSumEmit, reduceToShapeEmit, reshapeEmit,
+  conv2dInputGradEmit, conv2dWeightGradEmit, convInputGradEmit, convWeightGradEmit, downEmit, padEndEmit, reduceSumEmit, reduceToShapeEmit, reshapeEmit,
   softmaxColumnsBackwardEmit, softmaxColumnsEmit, upEmit,
 } from '../../src/compile/emit-helpers.js';
 import { GraphEmitter, type EmitContext } from '../../src/compile/emit.js';
@@ -13,7 +13,7 @@ import { DataType } from '../../src/onnx/dtypes.js';
 import { encodeModel } from '../../src/onnx/model-io.js';
 import { Session } from '../../src/runtime/session.js';
 import { reduceSum, reduceToShape } from '../../src/tensor/broadcast.js';
-import { conv2dInputGrad, conv2dWeightGrad, convOutputSize, type Conv2dAttrs } from '../../src/tensor/conv.js';
+import { conv2dInputGrad, conv2dWeightGrad, convNd, convNdInputGrad, convNdWeightGrad, convOutputSize, type Conv2dAttrs, type ConvAttrs } from '../../src/tensor/conv.js';
 import { sizeOf, type Tensor } from '../../src/tensor/tensor.js';
 import { down, up } from '../../src/tensor/up-down.js';
 import { randomFloats, seeded } from '../helpers/random.js';
@@ -147,6 +147,33 @@ describe('conv2dInputGradEmit and conv2dWeightGradEmit', () => {
         expectClose(
           await runEmitted({ x, dy }, (ctx) => conv2dWeightGradEmit(ctx, 'x', xDims, 'dy', dyDims, wDims, a), opsetVersion),
           conv2dWeightGrad(x, dy, wDims, a),
+        );
+      });
+    }
+  }
+});
+
+describe('convInputGradEmit and convWeightGradEmit over 1 and 3 spatial axes', () => {
+  const cases: [string, number[], number[], ConvAttrs][] = [
+    ['1-D with stride, pads and dilation', [2, 3, 11], [4, 3, 3], { strides: [2], pads: [2, 1], dilations: [2], group: 1 }],
+    ['1-D depthwise with dropped positions', [2, 4, 10], [4, 1, 2], { strides: [3], pads: [0, 1], dilations: [1], group: 4 }],
+    ['3-D with strides, asymmetric pads and dilations', [1, 2, 6, 5, 7], [2, 2, 2, 3, 2], { strides: [2, 1, 3], pads: [1, 0, 2, 0, 2, 1], dilations: [2, 1, 2], group: 1 }],
+    ['3-D groups', [2, 4, 3, 4, 4], [6, 2, 2, 2, 3], { strides: [1, 2, 1], pads: [1, 1, 0, 0, 1, 1], dilations: [1, 1, 1], group: 2 }],
+  ];
+  for (const [label, xDims, wDims, a] of cases) {
+    for (const opsetVersion of [9, 17]) {
+      it(`${label} at opset ${opsetVersion}`, async () => {
+        const x = random(xDims);
+        const w = random(wDims);
+        const dyDims = [...convNd(x, w, undefined, a).dims];
+        const dy = random(dyDims);
+        expectClose(
+          await runEmitted({ dy, w }, (ctx) => convInputGradEmit(ctx, 'dy', 'w', wDims, xDims, a), opsetVersion),
+          convNdInputGrad(dy, w, xDims, a),
+        );
+        expectClose(
+          await runEmitted({ x, dy }, (ctx) => convWeightGradEmit(ctx, 'x', xDims, 'dy', dyDims, wDims, a), opsetVersion),
+          convNdWeightGrad(x, dy, wDims, a),
         );
       });
     }

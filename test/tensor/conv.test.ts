@@ -3,9 +3,14 @@ import {
   conv2d,
   conv2dInputGrad,
   conv2dWeightGrad,
+  convNd,
+  convNdInputGrad,
+  convNdWeightGrad,
   convOutputSize,
+  cropEnd,
   reduceBiasGrad,
   type Conv2dAttrs,
+  type ConvAttrs,
 } from '../../src/tensor/conv.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { runSingleNode } from './ort-fixture.js';
@@ -257,5 +262,72 @@ describe('conv2d against onnxruntime-node', () => {
       );
       expectClose(conv2d(x, w, b, tc.a), ref);
     });
+  });
+});
+
+describe('convNd over 1, 2 and 3 spatial axes', () => {
+  const ndCases: { name: string; x: number[]; w: number[]; a: ConvAttrs }[] = [
+    { name: '1-D with stride, pads and dilation', x: [2, 3, 11], w: [4, 3, 3], a: { strides: [2], pads: [2, 1], dilations: [2], group: 1 } },
+    { name: '1-D depthwise', x: [2, 4, 9], w: [4, 1, 2], a: { strides: [3], pads: [0, 1], dilations: [1], group: 4 } },
+    { name: '1-D pointwise', x: [2, 3, 7], w: [2, 3, 1], a: { strides: [1], pads: [0, 0], dilations: [1], group: 1 } },
+    { name: '3-D plain', x: [2, 2, 4, 5, 3], w: [3, 2, 2, 3, 2], a: { strides: [1, 1, 1], pads: [0, 0, 0, 0, 0, 0], dilations: [1, 1, 1], group: 1 } },
+    { name: '3-D strides, asymmetric pads, dilations', x: [1, 2, 6, 5, 7], w: [2, 2, 2, 3, 2], a: { strides: [2, 1, 3], pads: [1, 0, 2, 0, 2, 1], dilations: [2, 1, 2], group: 1 } },
+    { name: '3-D groups', x: [2, 4, 3, 4, 4], w: [6, 2, 2, 2, 3], a: { strides: [1, 2, 1], pads: [1, 1, 0, 0, 1, 1], dilations: [1, 1, 1], group: 2 } },
+    { name: '3-D pointwise', x: [2, 3, 2, 3, 4], w: [2, 3, 1, 1, 1], a: { strides: [1, 1, 1], pads: [0, 0, 0, 0, 0, 0], dilations: [1, 1, 1], group: 1 } },
+  ];
+
+  ndCases.forEach((tc, k) => {
+    it(`${tc.name}: forward matches onnxruntime-node, gradients satisfy the adjoint identity`, async () => {
+      const r = seeded(4000 + k);
+      const x = randomTensor(r, tc.x);
+      const w = randomTensor(r, tc.w);
+      const b = randomTensor(r, [tc.w[0]!]);
+      const ref = await runSingleNode({
+        opType: 'Conv',
+        inputs: [{ name: 'x', dims: tc.x }],
+        initializers: [{ name: 'w', tensor: w }, { name: 'b', tensor: b }],
+        attributes: { strides: tc.a.strides, pads: tc.a.pads, dilations: tc.a.dilations, group: tc.a.group },
+      }, { x });
+      expectClose(convNd(x, w, b, tc.a), ref);
+      const y = convNd(x, w, undefined, tc.a);
+      const dy = randomTensor(r, [...y.dims]);
+      const lhs = dot(y.data, dy.data);
+      const tol = 1e-4 * Math.max(1, Math.abs(lhs));
+      expect(Math.abs(dot(x.data, convNdInputGrad(dy, w, tc.x, tc.a).data) - lhs)).toBeLessThan(tol);
+      expect(Math.abs(dot(w.data, convNdWeightGrad(x, dy, tc.w, tc.a).data) - lhs)).toBeLessThan(tol);
+    });
+  });
+
+  it('gives exactly the 2-D kernels\' results on 2-D operands', () => {
+    const tc = cases[3]!;
+    const r = seeded(5000);
+    const x = randomTensor(r, tc.x);
+    const w = randomTensor(r, tc.w);
+    const y = conv2d(x, w, undefined, tc.a);
+    const dy = randomTensor(r, [...y.dims]);
+    expect(Array.from(convNd(x, w, undefined, tc.a).data)).toEqual(Array.from(y.data));
+    expect(Array.from(convNdInputGrad(dy, w, tc.x, tc.a).data)).toEqual(Array.from(conv2dInputGrad(dy, w, tc.x, tc.a).data));
+    expect(Array.from(convNdWeightGrad(x, dy, tc.w, tc.a).data)).toEqual(Array.from(conv2dWeightGrad(x, dy, tc.w, tc.a).data));
+  });
+
+  it('rejects attributes of the wrong rank and four spatial axes', () => {
+    const x = randomTensor(seeded(1), [1, 2, 5]);
+    const w = randomTensor(seeded(2), [2, 2, 3]);
+    expect(() => convNd(x, w, undefined, { strides: [1, 1], pads: [0, 0], dilations: [1], group: 1 })).toThrow(/strides, dilations and pads/);
+    const x4 = randomTensor(seeded(3), [1, 1, 2, 2, 2, 2]);
+    const w4 = randomTensor(seeded(4), [1, 1, 1, 1, 1, 1]);
+    expect(() => convNd(x4, w4, undefined, { strides: [1, 1, 1, 1], pads: new Array<number>(8).fill(0), dilations: [1, 1, 1, 1], group: 1 })).toThrow(RangeError);
+    expect(() => conv2d(x, w, undefined, { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 })).toThrow(/\[N,C,H,W\]/);
+  });
+});
+
+describe('cropEnd', () => {
+  it('keeps the leading entries of every axis', () => {
+    const t: Tensor = { dims: [2, 3, 4], data: Float32Array.from({ length: 24 }, (_, i) => i) };
+    const c = cropEnd(t, [2, 2, 3]);
+    expect(c.dims).toEqual([2, 2, 3]);
+    expect(Array.from(c.data)).toEqual([0, 1, 2, 4, 5, 6, 12, 13, 14, 16, 17, 18]);
+    expect(cropEnd(t, [2, 3, 4])).toBe(t);
+    expect(() => cropEnd(t, [2, 4, 4])).toThrow(RangeError);
   });
 });

@@ -4,8 +4,14 @@ import {
   avgPool2dGrad,
   maxPool2d,
   maxPool2dGrad,
+  avgPoolNd,
+  avgPoolNdGrad,
+  maxPoolNd,
+  maxPoolNdGrad,
   pool2dOutputDims,
+  poolOutputDims,
   type Pool2dAttrs,
+  type PoolAttrs,
 } from '../../src/tensor/pool.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { buildSingleNodeModel, runModel } from './ort-fixture.js';
@@ -242,5 +248,49 @@ describe('pooling against onnxruntime-node', () => {
       );
       expectClose(avgPool2d(x, tc.a), res['y']!);
     });
+  });
+});
+
+describe('pooling over 1 and 3 spatial axes', () => {
+  const nd = (kernel: number[], strides: number[], pads: number[], dilations: number[], ceilMode: boolean, countIncludePad: boolean): PoolAttrs =>
+    ({ kernel, strides, pads, dilations, ceilMode, countIncludePad });
+  const ndCases: { name: string; x: number[]; a: PoolAttrs }[] = [
+    { name: '1-D with pads and dilation', x: [2, 3, 11], a: nd([3], [2], [1, 2], [2], false, true) },
+    { name: '1-D in ceil mode', x: [2, 2, 10], a: nd([3], [2], [0, 0], [1], true, false) },
+    { name: '3-D with strides and asymmetric pads', x: [2, 2, 5, 4, 6], a: nd([2, 3, 2], [2, 1, 2], [1, 0, 1, 0, 1, 1], [1, 1, 1], false, false) },
+    { name: '3-D with pads counted', x: [1, 2, 4, 5, 5], a: nd([3, 2, 3], [1, 2, 2], [1, 1, 0, 1, 0, 2], [1, 1, 1], false, true) },
+    { name: '3-D in ceil mode with dilations', x: [1, 2, 7, 5, 6], a: nd([2, 2, 3], [2, 2, 1], [0, 1, 0, 0, 0, 1], [2, 1, 2], true, true) },
+    { name: '3-D windows that tile the input', x: [2, 1, 4, 6, 4], a: nd([2, 3, 2], [2, 3, 2], [0, 0, 0, 0, 0, 0], [1, 1, 1], false, false) },
+  ];
+
+  ndCases.forEach((tc, k) => {
+    it(`${tc.name}: forward matches onnxruntime-node, gradients satisfy the adjoint identity`, async () => {
+      const x = randomTensor(seeded(600 + k), tc.x);
+      const base = { kernel_shape: tc.a.kernel, strides: tc.a.strides, pads: tc.a.pads, ceil_mode: tc.a.ceilMode ? 1 : 0, dilations: tc.a.dilations };
+      const maxRes = await runModel(buildSingleNodeModel({
+        opType: 'MaxPool', inputs: [{ name: 'x', dims: tc.x }], outputs: ['y', 'indices'], int64Outputs: ['indices'], attributes: base,
+      }), { x });
+      const { y, argmax } = maxPoolNd(x, tc.a);
+      expectClose(y, maxRes['y']!);
+      expect(Array.from(argmax)).toEqual(Array.from(maxRes['indices']!.data));
+      const avgRes = await runModel(buildSingleNodeModel({
+        opType: 'AveragePool', opset: 19, inputs: [{ name: 'x', dims: tc.x }], outputs: ['y'],
+        attributes: { ...base, count_include_pad: tc.a.countIncludePad ? 1 : 0 },
+      }), { x });
+      const ya = avgPoolNd(x, tc.a);
+      expectClose(ya, avgRes['y']!);
+      expect(poolOutputDims(tc.x, tc.a)).toEqual(ya.dims);
+
+      const dy = randomTensor(seeded(700 + k), [...y.dims]);
+      expect(Math.abs(dot(y.data, dy.data) - dot(x.data, maxPoolNdGrad(dy, argmax, tc.x).data))).toBeLessThan(1e-4);
+      expect(Math.abs(dot(ya.data, dy.data) - dot(x.data, avgPoolNdGrad(dy, tc.x, tc.a).data))).toBeLessThan(1e-4);
+    });
+  });
+
+  it('rejects a gradient of the wrong shape and attributes of the wrong rank', () => {
+    const a = ndCases[2]!.a;
+    expect(() => avgPoolNdGrad(randomTensor(seeded(1), [2, 2, 3, 4, 3]), [2, 2, 5, 4, 6], a)).toThrow(/dy/);
+    expect(() => poolOutputDims([2, 2, 5, 4], a)).toThrow(RangeError);
+    expect(() => poolOutputDims([1, 1, 2, 2, 2], nd([3, 3, 3], [1, 1, 1], [0, 0, 0, 0, 0, 0], [1, 1, 1], false, false))).toThrow(/kernel/);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * AveragePool (1-D and 2-D): y = (Σ of the in-bounds window taps) / divisor,
+ * AveragePool (1-D, 2-D and 3-D): y = (Σ of the in-bounds window taps) / divisor,
  * the divisor counting the padded taps too when count_include_pad = 1.
  * Differentiable: X (0). Saves: X (its dims only).
  *
- *   ∂L/∂x = avgPool2dGrad(δ): every in-bounds tap of window k receives δ_k / divisor_k,
+ *   ∂L/∂x = avgPoolNdGrad(δ): every in-bounds tap of window k receives δ_k / divisor_k,
  *
  * the paper's `up(δ)` with its 1/n² factor (paper-rules.md, convolution layer
  * followed by an averaging subsampling layer) generalised to strides, pads,
@@ -13,19 +13,23 @@
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
-import { avgPool2dGrad, pool2dOutputDims, type Pool2dAttrs } from '../../tensor/pool.js';
+import { avgPoolNdGrad, poolOutputDims, type PoolAttrs } from '../../tensor/pool.js';
 import { reshape, sameShape, type Tensor } from '../../tensor/tensor.js';
 import type { GradRule, RuleContext } from '../rule.js';
 import { reshapeEmit } from '../../compile/emit-helpers.js';
-import { avgPool2dGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
+import { avgPoolGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
 import { savedDims } from './reshape.js';
 
-/** A pooling node's window on a given input, lifted to the 2-D kernels' [N,C,H,W] form. */
+/**
+ * A pooling node's window on a given input, in the kernels' form: 1-D pooling
+ * lifted to 2-D over H = 1, 2-D and 3-D pooling as they are.
+ */
 export interface PoolWindow {
-  attrs: Pool2dAttrs;
-  /** the input's dims as [N,C,H,W] (a 1-D input [N,C,L] becomes [N,C,1,L]) */
+  /** kernel, strides, dilations and pads over the kernels' 2 (or 3) spatial axes */
+  attrs: PoolAttrs;
+  /** the input's dims as [N,C,H,W] (a 1-D input [N,C,L] becomes [N,C,1,L]), or [N,C,D,H,W] */
   dims4: number[];
-  /** the pooled output's dims as [N,C,oH,oW] */
+  /** the pooled output's dims in the same form */
   out4: number[];
 }
 
@@ -61,12 +65,12 @@ function autoPads(node: NodeView, mode: string, xSpatial: readonly number[], ker
  * The window of an AveragePool/MaxPool node on an input of dims `xDims`:
  * kernel_shape, strides, pads or auto_pad, dilations, ceil_mode and
  * count_include_pad, with 1-D pooling expressed as 2-D pooling over H = 1.
- * Pooling over three or more spatial axes throws UnsupportedError.
+ * Pooling over four or more spatial axes throws UnsupportedError.
  */
 export function poolWindow(node: NodeView, xDims: readonly number[]): PoolWindow {
   const r = xDims.length - 2;
   if (r < 1) throw new InputError(`${label(node)}: input [${xDims.join(',')}] has no spatial axis`);
-  if (r > 2) throw new UnsupportedError(`${label(node)}: ${r}-D pooling is not supported`);
+  if (r > 3) throw new UnsupportedError(`${label(node)}: ${r}-D pooling is not supported`);
   const a = node.attrs;
   const kernel = a.ints('kernel_shape', []);
   if (kernel.length !== r) throw new InputError(`${label(node)}: kernel_shape [${kernel.join(',')}] does not fit input [${xDims.join(',')}]`);
@@ -81,17 +85,14 @@ export function poolWindow(node: NodeView, xDims: readonly number[]): PoolWindow
   const ceilMode = a.int('ceil_mode', 0) !== 0;
   const countIncludePad = a.int('count_include_pad', 0) !== 0;
   const [N, C] = xDims as [number, number];
-  const attrs: Pool2dAttrs = r === 1
+  const attrs: PoolAttrs = r === 1
     ? { kernel: [1, kernel[0]!], strides: [1, strides[0]!], pads: [0, pads[0]!, 0, pads[1]!], dilations: [1, dilations[0]!], ceilMode, countIncludePad }
-    : {
-      kernel: [kernel[0]!, kernel[1]!], strides: [strides[0]!, strides[1]!],
-      pads: [pads[0]!, pads[1]!, pads[2]!, pads[3]!], dilations: [dilations[0]!, dilations[1]!], ceilMode, countIncludePad,
-    };
+    : { kernel, strides, pads, dilations, ceilMode, countIncludePad };
   const dims4 = r === 1 ? [N, C, 1, spatial[0]!] : [...xDims];
-  return { attrs, dims4, out4: pool2dOutputDims(dims4, attrs) };
+  return { attrs, dims4, out4: poolOutputDims(dims4, attrs) };
 }
 
-/** δ (the gradient of the pooled output) in the window's [N,C,oH,oW] form, after checking its size. */
+/** δ (the gradient of the pooled output) in the window's form, after checking its size. */
 export function pooledGrad(ctx: RuleContext, w: PoolWindow): Tensor {
   const dy = ctx.gradOutputs[0]!;
   const flat = (d: readonly number[]) => (d.length === 3 ? [d[0]!, d[1]!, 1, d[2]!] : [...d]);
@@ -107,11 +108,11 @@ export const averagePool: GradRule = {
   vjp(ctx) {
     const xDims = savedDims(ctx, 0);
     const w = poolWindow(ctx.node, xDims);
-    return [reshape(avgPool2dGrad(pooledGrad(ctx, w), w.dims4, w.attrs), xDims)];
+    return [reshape(avgPoolNdGrad(pooledGrad(ctx, w), w.dims4, w.attrs), xDims)];
   },
   emit(ctx) {
     const xDims = ctx.dims(ctx.inputs[0]!);
     const w = poolWindow(ctx.node, xDims);
-    return [reshapeEmit(ctx, avgPool2dGradEmit(ctx, pooledGradEmit(ctx, w), w), w.dims4, xDims)];
+    return [reshapeEmit(ctx, avgPoolGradEmit(ctx, pooledGradEmit(ctx, w), w), w.dims4, xDims)];
   },
 };

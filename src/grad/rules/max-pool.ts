@@ -1,10 +1,10 @@
 /**
- * MaxPool (1-D and 2-D): y_k = max of the in-bounds taps of window k.
+ * MaxPool (1-D, 2-D and 3-D): y_k = max of the in-bounds taps of window k.
  * Differentiable: X (0); the optional Indices output carries no gradient.
  * Saves: X, from which the VJP recomputes the argmax (cheaper to keep than an
  * int64 Indices tensor, and available when the model drops that output).
  *
- *   ∂L/∂x = maxPool2dGrad(δ, argmax): x[argmax_k] += δ_k,
+ *   ∂L/∂x = maxPoolNdGrad(δ, argmax): x[argmax_k] += δ_k,
  *
  * the max-pooling form of the paper's `up(δ)` (paper-rules.md): each
  * sensitivity goes back only to the position that won its window.
@@ -12,12 +12,12 @@
  * the winners (windows that tile the input) or a ConvTranspose of per-tap
  * masked δ (any other window), exact for ties as maxPool2d.
  */
-import { maxPool2d, maxPool2dGrad } from '../../tensor/pool.js';
+import { maxPoolNd, maxPoolNdGrad } from '../../tensor/pool.js';
 import { reshape } from '../../tensor/tensor.js';
 import { floatIn, type GradRule } from '../rule.js';
 import { pooledGrad, poolWindow } from './average-pool.js';
 import { reshapeEmit } from '../../compile/emit-helpers.js';
-import { maxPool2dArgmaxEmit, maxPool2dGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
+import { maxPoolArgmaxEmit, maxPoolGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
 
 export const maxPool: GradRule = {
   differentiable: [0],
@@ -25,14 +25,14 @@ export const maxPool: GradRule = {
   vjp(ctx) {
     const x = floatIn(ctx, 0);
     const w = poolWindow(ctx.node, x.dims);
-    const { argmax } = maxPool2d(reshape(x, w.dims4), w.attrs);
-    return [reshape(maxPool2dGrad(pooledGrad(ctx, w), argmax, w.dims4), x.dims)];
+    const { argmax } = maxPoolNd(reshape(x, w.dims4), w.attrs);
+    return [reshape(maxPoolNdGrad(pooledGrad(ctx, w), argmax, w.dims4), x.dims)];
   },
   emit(ctx) {
     const x = ctx.inputs[0]!;
     const xDims = ctx.dims(x);
     const w = poolWindow(ctx.node, xDims);
-    const argmax = maxPool2dArgmaxEmit(ctx, reshapeEmit(ctx, x, xDims, w.dims4), w);
-    return [reshapeEmit(ctx, maxPool2dGradEmit(ctx, pooledGradEmit(ctx, w), argmax, w), w.dims4, xDims)];
+    const argmax = maxPoolArgmaxEmit(ctx, reshapeEmit(ctx, x, xDims, w.dims4), w);
+    return [reshapeEmit(ctx, maxPoolGradEmit(ctx, pooledGradEmit(ctx, w), argmax, w), w.dims4, xDims)];
   },
 };
