@@ -28,6 +28,8 @@ export const finetuneUsage = `usage: edgetune finetune <model.onnx> --data <mnis
         [--scale S] [--mean m,...] [--std s,...] [--max-steps N] [--backward compiled|typescript]
         [--classes c,...] (keep only these labels, in --data and --eval) [--per-class K] (first K training rows per class)
         [--untie] (give each use of a tensor the exporter shared between layers its own copy)
+        [--bn frozen|train] (BatchNormalization with its running statistics, or with batch statistics,
+        updating the running ones; default frozen)
   defaults: --epochs 1 --batch-size 32 --optimizer adam --lr 0.001 (sgd/momentum: 0.01) --loss cross-entropy --seed 0`;
 
 function floats(v: unknown, flag: string): number[] | undefined {
@@ -48,7 +50,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     sparsity: { type: 'string' }, 'sparsity-lambda': { type: 'string' }, 'max-bad-steps': { type: 'string' },
     scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' }, 'max-steps': { type: 'string' },
     backward: { type: 'string' }, classes: { type: 'string', multiple: true }, 'per-class': { type: 'string' },
-    untie: { type: 'boolean' },
+    untie: { type: 'boolean' }, bn: { type: 'string' },
   }, finetuneUsage);
   if (positionals.length !== 1) throw new UsageError(finetuneUsage);
   const modelFile = positionals[0]!;
@@ -104,6 +106,8 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   const train = pick(await loadDataset(dataSpec, { inputShape, split: 'train', ...norm }), true);
   const evalSpec = str(values.eval) ?? (dataSpec === 'mnist' ? 'mnist' : undefined);
   const evalSet = evalSpec ? pick(await loadDataset(evalSpec, { inputShape, split: 'test', ...norm }), false) : undefined;
+  const bn = str(values.bn) ?? 'frozen';
+  if (bn !== 'frozen' && bn !== 'train') throw new UsageError(`--bn '${bn}' is not one of frozen, train`);
   const backward = str(values.backward) ?? 'compiled';
   if (backward !== 'compiled' && backward !== 'typescript') throw new UsageError(`--backward '${backward}' is not one of compiled, typescript`);
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
@@ -123,6 +127,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     ...(sparsityKind ? { sparsity: { kind: sparsityKind as 'entropy' | 'paper-l1', lambda: number(values['sparsity-lambda'], '--sparsity-lambda', 1e-3, { min: 0 }) } } : {}),
     maxBadSteps: number(values['max-bad-steps'], '--max-bad-steps', 5, { integer: true, min: 1 }),
     backward,
+    batchNorm: bn,
     onNotice: (msg) => report.event('notice', { message: msg }, msg),
   });
   try {

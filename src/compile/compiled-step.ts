@@ -40,6 +40,8 @@ export interface CompiledStepResult {
   /** every new weight is finite (checked inside the graph, so GPU-resident weights need no download) */
   updateFinite: boolean;
   output: Tensor;
+  /** the forward values asked for with `extraOutputs` (BatchNormalization's batch statistics) */
+  batchStats: Map<string, Float32Array>;
   /** the updated weights and slots, keyed for the next step; in GPU buffers on webgpu */
   next: Map<string, OrtTensor>;
 }
@@ -70,6 +72,8 @@ export interface CompiledStepOptions {
   hyper: OptimizerHyper;
   clip: boolean;
   providers?: readonly string[];
+  /** forward values the step also returns (on the host) */
+  extraOutputs?: readonly string[];
 }
 
 export class CompiledStep {
@@ -93,6 +97,7 @@ export class CompiledStep {
     const proto = compileStep(model, plan, shapes, {
       loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip,
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
+      extraOutputs: opts.extraOutputs ?? [],
     });
     const stateOutputs = plan.params.flatMap((p) => [newWeight(p), ...slotNames[opts.optimizer].map((s) => newSlot(p, s))]);
     const session = await Session.create(backend, encodeModel(proto), [], {
@@ -124,7 +129,8 @@ export class CompiledStep {
     all[TARGET] = target.data instanceof Int32Array ? { dims: target.dims, data: BigInt64Array.from(target.data, (v) => BigInt(v)) }
       : target.data instanceof Float64Array ? { dims: target.dims, data: Float32Array.from(target.data) } : target;
     if (this.opts.clip) all[MAX_NORM] = { dims: [], data: Float32Array.of(maxNorm ?? Infinity) };
-    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK];
+    const extras = this.opts.extraOutputs ?? [];
+    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK, ...extras];
     for (const p of this.plan.params) {
       all[p] = state.get(p)!;
       const sc = scalars.get(p)!;
@@ -150,6 +156,7 @@ export class CompiledStep {
       gradNorm: Number((out[GRAD_NORM]!.data as Float32Array)[0]),
       updateFinite: Number.isFinite(Number((out[UPDATE_CHECK]!.data as Float32Array)[0])),
       output: asFloat(fromOrt(out[this.plan.output]!), 'output'),
+      batchStats: new Map(extras.map((k) => [k, asFloat(fromOrt(out[k]!), k).data])),
       next,
     };
   }

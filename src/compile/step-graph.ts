@@ -37,6 +37,8 @@ export interface StepGraphOptions {
   labels: boolean;
   /** the target's dims and element type as fed (the loss's contract, src/grad/losses.ts) */
   target: { dims: readonly number[]; elemType: number };
+  /** forward values to return as well (BatchNormalization's batch statistics) */
+  extraOutputs?: readonly string[];
   /** clip gradients to a global norm fed as input `edgetune.max_grad_norm` */
   clip: boolean;
 }
@@ -87,6 +89,6 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   g.node.push(...e.nodes);
   g.initializer.push(...e.constants);
   const keepOutput = g.output.filter((o) => o.name === plan.output);
-  g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, UPDATE_CHECK].map((n) => ({ name: n, metadata_props: [] }))];
+  g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, UPDATE_CHECK, ...(opts.extraOutputs ?? [])].map((n) => ({ name: n, metadata_props: [] }))];
   return proto;
 }

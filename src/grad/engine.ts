@@ -12,6 +12,8 @@ import { CompiledBackward } from '../compile/compiled-backward.js';
 import { GraphView } from '../graph/graph.js';
 import { trainingModel } from '../graph/passes/training-model.js';
 import type { BatchInfo } from '../graph/passes/free-batch.js';
+import type { BatchStat } from '../graph/passes/batch-norm-train.js';
+import type { TrainingModel } from '../graph/passes/training-model.js';
 import type { OnnxModel } from '../model.js';
 import { encodeModel, defaultOpset } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
@@ -38,6 +40,8 @@ export interface EngineOptions {
   rules?: Readonly<Record<string, GradRule>>;
   /** 'typescript' (default here) walks the rules; 'compiled' runs their emitted ONNX graph */
   backward?: 'compiled' | 'typescript';
+  /** BatchNormalization with its running statistics ('frozen', default) or the batch's ('train') */
+  batchNorm?: 'frozen' | 'train';
 }
 
 export interface Param {
@@ -54,6 +58,8 @@ export interface StepGradients {
   loss: number;
   output: Tensor;
   grads: Map<string, Float32Array>;
+  /** with batchNorm 'train': each BatchNormalization's batch mean and variance (by value name) */
+  batchStats: Map<string, Float32Array>;
 }
 
 export class GradientEngine {
@@ -64,10 +70,8 @@ export class GradientEngine {
   private constructor(
     /** the user's model (tuned values are written back into it by name) */
     readonly model: OnnxModel,
-    /** the copy the backward pass works on (src/graph/passes/training-model.ts) */
-    readonly work: OnnxModel,
-    /** the batch dimension in the file, and whether the training copy made it symbolic */
-    readonly batch: BatchInfo,
+    /** the copy the backward pass works on, with what the training passes did (src/graph/passes/training-model.ts) */
+    private readonly prepared: TrainingModel,
     readonly view: GraphView,
     readonly plan: BackwardPlan,
     readonly session: Session,
@@ -76,23 +80,65 @@ export class GradientEngine {
     private readonly backend: Backend,
     readonly backwardPath: 'compiled' | 'typescript',
     private readonly providers: readonly string[] | undefined,
+    /** with batchNorm 'train': the model with BatchNormalization in inference form, for predictions */
+    private readonly inference: Session | undefined,
   ) {
-    this.params = plan.params.map((name) => ({ name, dims: work.read(name).dims }));
-    this.opset = defaultOpset(work.proto);
+    this.params = plan.params.map((name) => ({ name, dims: prepared.model.read(name).dims }));
+    this.opset = defaultOpset(prepared.model.proto);
+    for (const s of prepared.batchStats) {
+      this.running.set(s.runningMean, Float32Array.from(prepared.model.readFloat(s.runningMean)));
+      this.running.set(s.runningVar, Float32Array.from(prepared.model.readFloat(s.runningVar)));
+    }
+  }
+
+  /** BatchNormalization running statistics (batchNorm 'train'), updated by `updateRunningStats` after accepted steps. */
+  readonly running = new Map<string, Float32Array>();
+
+  get work(): OnnxModel {
+    return this.prepared.model;
+  }
+
+  /** The batch dimension in the file, and whether the training copy made it symbolic. */
+  get batch(): BatchInfo {
+    return this.prepared.batch;
+  }
+
+  /** BatchNormalization nodes normalising with batch statistics (batchNorm 'train'). */
+  get batchNorms(): readonly BatchStat[] {
+    return this.prepared.batchStats;
+  }
+
+  /** Values holding the batch statistics, fetched with every training forward pass. */
+  get batchStatValues(): string[] {
+    return this.prepared.batchStats.flatMap((s) => [s.batchMean, s.batchVar]);
+  }
+
+  /** running ← running·m + batch·(1 − m) for every BatchNormalization (ONNX's momentum m). */
+  updateRunningStats(batch: Map<string, Float32Array>): void {
+    for (const s of this.prepared.batchStats) {
+      for (const [run, cur] of [[s.runningMean, s.batchMean], [s.runningVar, s.batchVar]] as const) {
+        const r = this.running.get(run)!;
+        const b = batch.get(cur);
+        if (!b || b.length !== r.length) throw new InputError(`node '${s.node}' (BatchNormalization): no batch statistics for '${run}'`);
+        for (let i = 0; i < r.length; i++) r[i] = r[i]! * s.momentum + b[i]! * (1 - s.momentum);
+      }
+    }
   }
 
   static async create(model: OnnxModel, backend: Backend, opts: EngineOptions): Promise<GradientEngine> {
-    const prepared = trainingModel(model);
+    const prepared = trainingModel(model, { batchNorm: opts.batchNorm ?? 'frozen' });
     const work = prepared.model;
     const view = new GraphView(work.graph, model.file);
     const output = opts.output ?? view.outputs[0];
     if (output === undefined) throw new InputError(`${model.file}: the model has no outputs`);
     const plan = buildPlan(view, {
       output, rules: opts.rules ?? defaultRules,
+      extraParams: prepared.batchStats.flatMap((s) => [s.scale, s.bias]),
       ...(opts.trainable ? { trainable: opts.trainable } : {}),
       ...(opts.frozen ? { frozen: opts.frozen } : {}),
     });
-    const trainView = trainingView(work, plan.params, plan.saved);
+    const statValues = prepared.batchStats.flatMap((s) => [s.batchMean, s.batchVar]);
+    const trainView = trainingView(work, plan.params, [...plan.saved, ...statValues]);
     const feedsSpec = work.inputs;
     const session = await Session.create(backend, encodeModel(trainView), feedsSpec, {
       label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
@@ -112,7 +158,15 @@ export class GradientEngine {
       const missing = missingEmitters(plan);
       if (missing.length > 0) throw new UnsupportedError(`compiled backward: no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
     }
-    return new GradientEngine(model, work, prepared.batch, view, plan, session, opts.loss, constants, backend, path, opts.providers);
+    let inference: Session | undefined;
+    if (prepared.batchStats.length > 0) {
+      const frozen = trainingModel(model).model;
+      const running = prepared.batchStats.flatMap((s) => [s.runningMean, s.runningVar]);
+      inference = await Session.create(backend, encodeModel(trainingView(frozen, [...plan.params, ...running], [])), frozen.inputs, {
+        label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
+      });
+    }
+    return new GradientEngine(model, prepared, view, plan, session, opts.loss, constants, backend, path, opts.providers, inference);
   }
 
   /** The current values of the trained parameters, read from the user's model (initializers or Constant nodes). */
@@ -123,17 +177,34 @@ export class GradientEngine {
   /** Run the training view: the loss output and every saved value. */
   async forward(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<ForwardResult> {
     const all = this.withWeights(feeds, weights);
-    const result = await this.session.run(all, [this.plan.output, ...this.plan.saved]);
+    const result = await this.session.run(all, [this.plan.output, ...this.plan.saved, ...this.batchStatValues]);
     const values = new Map<string, HostTensor>(Object.entries(result));
     for (const [k, v] of Object.entries(all)) values.set(k, v);
     for (const [k, v] of this.constants) values.set(k, v);
     return { output: asFloat(values.get(this.plan.output), `output '${this.plan.output}'`), values };
   }
 
-  /** The model output alone for the given weights (no saved values). */
+  /**
+   * The model output for the given weights, as inference computes it
+   * (BatchNormalization with the running statistics also under batchNorm 'train').
+   */
   async predict(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<Tensor> {
-    const result = await this.session.run(this.withWeights(feeds, weights), [this.plan.output]);
+    if (!this.inference) return (await this.trainingOutput(feeds, weights)).output;
+    const all = this.withWeights(feeds, weights);
+    for (const [k, v] of this.running) all[k] = { dims: [v.length], data: v };
+    const result = await this.inference.run(all, [this.plan.output]);
     return asFloat(result[this.plan.output], `output '${this.plan.output}'`);
+  }
+
+  /** The output of the training forward pass and the batch statistics (no other saved values). */
+  private async trainingOutput(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<{ output: Tensor; batchStats: Map<string, Float32Array> }> {
+    const result = await this.session.run(this.withWeights(feeds, weights), [this.plan.output, ...this.batchStatValues]);
+    return { output: asFloat(result[this.plan.output], `output '${this.plan.output}'`), batchStats: this.statsOf(result) };
+  }
+
+  private statsOf(values: Record<string, HostTensor | undefined> | Map<string, HostTensor>): Map<string, Float32Array> {
+    const get = (k: string) => (values instanceof Map ? values.get(k) : values[k]);
+    return new Map(this.batchStatValues.map((k) => [k, asFloat(get(k), `batch statistic '${k}'`).data]));
   }
 
   private withWeights(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Record<string, HostTensor> {
@@ -146,23 +217,23 @@ export class GradientEngine {
     return all;
   }
 
-  /** The batch-mean loss alone (one forward pass). */
+  /** The batch-mean training loss alone (one forward pass). */
   async lossOnly(feeds: Record<string, HostTensor>, target: HostTensor, weights: Map<string, Float32Array>): Promise<number> {
-    return computeLoss(this.loss, await this.predict(feeds, weights), target).loss;
+    return computeLoss(this.loss, (await this.trainingOutput(feeds, weights)).output, target).loss;
   }
 
   /** Loss and ∂L/∂θ for every trained parameter θ. */
   async gradients(feeds: Record<string, HostTensor>, target: HostTensor, weights: Map<string, Float32Array>): Promise<StepGradients> {
     if (this.backwardPath === 'compiled') {
-      const output = await this.predict(feeds, weights);
+      const { output, batchStats } = await this.trainingOutput(feeds, weights);
       const { loss, grad } = computeLoss(this.loss, output, target);
       const cb = await this.compiledFor(feeds, weights);
-      return { loss, output, grads: await cb.run(feeds, weights, grad) };
+      return { loss, output, grads: await cb.run(feeds, weights, grad), batchStats };
     }
     const fwd = await this.forward(feeds, weights);
     const { loss, grad } = computeLoss(this.loss, fwd.output, target);
     const grads = this.backward(fwd.values, grad);
-    return { loss, output: fwd.output, grads };
+    return { loss, output: fwd.output, grads, batchStats: this.statsOf(fwd.values) };
   }
 
   private compiledFor(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<CompiledBackward> {
@@ -220,5 +291,6 @@ export class GradientEngine {
     for (const cb of this.compiled.values()) await (await cb.catch(() => undefined))?.dispose();
     this.compiled.clear();
     await this.session.dispose();
+    await this.inference?.dispose();
   }
 }

@@ -39,6 +39,8 @@ export interface PlanOptions {
   output: string;
   /** names or globs of initializers to train; default the model's parameters (src/graph/parameters.ts) */
   trainable?: readonly string[];
+  /** tensors that count as parameters although the graph no longer feeds them to a parameter input (a training pass moved them) */
+  extraParams?: readonly string[];
   /** names or globs never trained */
   frozen?: readonly string[];
   /** extra values frozen: everything upstream of these nodes' outputs is frozen (fine-tune after a node) */
@@ -50,7 +52,8 @@ function candidateParams(view: GraphView, opts: PlanOptions): string[] {
   const floats = g.initializer.filter((t) => t.data_type === DataType.FLOAT).map((t) => t.name ?? '');
   const matches = (pats: readonly string[], n: string) => pats.some((p) => globMatch(p, n));
   const params = findParameters(view).uses;
-  let names = floats.filter((n) => params.has(n));
+  const extra = new Set(opts.extraParams ?? []);
+  let names = floats.filter((n) => params.has(n) || extra.has(n));
   if (opts.trainable) {
     for (const p of opts.trainable) {
       if (!g.initializer.some((t) => globMatch(p, t.name ?? ''))) throw new InputError(`no initializer matches '${p}'`);

@@ -18,6 +18,7 @@ import type { TrainingState } from './training-state.js';
 export type { TrainingState };
 
 const PREFIX = 'checkpoint-';
+const RUNNING = 'edgetune.running/';
 const SUFFIX = '.safetensors';
 
 export function encodeCheckpoint(s: TrainingState, dims: Map<string, number[]>): Uint8Array {
@@ -28,6 +29,7 @@ export function encodeCheckpoint(s: TrainingState, dims: Map<string, number[]>):
     optSteps[name] = st.step;
     for (const [slot, v] of Object.entries(st.slots)) tensors.set(`${name}::${slot}`, { dtype: 'F32', shape: dims.get(name) ?? [v.length], data: v });
   }
+  for (const [name, r] of s.running ?? []) tensors.set(`${RUNNING}${name}`, { dtype: 'F32', shape: [r.length], data: r });
   return encodeSafetensors(tensors, {
     format: 'edgetune-checkpoint-1',
     state: JSON.stringify({ step: s.step, epoch: s.epoch, batchInEpoch: s.batchInEpoch, rngState: s.rngState, optSteps, config: s.config, params: [...s.weights.keys()] }),
@@ -46,13 +48,18 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): TrainingState
     weights.set(p, w.data);
     optimizer.set(p, { step: st.optSteps[p] ?? 0, slots: {} });
   }
+  const running = new Map<string, Float32Array>();
   for (const [key, t] of tensors) {
+    if (key.startsWith(RUNNING)) {
+      if (t.data instanceof Float32Array) running.set(key.slice(RUNNING.length), t.data);
+      continue;
+    }
     const at = key.lastIndexOf('::');
     if (at < 0) continue;
     const o = optimizer.get(key.slice(0, at));
     if (o && t.data instanceof Float32Array) o.slots[key.slice(at + 2)] = t.data;
   }
-  return { step: st.step, epoch: st.epoch, batchInEpoch: st.batchInEpoch, rngState: st.rngState, weights, optimizer, config: st.config };
+  return { step: st.step, epoch: st.epoch, batchInEpoch: st.batchInEpoch, rngState: st.rngState, weights, optimizer, config: st.config, ...(running.size > 0 ? { running } : {}) };
 }
 
 export async function saveCheckpoint(dir: string, s: TrainingState, dims: Map<string, number[]>, keep = 2): Promise<string> {

@@ -112,11 +112,13 @@ function configFingerprint(tuner: Tuner, d: Dataset, opts: FitOptions): string {
   return JSON.stringify({
     params: tuner.params.map((p) => p.name), data: d.name, size: d.size, batchSize: opts.batchSize ?? 32,
     shuffle: opts.shuffle ?? true, seed: opts.seed ?? 0, optimizer: tuner.options.optimizer ?? 'adam', loss: tuner.options.loss,
+    ...(tuner.options.batchNorm === 'train' ? { batchNorm: 'train' } : {}),
   });
 }
 
 function snapshot(tuner: Tuner, epoch: number, batchInEpoch: number, rngState: number[], config: string): TrainingState {
-  return { step: tuner.step, epoch, batchInEpoch, rngState, weights: tuner.weights, optimizer: tuner.states, config };
+  const running = tuner.engine.running;
+  return { step: tuner.step, epoch, batchInEpoch, rngState, weights: tuner.weights, optimizer: tuner.states, config, ...(running.size > 0 ? { running: new Map([...running].map(([k, v]) => [k, v.slice()])) } : {}) };
 }
 
 export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Promise<FitResult> {
@@ -138,6 +140,7 @@ export async function fit(tuner: Tuner, d: Dataset, opts: FitOptions = {}): Prom
     tuner.weights = s.weights;
     tuner.states = s.optimizer;
     tuner.step = s.step;
+    for (const [k, v] of s.running ?? []) tuner.engine.running.get(k)?.set(v);
     epoch = s.epoch;
     startBatch = s.batchInEpoch;
     rng = Rng.fromState(s.rngState);

@@ -10,6 +10,8 @@ export interface TrainingState {
   rngState: number[];
   weights: Map<string, Float32Array>;
   optimizer: Map<string, OptimizerState>;
+  /** BatchNormalization running statistics, when training with batch statistics */
+  running?: Map<string, Float32Array>;
   /** a fingerprint of the run's options; resuming with others is refused */
   config: string;
 }

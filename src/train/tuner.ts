@@ -71,6 +71,13 @@ export interface TunerOptions {
    * emitter; 'typescript' runs backward through the TypeScript rules.
    */
   backward?: 'compiled' | 'typescript';
+  /**
+   * BatchNormalization: 'frozen' (default) normalises with the running
+   * statistics and never changes them; 'train' normalises with the batch's
+   * statistics and updates the running ones (with each node's momentum) after
+   * every accepted step; commit() writes them into the model.
+   */
+  batchNorm?: 'frozen' | 'train';
   /** one-line notices, e.g. why the compiled path is not used */
   onNotice?: (msg: string) => void;
 }
@@ -194,6 +201,7 @@ export class Tuner {
       cs = CompiledStep.create(this.engine.work, this.backend, this.engine.plan, batch.feeds, batch.target, this.store.weights, {
         loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(),
         clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
+        extraOutputs: this.engine.batchStatValues,
       });
       this.compiled.set(key, cs);
     }
@@ -229,6 +237,7 @@ export class Tuner {
     // the graph checked the update: on the GPU it stays there unread
     if (locationOf(r.next) === 'gpu-buffer') this.store.acceptResident(r.next, cs.provider);
     else this.store.acceptHost(await downloadTensors(r.next));
+    this.engine.updateRunningStats(r.batchStats);
     return this.accepted(info);
   }
 
@@ -248,6 +257,7 @@ export class Tuner {
       ...(options.trainable ? { trainable: options.trainable } : {}),
       ...(frozen.length > 0 ? { frozen } : {}),
       ...(options.providers ? { providers: options.providers } : {}),
+      ...(options.batchNorm ? { batchNorm: options.batchNorm } : {}),
     });
     const { fixed, freed } = engine.batch;
     if (fixed !== undefined) {
@@ -289,7 +299,7 @@ export class Tuner {
   async trainStep(batch: Batch): Promise<StepInfo> {
     if (this.compiledPath) return this.compiledStep(batch);
     await this.sync();
-    const { loss: dataLoss, output, grads } = await this.engine.gradients(batch.feeds, batch.target, this.weights);
+    const { loss: dataLoss, output, grads, batchStats } = await this.engine.gradients(batch.feeds, batch.target, this.weights);
     const loss = dataLoss + this.addSparsity(grads);
     const n = output.dims[0] ?? 1;
     const correct = countCorrect(output.data, n, batch.target);
@@ -310,6 +320,7 @@ export class Tuner {
     }
     this.weights = nextW;
     this.states = nextS;
+    this.engine.updateRunningStats(batchStats);
     this.step++;
     this.badRun = 0;
     this.firstBad = undefined;
@@ -341,6 +352,7 @@ export class Tuner {
   async commit(note: Record<string, unknown> = {}): Promise<OnnxModel> {
     await this.sync();
     for (const [name, w] of this.weights) this.model.write(name, w);
+    for (const [name, r] of this.engine.running) this.model.write(name, r);
     const props = this.model.proto.metadata_props;
     const entry = props.find((p) => p.key === 'edgetune.finetune');
     const value = JSON.stringify({ steps: this.step, loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', params: this.params.length, ...note });
