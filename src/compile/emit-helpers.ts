@@ -87,6 +87,19 @@ export function reduceToShapeEmit(
   return reshapeEmit(ctx, summed, keptDims, outDims);
 }
 
+/**
+ * x [dims] broadcast to `toDims` of the same rank (each axis equal or 1):
+ * Expand from opset 8, Tile before; no node when the dims are equal.
+ */
+export function expandToEmit(ctx: EmitContext, x: string, dims: readonly number[], toDims: readonly number[]): string {
+  if (sameShape(dims, toDims)) return x;
+  const y = ctx.opset >= 8
+    ? ctx.op('Expand', [x, ctx.ints(toDims)])
+    : ctx.op('Tile', [x, ctx.ints(toDims.map((d, i) => d / dims[i]!))]);
+  ctx.setDims(y, toDims);
+  return y;
+}
+
 /** x · s for a constant s (no node when s = 1); records `dims` as the result's when given. */
 export function scaleEmit(ctx: EmitContext, x: string, s: number, dims?: readonly number[]): string {
   if (s === 1) return x;
@@ -107,8 +120,8 @@ export function padEndEmit(ctx: EmitContext, x: string, dims: readonly number[],
 /**
  * up(x, n) for x [N,C,h,w], zero-padded to [N,C,outH,outW]: each value copied
  * into an n×n block (x ⊗ 1_{n×n}) by a nearest Resize with scales n (before
- * opset 11: Reshape [N,C,h,1,w,1] → Expand [N,C,h,n,w,n] → Reshape
- * [N,C,h·n,w·n]), then Pad on the bottom and right.
+ * opset 11: Reshape [N,C,h,1,w,1] → Expand (Tile before opset 8)
+ * [N,C,h,n,w,n] → Reshape [N,C,h·n,w·n]), then Pad on the bottom and right.
  */
 export function upEmit(ctx: EmitContext, x: string, dims: readonly number[], n: number, outH: number, outW: number): string {
   const [N, C, h, w] = dims as [number, number, number, number];
@@ -119,8 +132,7 @@ export function upEmit(ctx: EmitContext, x: string, dims: readonly number[], n: 
     ctx.setDims(y, [N, C, h * n, w * n]);
   } else if (n > 1) {
     const blocks = reshapeEmit(ctx, x, dims, [N, C, h, 1, w, 1]);
-    const expanded = ctx.op('Expand', [blocks, ctx.ints([N, C, h, n, w, n])]);
-    ctx.setDims(expanded, [N, C, h, n, w, n]);
+    const expanded = expandToEmit(ctx, blocks, [N, C, h, 1, w, 1], [N, C, h, n, w, n]);
     y = reshapeEmit(ctx, expanded, [N, C, h, n, w, n], [N, C, h * n, w * n]);
   }
   return padEndEmit(ctx, y, [N, C, h * n, w * n], [N, C, outH, outW]);

@@ -11,7 +11,7 @@ import type { PoolWindow } from '../grad/rules/average-pool.js';
 import { DataType } from '../onnx/dtypes.js';
 import { sizeOf, stridesOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
-import { reduceSumEmit, reshapeEmit } from './emit-helpers.js';
+import { expandToEmit, reduceSumEmit, reshapeEmit } from './emit-helpers.js';
 
 function record(ctx: EmitContext, name: string, dims: readonly number[]): string {
   ctx.setDims(name, dims);
@@ -46,9 +46,35 @@ export function cropPadEmit(
   return y;
 }
 
-/** A float32 tensor of zeros shaped `dims` (Expand of a scalar 0, so the model holds no zero array). */
+/**
+ * A float32 tensor of zeros shaped `dims` (Expand of a scalar 0, so the model
+ * holds no zero array; Tile of a [1,…,1] zero before opset 8).
+ */
 export function zerosEmit(ctx: EmitContext, dims: readonly number[]): string {
+  if (ctx.opset < 8) {
+    const ones = dims.map(() => 1);
+    const zero = ctx.floats([0], ones);
+    return sizeOf(dims) === 1 ? record(ctx, ctx.op('Identity', [zero]), dims) : expandToEmit(ctx, zero, ones, dims);
+  }
   return record(ctx, ctx.op('Expand', [ctx.floats([0], []), ctx.ints(dims)]), dims);
+}
+
+/**
+ * g where `hit` holds and 0 elsewhere, broadcast to `dims`: Where from opset 9,
+ * before it g · Cast(hit to float).
+ */
+export function selectEmit(ctx: EmitContext, hit: string, g: string, dims: readonly number[]): string {
+  if (ctx.opset >= 9) return record(ctx, ctx.op('Where', [hit, g, ctx.floats([0], [])]), dims);
+  const mask = ctx.op('Cast', [hit], { to: DataType.FLOAT });
+  return record(ctx, ctx.op('Mul', [mask, g]), dims);
+}
+
+/** i mod n for int64 i ≥ 0 of `dims` and a constant n: Mod from opset 10, i − ⌊i/n⌋·n before. */
+function modEmit(ctx: EmitContext, i: string, n: number, dims: readonly number[]): string {
+  const c = ctx.ints([n], []);
+  if (ctx.opset >= 10) return record(ctx, ctx.op('Mod', [i, c]), dims);
+  const whole = ctx.op('Mul', [ctx.op('Div', [i, c]), c]);
+  return record(ctx, ctx.op('Sub', [i, whole]), dims);
 }
 
 /** The int64 vector [0, 1, …, n − 1] (Range from opset 11, a constant before). */
@@ -76,7 +102,7 @@ export function upsampleNdEmit(ctx: EmitContext, x: string, dims: readonly numbe
   const inner = dims.slice(2);
   const blocks = reshapeEmit(ctx, x, dims, [A, B, ...inner.flatMap((o) => [o, 1])]);
   const bigDims = [A, B, ...inner.flatMap((o, i) => [o, factors[i]!])];
-  const big = record(ctx, ctx.op('Expand', [blocks, ctx.ints(bigDims)]), bigDims);
+  const big = expandToEmit(ctx, blocks, [A, B, ...inner.flatMap((o) => [o, 1])], bigDims);
   return reshapeEmit(ctx, big, bigDims, [A, B, ...inner.map((o, i) => o * factors[i]!)]);
 }
 
@@ -250,7 +276,7 @@ export function maxPoolArgmaxEmit(ctx: EmitContext, x: string, w: PoolWindow): s
   if (a.ceilMode) attrs.ceil_mode = 1;
   const [, indices] = ctx.add('MaxPool', [x], attrs, 2) as [string, string];
   record(ctx, indices, w.out4);
-  return record(ctx, ctx.op('Mod', [indices, ctx.ints([sizeOf(w.dims4.slice(2))], [])]), w.out4);
+  return modEmit(ctx, indices, sizeOf(w.dims4.slice(2)), w.out4);
 }
 
 /** maxPool2d's argmax as ONNX nodes (maxPoolArgmaxEmit, which takes 2-D and 3-D windows). */
@@ -268,10 +294,9 @@ export const maxPool2dArgmaxEmit = maxPoolArgmaxEmit;
  */
 export function maxPoolGradEmit(ctx: EmitContext, dy: string, argmax: string, w: PoolWindow): string {
   const [N, C] = w.dims4 as [number, number];
-  const inner = w.dims4.slice(2);
   const out = w.out4.slice(2);
+  const inner = w.dims4.slice(2);
   const k = w.attrs.kernel;
-  const zero = ctx.floats([0], []);
   if (tilesInput(w)) {
     const upDims = [N, C, ...out.map((o, i) => o * k[i]!)];
     const fitDims = [N, C, ...inner.map((d, i) => Math.min(d, upDims[2 + i]!))];
@@ -285,19 +310,67 @@ export function maxPoolGradEmit(ctx: EmitContext, dy: string, argmax: string, w:
       own = i === 0 ? coords : record(ctx, ctx.op('Add', [own, coords]), fitInner.map((d, j) => (j <= i ? d : 1)));
     }
     const hit = record(ctx, ctx.op('Equal', [fit(argmax), own]), fitDims);
-    const dx = record(ctx, ctx.op('Where', [hit, fit(dy), zero]), fitDims);
+    const dx = selectEmit(ctx, hit, fit(dy), fitDims);
     return cropPadEmit(ctx, dx, fitDims, fitDims.map(() => 0), fitDims.map((d, i) => w.dims4[i]! - d));
   }
   const K = sizeOf(k);
   const taps = ctx.ints(poolTapPositions(w), [K, ...out]);
   const am = reshapeEmit(ctx, argmax, w.out4, [N, C, 1, ...out]);
   const hit = record(ctx, ctx.op('Equal', [am, taps]), [N, C, K, ...out]);
+  return scatterTapHitsEmit(ctx, dy, hit, [N, C, K, ...out], w);
+}
+
+/**
+ * The per-tap scatter of maxPoolGradEmit: dy where hit [N,C,K,o…] marks the
+ * tap that won its window, summed back onto the input by a ConvTranspose
+ * whose kernel channel t is the one-hot of tap t.
+ */
+function scatterTapHitsEmit(ctx: EmitContext, dy: string, hit: string, hitDims: readonly number[], w: PoolWindow): string {
+  const [N, C] = w.dims4 as [number, number];
+  const out = w.out4.slice(2);
+  const k = w.attrs.kernel;
+  const K = sizeOf(k);
   const g = reshapeEmit(ctx, dy, w.out4, [N, C, 1, ...out]);
-  const masked = record(ctx, ctx.op('Where', [hit, g, zero]), [N, C, K, ...out]);
-  const planes = reshapeEmit(ctx, masked, [N, C, K, ...out], [N * C, K, ...out]);
+  const masked = selectEmit(ctx, hit, g, hitDims);
+  const planes = reshapeEmit(ctx, masked, hitDims, [N * C, K, ...out]);
   const oneHot = ctx.floats(Array.from({ length: K * K }, (_, i) => (Math.floor(i / K) === i % K ? 1 : 0)), [K, 1, ...k]);
   const dx = scatterWindowsEmit(ctx, planes, [N * C, K, ...out], oneHot, w);
-  return reshapeEmit(ctx, dx, [N * C, 1, ...inner], w.dims4);
+  return reshapeEmit(ctx, dx, [N * C, 1, ...w.dims4.slice(2)], w.dims4);
+}
+
+/**
+ * maxPoolNdGrad as ONNX nodes without MaxPool's Indices output (which opsets
+ * before 8 lack), from x [N,C,in…] itself: the value every tap reads is
+ * gathered (padding taps read −∞), compared with the pooled maximum
+ * (¬(v < y), Equal takes no floats before opset 11), and ArgMax over the taps
+ * picks the first that reaches it, as maxPoolNd does; dy then goes to that
+ * tap through the per-tap scatter.
+ */
+export function maxPoolGradByTapsEmit(ctx: EmitContext, dy: string, x: string, w: PoolWindow): string {
+  const a = w.attrs;
+  const [N, C] = w.dims4 as [number, number];
+  const out = w.out4.slice(2);
+  const P = sizeOf(w.dims4.slice(2));
+  const K = sizeOf(a.kernel);
+  const O = sizeOf(out);
+  const flat = reshapeEmit(ctx, x, w.dims4, [N * C, P]);
+  const lowest = expandToEmit(ctx, ctx.floats([-Infinity], [1, 1]), [1, 1], [N * C, 1]);
+  const padded = record(ctx, ctx.op('Concat', [flat, lowest], { axis: 1 }), [N * C, P + 1]);
+  const taps = poolTapPositions(w).map((t) => (t < 0 ? P : t));
+  const read = record(ctx, ctx.op('Gather', [padded, ctx.ints(taps, [K * O])], { axis: 1 }), [N * C, K * O]);
+  const values = reshapeEmit(ctx, read, [N * C, K * O], [N * C, K, ...out]);
+  const attrs: Record<string, number | number[]> = { kernel_shape: [...a.kernel], strides: [...a.strides], pads: [...a.pads] };
+  if (a.dilations.some((d) => d !== 1)) attrs.dilations = [...a.dilations];
+  if (a.ceilMode) attrs.ceil_mode = 1;
+  const y = record(ctx, ctx.op('MaxPool', [x], attrs), w.out4);
+  const yPlanes = reshapeEmit(ctx, y, w.out4, [N * C, 1, ...out]);
+  const below = record(ctx, ctx.op('Less', [values, yPlanes]), [N * C, K, ...out]);
+  const reaches = record(ctx, ctx.op('Cast', [record(ctx, ctx.op('Not', [below]), [N * C, K, ...out])], { to: DataType.FLOAT }), [N * C, K, ...out]);
+  const first = record(ctx, ctx.op('ArgMax', [reaches], { axis: 1, keepdims: 1 }), [N * C, 1, ...out]);
+  const tapIds = ctx.ints(Array.from({ length: K }, (_, t) => t), [1, K, ...out.map(() => 1)]);
+  const won = record(ctx, ctx.op('Equal', [first, tapIds]), [N * C, K, ...out]);
+  const hit = reshapeEmit(ctx, won, [N * C, K, ...out], [N, C, K, ...out]);
+  return scatterTapHitsEmit(ctx, dy, hit, [N, C, K, ...out], w);
 }
 
 /** maxPool2dGrad as ONNX nodes (maxPoolGradEmit, which takes 2-D and 3-D windows). */

@@ -1,10 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { softmaxColumns } from '../../customops/combine-maps.js';
 import {
-  conv2dInputGradEmit, conv2dWeightGradEmit, convInputGradEmit, convWeightGradEmit, downEmit, padEndEmit, reduceSumEmit, reduceToShapeEmit, reshapeEmit,
+  conv2dInputGradEmit, conv2dWeightGradEmit, convInputGradEmit, convWeightGradEmit, downEmit, expandToEmit, padEndEmit, reduceSumEmit, reduceToShapeEmit, reshapeEmit,
   softmaxColumnsBackwardEmit, softmaxColumnsEmit, upEmit,
 } from '../../src/compile/emit-helpers.js';
 import { GraphEmitter, type EmitContext } from '../../src/compile/emit.js';
+import { selectEmit, zerosEmit } from '../../src/compile/emit-shape-helpers.js';
 import { softmaxColumnsBackward } from '../../src/grad/rules/combine-maps.js';
 import { GraphView } from '../../src/graph/graph.js';
 import { nodeBackend } from '../../src/node/backend.js';
@@ -177,6 +178,28 @@ describe('convInputGradEmit and convWeightGradEmit over 1 and 3 spatial axes', (
         );
       });
     }
+  }
+});
+
+describe('expandToEmit, zerosEmit and selectEmit at every opset form', () => {
+  for (const opsetVersion of [7, 8, 17]) {
+    it(`broadcasts, makes zeros and selects at opset ${opsetVersion}`, async () => {
+      const x = random([2, 1, 3]);
+      const want = new Float32Array(2 * 4 * 3);
+      for (let a = 0; a < 2; a++) for (let b = 0; b < 4; b++) for (let c = 0; c < 3; c++) want[(a * 4 + b) * 3 + c] = x.data[a * 3 + c]!;
+      expectClose(await runEmitted({ x }, (ctx) => expandToEmit(ctx, 'x', [2, 1, 3], [2, 4, 3]), opsetVersion), { dims: [2, 4, 3], data: want });
+      const zeros = await runEmitted({ x }, (ctx) => {
+        const sum = ctx.op('Add', [zerosEmit(ctx, [2, 4, 3]), expandToEmit(ctx, 'x', [2, 1, 3], [2, 4, 3])]);
+        ctx.setDims(sum, [2, 4, 3]);
+        return sum;
+      }, opsetVersion);
+      expect(Array.from(zeros.data)).toEqual(Array.from(want));
+      const picked = await runEmitted({ x }, (ctx) => {
+        const hit = ctx.op('Less', ['x', ctx.floats([0], [])]);
+        return selectEmit(ctx, hit, 'x', [2, 1, 3]);
+      }, opsetVersion);
+      expect(Array.from(picked.data)).toEqual(Array.from(x.data, (v) => (v < 0 ? v : 0)));
+    });
   }
 });
 

@@ -5,13 +5,13 @@
  *
  *   ∂L/∂x = broadcastTo(δ / S, dims(x)).
  *
- * Emitted: Expand(δ · (1/S), dims(x)).
+ * Emitted: Expand(δ · (1/S), dims(x)) (Tile before opset 8).
  */
 import { InputError } from '../../errors.js';
 import { broadcastTo } from '../../tensor/broadcast.js';
 import { scale, sizeOf } from '../../tensor/tensor.js';
 import type { GradRule } from '../rule.js';
-import { scaleEmit } from '../../compile/emit-helpers.js';
+import { expandToEmit, scaleEmit } from '../../compile/emit-helpers.js';
 import { savedDims } from './reshape.js';
 
 export const globalAveragePool: GradRule = {
@@ -27,9 +27,8 @@ export const globalAveragePool: GradRule = {
     const xDims = ctx.dims(ctx.inputs[0]!);
     if (xDims.length < 3) throw new InputError(`node '${ctx.node.name}' (${ctx.node.opType}): input [${xDims.join(',')}] has no spatial axis`);
     const s = sizeOf(xDims.slice(2));
-    const scaled = scaleEmit(ctx, ctx.gradOutputs[0]!, 1 / s);
-    const dx = ctx.op('Expand', [scaled, ctx.ints(xDims)]);
-    ctx.setDims(dx, xDims);
-    return [dx];
+    const yDims = ctx.dims(ctx.outputs[0]!);
+    const scaled = scaleEmit(ctx, ctx.gradOutputs[0]!, 1 / s, yDims);
+    return [expandToEmit(ctx, scaled, yDims, xDims)];
   },
 };

@@ -6,14 +6,15 @@
  *
  * with the spatial axes flattened to one row [N,C,1,S] pooled by a 1×S kernel.
  * Emitted: ArgMax over the flattened row (the first maximum, as maxPool2d),
- * then δ where the position equals it, 0 elsewhere.
+ * then δ where the position equals it, 0 elsewhere (Where, or a mask product
+ * before opset 9).
  */
 import { InputError } from '../../errors.js';
 import { maxPool2d, maxPool2dGrad, type Pool2dAttrs } from '../../tensor/pool.js';
 import { reshape, sizeOf } from '../../tensor/tensor.js';
 import { floatIn, type GradRule } from '../rule.js';
 import { reshapeEmit } from '../../compile/emit-helpers.js';
-import { indexRangeEmit } from '../../compile/emit-shape-helpers.js';
+import { indexRangeEmit, selectEmit } from '../../compile/emit-shape-helpers.js';
 
 export const globalMaxPool: GradRule = {
   differentiable: [0],
@@ -43,8 +44,7 @@ export const globalMaxPool: GradRule = {
     const winner = ctx.op('Equal', [indexRangeEmit(ctx, s), argmax]);
     ctx.setDims(winner, [N, C, s]);
     const dy = reshapeEmit(ctx, ctx.gradOutputs[0]!, ctx.dims(ctx.outputs[0]!), [N, C, 1]);
-    const dx = ctx.op('Where', [winner, dy, ctx.floats([0], [])]);
-    ctx.setDims(dx, [N, C, s]);
+    const dx = selectEmit(ctx, winner, dy, [N, C, s]);
     return [reshapeEmit(ctx, dx, [N, C, s], xDims)];
   },
 };

@@ -10,14 +10,16 @@
  * sensitivity goes back only to the position that won its window.
  * Emitted: the argmax from a second MaxPool's Indices output, then a mask of
  * the winners (windows that tile the input) or a ConvTranspose of per-tap
- * masked δ (any other window), exact for ties as maxPool2d.
+ * masked δ (any other window), exact for ties as maxPoolNd. Before opset 8
+ * (no Indices output) the winning tap is found by gathering every tap's value
+ * and comparing it with the pooled maximum.
  */
 import { maxPoolNd, maxPoolNdGrad } from '../../tensor/pool.js';
 import { reshape } from '../../tensor/tensor.js';
 import { floatIn, type GradRule } from '../rule.js';
 import { pooledGrad, poolWindow } from './average-pool.js';
 import { reshapeEmit } from '../../compile/emit-helpers.js';
-import { maxPoolArgmaxEmit, maxPoolGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
+import { maxPoolArgmaxEmit, maxPoolGradByTapsEmit, maxPoolGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
 
 export const maxPool: GradRule = {
   differentiable: [0],
@@ -32,7 +34,9 @@ export const maxPool: GradRule = {
     const x = ctx.inputs[0]!;
     const xDims = ctx.dims(x);
     const w = poolWindow(ctx.node, xDims);
-    const argmax = maxPoolArgmaxEmit(ctx, reshapeEmit(ctx, x, xDims, w.dims4), w);
-    return [reshapeEmit(ctx, maxPoolGradEmit(ctx, pooledGradEmit(ctx, w), argmax, w), w.dims4, xDims)];
+    const x4 = reshapeEmit(ctx, x, xDims, w.dims4);
+    const dy = pooledGradEmit(ctx, w);
+    const dx = ctx.opset >= 8 ? maxPoolGradEmit(ctx, dy, maxPoolArgmaxEmit(ctx, x4, w), w) : maxPoolGradByTapsEmit(ctx, dy, x4, w);
+    return [reshapeEmit(ctx, dx, w.dims4, xDims)];
   },
 };

@@ -51,4 +51,7 @@ export const cases: RuleCase[] = [
   avgPool('pools 3-D inputs in windows that tile the input', [2, 2, 4, 5, 4], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }),
   avgPool('pools 3-D inputs with dilations in ceil mode (opset 19)', [1, 2, 6, 5, 5], { kernel_shape: [2, 2, 2], dilations: [2, 1, 2], strides: [2, 2, 1], ceil_mode: 1, count_include_pad: 1 }, 19),
   avgPool('pools 3-D inputs at opset 11', [1, 2, 4, 4, 4], { kernel_shape: [2, 2, 2], strides: [1, 2, 1], pads: [0, 1, 1, 1, 0, 0] }, 11),
+  avgPool('opset 7 (no Expand): windows that tile the input', [2, 2, 6, 7], { kernel_shape: [2, 2], strides: [2, 2] }, 7),
+  avgPool('opset 7: overlapping windows with pads counted', [2, 2, 5, 6], { kernel_shape: [3, 2], strides: [1, 2], pads: [1, 0, 0, 1], count_include_pad: 1 }, 7),
+  avgPool('opset 7: 3-D windows that tile the input', [1, 2, 4, 4, 5], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }, 7),
 ];

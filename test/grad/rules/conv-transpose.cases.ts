@@ -48,6 +48,7 @@ export const cases: RuleCase[] = [
   ct('opset 11: stride 2 with output_padding and pads', [2, 3, 3, 4], [3, 2, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }, true, 11),
   ct('opset 11: output_shape and group 2', [2, 4, 3, 3], [4, 1, 3, 3], { group: 2, strides: [2, 2], output_shape: [6, 6] }, true, 11),
   ct('opset 9 (ConvTranspose-1): output_padding without pads', [2, 2, 3, 3], [2, 3, 3, 3], { strides: [2, 2], output_padding: [1, 1] }, true, 9),
+  ct('opset 7: output_shape one past the full size, group 2', [2, 4, 3, 3], [4, 1, 3, 3], { group: 2, strides: [2, 2], output_shape: [8, 8] }, true, 7),
   ct('1-D with stride, pads and output_padding', [2, 3, 5], [3, 2, 3], { strides: [2], pads: [1, 0], output_padding: [1] }),
   ct('1-D with groups, dilation and auto_pad SAME_UPPER', [2, 4, 5], [4, 1, 3], { group: 2, dilations: [2], strides: [2], auto_pad: 'SAME_UPPER' }),
   ct('1-D with output_shape', [2, 2, 4], [2, 3, 4], { strides: [3], output_shape: [11] }),

@@ -47,5 +47,6 @@ export const cases: RuleCase[] = [
   conv('3-D conv, groups and auto_pad SAME_LOWER', [2, 4, 3, 5, 4], [4, 2, 2, 3, 2], { group: 2, auto_pad: 'SAME_LOWER', strides: [1, 2, 1] }),
   conv('3-D depthwise, no bias', [1, 3, 4, 4, 3], [3, 1, 2, 2, 2], { group: 3, strides: [2, 2, 1], pads: [0, 1, 0, 1, 0, 1] }, false),
   { name: '2-D conv at opset 9 (Slice in attribute form)', spec: { ...convSpec([2, 2, 7, 6], [2, 2, 2, 2], { strides: [3, 2], pads: [1, 0, 2, 1] }), opsetVersion: 9 }, opts: STEPS },
+  { name: '2-D conv at opset 7', spec: { ...convSpec([2, 2, 6, 5], [3, 2, 3, 2], { strides: [2, 2], pads: [1, 0, 0, 1] }), opsetVersion: 7 }, opts: STEPS },
   { name: '3-D conv at opset 11', spec: { ...convSpec([1, 2, 4, 5, 5], [2, 2, 2, 2, 2], { strides: [2, 2, 3] }), opsetVersion: 11 }, opts: STEPS },
 ];

@@ -6,14 +6,14 @@ import type { RuleCase } from './rule-case.js';
 /** Every coordinate of these small inputs is checked. */
 const ALL = { samples: 400 };
 
-/** MaxPool of x [dims]; x holds distinct values (no ties within a window) unless `data` is given. */
-export function maxPoolSpec(dims: number[], attrs: Record<string, AttrValue>, outputs = ['y'], data?: number[]): GraphSpec {
+/** MaxPool of x [dims] at `opsetVersion`; x holds distinct values (no ties within a window) unless `data` is given. */
+export function maxPoolSpec(dims: number[], attrs: Record<string, AttrValue>, outputs = ['y'], data?: number[], opsetVersion = 17): GraphSpec {
   const n = dims.reduce((a, b) => a * b, 1);
-  return { nodes: [node('MaxPool', ['x'], outputs, attrs)], params: { x: { dims, data: data ?? distinctValues(n, n) } }, output: 'y' };
+  return { nodes: [node('MaxPool', ['x'], outputs, attrs)], params: { x: { dims, data: data ?? distinctValues(n, n) } }, output: 'y', opsetVersion };
 }
 
-function maxPool(name: string, dims: number[], attrs: Record<string, AttrValue>, outputs = ['y']): RuleCase {
-  return { name, spec: maxPoolSpec(dims, attrs, outputs), opts: ALL };
+function maxPool(name: string, dims: number[], attrs: Record<string, AttrValue>, outputs = ['y'], opsetVersion = 17): RuleCase {
+  return { name, spec: maxPoolSpec(dims, attrs, outputs, undefined, opsetVersion), opts: ALL };
 }
 
 export const cases: RuleCase[] = [
@@ -44,4 +44,10 @@ export const cases: RuleCase[] = [
   maxPool('pools 3-D inputs with auto_pad VALID', [2, 1, 5, 4, 5], { kernel_shape: [3, 2, 2], strides: [1, 2, 2], auto_pad: 'VALID' }),
   maxPool('pools 3-D inputs in windows that tile the input, with a remainder', [2, 2, 4, 5, 5], { kernel_shape: [2, 2, 2], strides: [2, 2, 2] }),
   maxPool('pools 3-D inputs with the Indices output', [1, 2, 4, 4, 4], { kernel_shape: [2, 2, 2], strides: [1, 2, 1] }, ['y', 'indices']),
+  maxPool('opset 7 (no Indices output): overlapping windows with pads', [2, 2, 5, 6], { kernel_shape: [3, 2], strides: [1, 2], pads: [1, 0, 0, 1] }, ['y'], 7),
+  maxPool('opset 7: windows that tile the input', [2, 2, 6, 7], { kernel_shape: [2, 2], strides: [2, 2] }, ['y'], 7),
+  maxPool('opset 7: 1-D inputs', [2, 2, 9], { kernel_shape: [3], strides: [2], pads: [1, 1] }, ['y'], 7),
+  maxPool('opset 7: 3-D inputs', [1, 2, 4, 5, 4], { kernel_shape: [2, 3, 2], strides: [1, 2, 2], pads: [0, 1, 0, 1, 0, 1] }, ['y'], 7),
+  maxPool('opset 8 (Indices, no Mod, no Where): overlapping windows', [2, 2, 5, 6], { kernel_shape: [3, 2], strides: [1, 2], pads: [1, 0, 0, 1] }, ['y'], 8),
+  maxPool('opset 9: windows that tile the input', [2, 2, 6, 7], { kernel_shape: [2, 2], strides: [2, 2] }, ['y'], 9),
 ];
