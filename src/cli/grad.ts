@@ -14,7 +14,7 @@ import { list, npyToHost, parse, readFeeds, safeFileNames, str, strs, UsageError
 
 export const gradUsage = `usage: edgetune grad <model.onnx> --input <name>=<file.npy> [...] --target <file.npy>
               --loss mse|cross-entropy|bce-with-logits [--output <name>]
-              [--freeze <name|glob>,...] --out <dir> [--backward typescript|compiled]`;
+              [--freeze <name|glob>,...] --out <dir> [--backward typescript|compiled] [--json]`;
 
 export const engineFlags: Options = {
   input: { type: 'string', multiple: true },
@@ -42,7 +42,7 @@ export function lossFlag(v: unknown, dflt?: LossName): LossName {
 }
 
 export async function gradCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { ...engineFlags, out: { type: 'string' } }, gradUsage);
+  const { values, positionals } = parse(argv, { ...engineFlags, out: { type: 'string' }, json: { type: 'boolean' } }, gradUsage);
   if (positionals.length !== 1) throw new UsageError(gradUsage);
   if (strs(values.input).length === 0) throw new UsageError(`--input is required (<name>=<file.npy>)\n${gradUsage}`);
   const targetFile = str(values.target);
@@ -68,7 +68,9 @@ export async function gradCommand(argv: string[]): Promise<void> {
     }
     const manifest = { loss: result.loss, gradients: Object.fromEntries(engine.params.map((p) => [p.name, files.get(p.name)!])) };
     await writeFileAtomic(path.join(outDir, 'manifest.json'), new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
-    process.stdout.write(`loss ${result.loss.toPrecision(6)}; wrote ${engine.params.length} gradient(s) and manifest.json to ${outDir}\n`);
+    process.stdout.write(values.json
+      ? `${JSON.stringify({ event: 'done', out: outDir, ...manifest })}\n`
+      : `loss ${result.loss.toPrecision(6)}; wrote ${engine.params.length} gradient(s) and manifest.json to ${outDir}\n`);
   } finally {
     await engine.dispose();
   }

@@ -70,8 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.EDGETUNE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     const known = e instanceof EdgetuneError;
     const line = known ? e.message.split('\n')[0]! : `internal error: ${oneLine(e)}`;
-    // with --json the error is also a JSON line on stdout, with every detail the one-line message leaves out
-    if (rest.includes('--json')) process.stdout.write(JSON.stringify({ event: 'error', message: line, ...(e instanceof MissingRuleError ? { missing: e.missing } : {}) }) + '\n');
+    // with --json, a missing-rule error also goes to stdout as a JSON line listing every node the one-line message summarises
+    if (rest.includes('--json') && e instanceof MissingRuleError) process.stdout.write(JSON.stringify({ event: 'error', message: line, missing: e.missing }) + '\n');
     process.stderr.write(`edgetune ${name}: ${line}\n`);
     return 1;
   }

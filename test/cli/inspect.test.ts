@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { bareSubsample, LENET5, runCli, tempFolder, writeModelFile } from './run-cli.js';
+import { bareSubsample, f32, LENET5, runCli, tempFolder, writeModelFile, writeNpyFile } from './run-cli.js';
 import type { TrainingReport } from '../../src/grad/training-report.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
@@ -129,3 +129,23 @@ describe('edgetune inspect: the training section', () => {
   });
 });
 
+
+describe('a missing-rule error with --json', () => {
+  it('prints one short line on stderr and every blocked node as JSON on stdout', async () => {
+    const nodes = [node('Gemm', ['x', 'W1'], ['h0'], { transB: 1 }, { name: 'fc1' })];
+    for (let i = 0; i < 12; i++) nodes.push(node('Asinh', [`h${i}`], [`h${i + 1}`], {}, { name: `act_${i}` }));
+    nodes.push(node('Gemm', ['h12', 'W2'], ['y'], { transB: 1 }, { name: 'fc2' }));
+    const ramp = (n: number) => Array.from({ length: n }, (_, i) => ((i % 5) - 2) / 10);
+    const g = graph('blocked', nodes, [valueInfo('x', DataType.FLOAT, ['N', 3])], [valueInfo('y', DataType.FLOAT, ['N', 2])],
+      [floatTensor('W1', [3, 3], ramp(9)), floatTensor('W2', [2, 3], ramp(6))]);
+    const file = writeModelFile(tmp.file('blocked.onnx'), model(g, { opsets: [opset('', 17)] }));
+    const x = writeNpyFile(tmp.file('x.npy'), f32([2, 3], [1, 2, 3, 4, 5, 6]));
+    const t = writeNpyFile(tmp.file('t.npy'), f32([2, 2], [0, 1, 1, 0]));
+    const r = await runCli(['grad', file, '--input', `x=${x}`, '--target', t, '--loss', 'mse', '--out', tmp.file('g'), '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('edgetune grad: no gradient rule for op on the gradient path, blocking 1 of 2 trainable parameters: Asinh ×12 (first: node act_0)\n');
+    const j = JSON.parse(r.stdout) as { event: string; missing: { node: string }[] };
+    expect(j.event).toBe('error');
+    expect(j.missing.map((m) => m.node)).toEqual(Array.from({ length: 12 }, (_, i) => `act_${i}`));
+  });
+});
