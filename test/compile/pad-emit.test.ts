@@ -12,13 +12,13 @@ describe('Pad emitter', () => {
     await expectEmitterMatches(spec);
   });
 
-  it('refuses the non-constant modes, naming the node', () => {
-    const proto = node('Pad', ['x', 'pads'], ['y'], { mode: 'edge' }, { name: 'border' });
+  it('refuses a mode it does not know, naming the node', () => {
+    const proto = node('Pad', ['x', 'pads'], ['y'], { mode: 'symmetric' }, { name: 'border' });
     const n = { index: 0, proto, name: 'border', opType: 'Pad', domain: '', inputs: proto.input, outputs: proto.output, attrs: new Attrs(proto) };
     const ctx = new GraphEmitter(new Map([['x', [1, 2]], ['y', [3, 4]]])).context({
       node: n, inputs: n.inputs, outputs: n.outputs, gradOutputs: ['dy'], needs: [true, false], opset: 17,
     });
     expect(() => pad.emit!(ctx)).toThrow(UnsupportedError);
-    expect(() => pad.emit!(ctx)).toThrow(/'border'.*'edge'/);
+    expect(() => pad.emit!(ctx)).toThrow(/'border'.*'symmetric'/);
   });
 });
