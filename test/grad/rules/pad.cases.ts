@@ -97,4 +97,15 @@ export const cases: RuleCase[] = [
     spec: { nodes: [node('Pad', ['x'], ['y'], { mode: 'edge', pads: [1, 9, -1, 0, 2, 1] })], params: { x: { dims: [3, 3, 4] } }, output: 'y', opsetVersion: 7 },
     opts: S,
   },
+  {
+    name: 'a reflect-padded convolution (ReflectionPad2d then Conv, opset 13)',
+    spec: {
+      nodes: [node('Pad', ['x', 'pads'], ['p'], { mode: 'reflect' }, { name: 'pad' }), node('Conv', ['p', 'w'], ['y'])],
+      params: { x: { dims: [1, 2, 5, 5] }, w: { dims: [3, 2, 3, 3] } },
+      constants: [int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1])],
+      output: 'y',
+      opsetVersion: 13,
+    },
+    opts: S,
+  },
 ];

@@ -176,6 +176,36 @@ export const cases: RuleCase[] = [
     spec: resizeSpec({ opset: 13, dims: [1, 2, 3, 4], sizes: [1, 2, 3, 4], attrs: { mode: 'cubic' } }),
     opts: S,
   },
+  {
+    name: 'a U-Net decoder step: Conv, ×2 nearest upsampling, skip Concat, Conv (opset 11)',
+    spec: {
+      nodes: [
+        node('Conv', ['x', 'w1'], ['c1'], { pads: [1, 1, 1, 1] }),
+        node('Resize', ['c1', 'roi', 'scales'], ['up'], nearest('asymmetric', 'floor'), { name: 'resize' }),
+        node('Concat', ['up', 'skip'], ['cat'], { axis: 1 }),
+        node('Conv', ['cat', 'w2'], ['y'], { pads: [1, 1, 1, 1] }),
+      ],
+      params: { x: { dims: [1, 2, 4, 4] }, w1: { dims: [3, 2, 3, 3] }, skip: { dims: [1, 2, 8, 8] }, w2: { dims: [2, 5, 3, 3] } },
+      constants: [floatTensor('roi', [0], []), floatTensor('scales', [4], [1, 1, 2, 2])],
+      output: 'y',
+      opsetVersion: 11,
+    },
+    opts: S,
+  },
+  {
+    name: 'an FPN merge: bilinear upsampling to a lateral map given by sizes, then Add (opset 13)',
+    spec: {
+      nodes: [
+        node('Resize', ['top', '', '', 'sizes'], ['up'], linear('half_pixel'), { name: 'resize' }),
+        node('Add', ['up', 'lateral'], ['y']),
+      ],
+      params: { top: { dims: [1, 3, 3, 4] }, lateral: { dims: [1, 3, 6, 7] } },
+      constants: [int64Tensor('sizes', [4], [1, 3, 6, 7])],
+      output: 'y',
+      opsetVersion: 13,
+    },
+    opts: S,
+  },
 ];
 
 /** Forms the TypeScript rule differentiates but the emitter refuses (keep_aspect_ratio_policy other than 'stretch'). */
