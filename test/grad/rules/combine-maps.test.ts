@@ -24,7 +24,7 @@ describe('edgetune.CombineMaps rule', () => {
       nodes: [combine],
       params: { z: { dims: [N, I, H, W], data: z }, c: { dims: [I, J], data: c }, bias: { dims: [J], data: bias } },
       output: 'y',
-    }), nodeBackend, { loss: 'mse', output: 'y' });
+    }), nodeBackend, { loss: 'mse', output: 'y', trainable: ['z', 'c', 'bias'] });
     const { grads } = await engine.gradients({}, { dims: ref.dims, data: t }, engine.currentWeights());
     await engine.dispose();
 
