@@ -13,6 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GradientEngine } from '../../src/grad/engine.js';
+import { trainingReport } from '../../src/grad/training-report.js';
 import { nodeBackend } from '../../src/node/backend.js';
 import { Tuner } from '../../src/train/tuner.js';
 import { compareGradients, loadFixture, relativeDifference, torchFixtures, type TorchFixture } from './torch-fixtures.js';
@@ -59,6 +60,15 @@ function trainable(fx: TorchFixture): string[] {
 }
 
 describe.each(torchFixtures())('$name', (fx) => {
+  it('inspect: the parameters trained by default are exactly torch\'s, and every op on the gradient path has a rule', async () => {
+    const f = await loadFixture(fx);
+    const report = trainingReport(f.model);
+    expect(report.missing).toEqual([]);
+    expect(report.problem).toBeUndefined();
+    expect([...report.trainable].sort()).toEqual(trainable(fx).sort());
+    expect(report.tied).toEqual([]);
+  });
+
   it.each(['typescript', 'compiled'] as const)('loss and gradients match torch autograd (%s backward)', async (backward) => {
     const f = await loadFixture(fx);
     expect(fx.export.unmatched, 'torch parameters the fixture script could not find in the export').toEqual([]);
