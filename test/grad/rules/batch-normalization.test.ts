@@ -14,11 +14,14 @@ describe('BatchNormalization rule', () => {
 
   it('never trains the running mean and variance, even as float initializers', async () => {
     const model = buildSpecModel(bnSpec([2, 3, 4, 3]));
-    const engine = await GradientEngine.create(model, nodeBackend, { loss: 'mse', output: 'y' });
-    try {
-      expect(engine.params.map((p) => p.name).sort()).toEqual(['b', 'scale', 'x']);
-    } finally {
-      await engine.dispose();
+    // by default only the parameters (scale and B); asked to train every float initializer, X as well, never the statistics
+    for (const [trainable, want] of [[undefined, ['b', 'scale']], [['*'], ['b', 'scale', 'x']]] as const) {
+      const engine = await GradientEngine.create(model, nodeBackend, { loss: 'mse', output: 'y', ...(trainable ? { trainable } : {}) });
+      try {
+        expect(engine.params.map((p) => p.name).sort()).toEqual(want);
+      } finally {
+        await engine.dispose();
+      }
     }
   });
 
