@@ -14,10 +14,11 @@
 import { InputError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
 import { normalizeAxes } from '../../tensor/broadcast.js';
-import { sizeOf } from '../../tensor/tensor.js';
 import type { EmitContext } from '../../compile/emit.js';
-import type { EmitReduction } from '../../compile/emit-reduce.js';
-import type { RuleContext } from '../rule.js';
+import { keptEmit, type EmitReduction } from '../../compile/emit-reduce.js';
+import { floatIn, floatOut, type RuleContext } from '../rule.js';
+import { keptDims } from '../../tensor/reduce.js';
+import { reshape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { optionalIntsIn } from './reshape.js';
 
 export interface ReduceAttrs {
@@ -84,4 +85,20 @@ export function emitReduction(ctx: EmitContext): EmitReduction {
     throw new InputError(`${where(ctx.node)}: output [${yDims.join(',')}] does not keep the rank of input [${xDims.join(',')}]`);
   }
   return { axes: xDims.map((_, i) => i).filter((i) => xDims[i] !== yDims[i]) };
+}
+
+/** The input x, and the output y and its gradient δ reshaped to the kept-dims form (a reduction that saves x and y). */
+export function keptOperands(ctx: RuleContext): { x: Tensor; y: Tensor; dy: Tensor } {
+  const x = floatIn(ctx, 0);
+  const kept = keptDims(x.dims, reduceAxesOf(ctx, x.dims.length));
+  return { x, y: reshape(floatOut(ctx, 0), kept), dy: reshape(ctx.gradOutputs[0]!, kept) };
+}
+
+/** The emitter's counterpart of keptOperands: names of x, y and δ in kept-dims form, x's dims and the reduction. */
+export function keptOperandsEmit(ctx: EmitContext): { x: string; y: string; dy: string; xDims: readonly number[]; r: EmitReduction } {
+  const x = ctx.inputs[0]!;
+  const xDims = ctx.dims(x);
+  const yDims = ctx.dims(ctx.outputs[0]!);
+  const r = emitReduction(ctx);
+  return { x, xDims, r, y: keptEmit(ctx, ctx.outputs[0]!, yDims, xDims, r), dy: keptEmit(ctx, ctx.gradOutputs[0]!, yDims, xDims, r) };
 }

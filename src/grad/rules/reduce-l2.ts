@@ -13,30 +13,20 @@
  */
 import { DataType } from '../../onnx/dtypes.js';
 import { binaryOp } from '../../tensor/broadcast.js';
-import { keptDims } from '../../tensor/reduce.js';
-import { reshape, zipWith } from '../../tensor/tensor.js';
-import { floatIn, floatOut, type GradRule } from '../rule.js';
-import { keptEmit } from '../../compile/emit-reduce.js';
-import { emitReduction, reduceAxesOf } from './reduce-common.js';
+import { zipWith } from '../../tensor/tensor.js';
+import type { GradRule } from '../rule.js';
+import { keptOperands, keptOperandsEmit } from './reduce-common.js';
 
 export const reduceL2: GradRule = {
   differentiable: [0],
   saves: { inputs: [0, 1], outputs: [0] },
   vjp(ctx) {
-    const x = floatIn(ctx, 0);
-    const kept = keptDims(x.dims, reduceAxesOf(ctx, x.dims.length));
-    const y = reshape(floatOut(ctx, 0), kept);
-    const dy = reshape(ctx.gradOutputs[0]!, kept);
+    const { x, y, dy } = keptOperands(ctx);
     const q = zipWith(dy, y, (g, v) => g / (v > 0 ? v : 1));
     return [binaryOp(x, q, (v, s) => v * s)];
   },
   emit(ctx) {
-    const x = ctx.inputs[0]!;
-    const xDims = ctx.dims(x);
-    const yDims = ctx.dims(ctx.outputs[0]!);
-    const r = emitReduction(ctx);
-    const y = keptEmit(ctx, ctx.outputs[0]!, yDims, xDims, r);
-    const dy = keptEmit(ctx, ctx.gradOutputs[0]!, yDims, xDims, r);
+    const { x, y, dy, xDims, r } = keptOperandsEmit(ctx);
     const zero = ctx.op('Cast', [ctx.op('Not', [ctx.op('Greater', [y, ctx.floats([0], [])])])], { to: DataType.FLOAT });
     const q = ctx.op('Div', [dy, ctx.op('Add', [y, zero])]);
     const dx = ctx.op('Mul', [x, q]);

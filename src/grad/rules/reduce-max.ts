@@ -15,11 +15,11 @@
  * ReduceMin (reduce-min.ts) is the same rule with Greater for Less.
  */
 import { binaryOp, reduceToShape } from '../../tensor/broadcast.js';
-import { extremumMask, keptDims } from '../../tensor/reduce.js';
-import { reshape, zipWith } from '../../tensor/tensor.js';
-import { floatIn, floatOut, type GradRule } from '../rule.js';
-import { extremumMaskEmit, keptEmit, sumKeptEmit } from '../../compile/emit-reduce.js';
-import { emitReduction, reduceAxesOf } from './reduce-common.js';
+import { extremumMask } from '../../tensor/reduce.js';
+import { zipWith } from '../../tensor/tensor.js';
+import type { GradRule } from '../rule.js';
+import { extremumMaskEmit, sumKeptEmit } from '../../compile/emit-reduce.js';
+import { keptOperands, keptOperandsEmit } from './reduce-common.js';
 
 /** The rule of ReduceMax (kind 'max') or ReduceMin (kind 'min'). */
 export function reduceExtremumRule(kind: 'max' | 'min'): GradRule {
@@ -27,21 +27,13 @@ export function reduceExtremumRule(kind: 'max' | 'min'): GradRule {
     differentiable: [0],
     saves: { inputs: [0, 1], outputs: [0] },
     vjp(ctx) {
-      const x = floatIn(ctx, 0);
-      const kept = keptDims(x.dims, reduceAxesOf(ctx, x.dims.length));
-      const y = reshape(floatOut(ctx, 0), kept);
-      const dy = reshape(ctx.gradOutputs[0]!, kept);
+      const { x, y, dy } = keptOperands(ctx);
       const mask = extremumMask(x, y, kind);
-      const share = zipWith(dy, reduceToShape(mask, kept), (g, c) => g / c);
+      const share = zipWith(dy, reduceToShape(mask, dy.dims), (g, c) => g / c);
       return [binaryOp(mask, share, (m, s) => m * s)];
     },
     emit(ctx) {
-      const x = ctx.inputs[0]!;
-      const xDims = ctx.dims(x);
-      const yDims = ctx.dims(ctx.outputs[0]!);
-      const r = emitReduction(ctx);
-      const y = keptEmit(ctx, ctx.outputs[0]!, yDims, xDims, r);
-      const dy = keptEmit(ctx, ctx.gradOutputs[0]!, yDims, xDims, r);
+      const { x, y, dy, xDims, r } = keptOperandsEmit(ctx);
       const mask = extremumMaskEmit(ctx, x, y, kind, xDims);
       const share = ctx.op('Div', [dy, sumKeptEmit(ctx, mask, xDims, r)]);
       const dx = ctx.op('Mul', [mask, share]);
