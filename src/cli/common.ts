@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EdgetuneError, InputError } from '../errors.js';
 import { readNpy, type NpyArray } from '../io/npy.js';
+import { didYouMean } from './suggest.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 
 /** A bad command line; its message may go on with the command's usage text on further lines. */
@@ -15,12 +16,39 @@ export class UsageError extends EdgetuneError {
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parse argv with node's parseArgs; unknown flags and missing values become UsageErrors. */
+/** A value that reads as a negative number (`-1`, `-0.5`, `-1e-3`), which parseArgs would take for a flag. */
+const NEGATIVE = /^-(\d|\.\d)/;
+
+/**
+ * Parse argv with node's parseArgs. A negative number after a flag that takes
+ * a value is that flag's value (`--lr -1`); unknown flags get "did you mean";
+ * every problem is a one-line UsageError (the CLI adds a pointer to --help).
+ */
 export function parse(argv: string[], options: Options, usage: string): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name !== undefined && !name.includes('=') && options[name]?.type === 'string' && next !== undefined && NEGATIVE.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else {
+      args.push(a);
+    }
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\n${usage}`);
+    const msg = (e as Error).message.split('\n')[0]!;
+    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(msg);
+    if (unknown) {
+      const flag = unknown[1]!;
+      throw new UsageError(`unknown option ${flag}${didYouMean(flag.replace(/^-+/, ''), Object.keys(options), (s) => `--${s}`)}`);
+    }
+    const missing = /^Option '(-{1,2}[^ ']*)[^']*' argument missing/.exec(msg);
+    if (missing) throw new UsageError(`${missing[1]} needs a value`);
+    throw new UsageError(`${msg} (${usage.split('\n')[0]})`);
   }
 }
 

@@ -1,6 +1,7 @@
 /** The edgetune command line: one sub-command per file in this folder. */
 import { EdgetuneError, MissingRuleError, printable } from '../errors.js';
 import { UsageError } from './common.js';
+import { didYouMean } from './suggest.js';
 
 const HELP = `edgetune — fine-tune ONNX convolutional networks on the device
 
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const loader = commands[name];
   if (!loader) {
-    process.stderr.write(`edgetune: unknown command '${name}'\n${HELP}\n`);
+    process.stderr.write(`edgetune: unknown command '${printable(name)}'${didYouMean(name, Object.keys(commands), (c) => `'${c}'`)}\nrun 'edgetune --help' for the commands\n`);
     return 2;
   }
   const cmd = await loader();
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`edgetune ${name}: ${e.message}\n`);
+      process.stderr.write(`edgetune ${name}: ${e.message.split('\n')[0]}\nrun 'edgetune ${name} --help' for its options\n`);
       return 2;
     }
     if (process.env.EDGETUNE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -143,3 +143,32 @@ describe('the built binary (node dist/src/cli/bin.js)', () => {
     expect(parseNpy(new Uint8Array(readFileSync(`${out}/logits.npy`))).shape).toEqual([2, 10]);
   });
 });
+
+describe('usage errors are one line and a pointer to --help', () => {
+  it('a mistyped flag gets "did you mean"', async () => {
+    const r = await runCli(['finetune', LENET5, '--data', 'mnist', '--out', tmp.file('o.onnx'), '--epoch', '3']);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(["edgetune finetune: unknown option --epoch (did you mean --epochs?)", "run 'edgetune finetune --help' for its options"]);
+  });
+
+  it('a mistyped command gets "did you mean"', async () => {
+    const r = await runCli(['finetun', LENET5]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(["edgetune: unknown command 'finetun' (did you mean 'finetune'?)", "run 'edgetune --help' for the commands"]);
+  });
+
+  it('a negative number is a flag\'s value, checked like any other', async () => {
+    const r = await runCli(['finetune', LENET5, '--data', 'mnist', '--out', tmp.file('o.onnx'), '--lr', '-1']);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)[0]).toBe("edgetune finetune: --lr expects a number ≥ 0, got '-1'");
+    const v = await runCli(['gradcheck', LENET5, '--tolerance', '-0.5']);
+    expect(lines(v.stderr)[0]).toMatch(/--tolerance/);
+    expect(lines(v.stderr)[0]).not.toMatch(/ambiguous|Unknown option/i);
+  });
+
+  it('a flag without its value says so in one line', async () => {
+    const r = await runCli(['export', LENET5, '--out']);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(['edgetune export: --out needs a value', "run 'edgetune export --help' for its options"]);
+  });
+});
