@@ -8,7 +8,7 @@ import type { OnnxModel } from '../model.js';
 import { trainingReport, type TrainingReport } from '../grad/training-report.js';
 import { parse, shapeStr, UsageError } from './common.js';
 
-export const inspectUsage = 'usage: edgetune inspect <model.onnx> [--json]';
+export const inspectUsage = 'usage: edgetune inspect <model.onnx> [--json] [--nodes] (--nodes lists every node: name, op, inputs, outputs)';
 
 export function describeModel(m: OnnxModel): Record<string, unknown> {
   const g = m.graph;
@@ -58,6 +58,12 @@ function trainingText(t: TrainingReport): string[] {
   return lines;
 }
 
+/** Every node of the main graph: the names --train-after and --head-node take. */
+function nodeList(m: OnnxModel): { name: string; op: string; inputs: string[]; outputs: string[] }[] {
+  const view = new GraphView(m.graph, m.file);
+  return view.nodes.map((n) => ({ name: n.name, op: n.domain ? `${n.domain}.${n.opType}` : n.opType, inputs: [...n.inputs], outputs: [...n.outputs] }));
+}
+
 function text(d: Record<string, unknown>): string {
   const lines: string[] = [];
   const ins = d.inputs as { name: string; dtype: string; shape: (number | string)[] | null }[];
@@ -80,6 +86,11 @@ function text(d: Record<string, unknown>): string {
     for (const f of fns) lines.push(`    ${f.domain}.${f.name}${f.injected ? '  (definition added at load)' : ''}`);
   }
   lines.push(...trainingText(d.training as TrainingReport));
+  const nodes = d.nodeList as ReturnType<typeof nodeList> | undefined;
+  if (nodes) {
+    lines.push(`  nodes (${nodes.length}, in file order: name  op  inputs -> outputs):`);
+    for (const n of nodes) lines.push(`    ${n.name}  ${n.op}  ${n.inputs.map((i) => i || '∅').join(', ')} -> ${n.outputs.join(', ')}`);
+  }
   const meta = Object.entries(d.metadata as Record<string, string>);
   if (meta.length > 0) {
     lines.push('  metadata:');
@@ -89,9 +100,10 @@ function text(d: Record<string, unknown>): string {
 }
 
 export async function inspectCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, inspectUsage);
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, nodes: { type: 'boolean' } }, inspectUsage);
   if (positionals.length !== 1) throw new UsageError(inspectUsage);
   const m = await loadModelFile(positionals[0]!);
   const d = describeModel(m);
+  if (values.nodes) d.nodeList = nodeList(m);
   process.stdout.write((values.json ? JSON.stringify(d, null, 2) : text(d)) + '\n');
 }

@@ -149,3 +149,24 @@ describe('a missing-rule error with --json', () => {
     expect(j.missing.map((m) => m.node)).toEqual(Array.from({ length: 12 }, (_, i) => `act_${i}`));
   });
 });
+
+describe('edgetune inspect --nodes', () => {
+  it('lists every node with its op, inputs and outputs (the names --train-after takes)', async () => {
+    const r = await runCli(['inspect', LENET5, '--nodes']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/nodes \(14, in file order: name {2}op {2}inputs -> outputs\):/);
+    expect(r.stdout).toContain('    F6_act  Tanh  F6 -> F6_act\n');
+    const j = JSON.parse((await runCli(['inspect', LENET5, '--nodes', '--json'])).stdout) as { nodeList: { name: string; op: string; inputs: string[]; outputs: string[] }[] };
+    expect(j.nodeList).toHaveLength(14);
+    expect(j.nodeList.at(-1)).toEqual({ name: 'OUT', op: 'Gemm', inputs: ['F6_act', 'OUT.weight', 'OUT.bias'], outputs: ['logits'] });
+  });
+});
+
+describe('a wrong --input name', () => {
+  it('lists the model\'s inputs', async () => {
+    const x = writeNpyFile(tmp.file('digit.npy'), f32([1, 1, 28, 28], new Array<number>(784).fill(0)));
+    const r = await runCli(['grad', LENET5, '--input', `inputs=${x}`, '--target', x, '--loss', 'mse', '--out', tmp.file('g2')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("edgetune grad: the model has no input 'inputs' (did you mean 'input'?); its inputs: input\n");
+  });
+});
