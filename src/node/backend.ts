@@ -7,5 +7,7 @@ export const nodeBackend: Backend = {
   ort: ort as unknown as OrtModule,
   defaultProviders: ['cpu'],
   providers: ['cpu'],
-  sessionOptions: () => ({ intraOpNumThreads: 0 }),
+  // ONNX Runtime's warnings (shape hints it overrides, initializers it drops) are
+  // not the user's business; its errors still surface as typed errors
+  sessionOptions: () => ({ intraOpNumThreads: 0, logSeverityLevel: 3 }),
 };
