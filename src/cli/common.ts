@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EdgetuneError, InputError } from '../errors.js';
 import { readNpy, type NpyArray } from '../io/npy.js';
+import { DataType } from '../onnx/dtypes.js';
 import { didYouMean } from './suggest.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 
@@ -75,7 +76,17 @@ export function number(v: unknown, flag: string, dflt: number, opts: { integer?:
   return n;
 }
 
-export function npyToHost(a: NpyArray): HostTensor {
+/**
+ * A .npy array as a HostTensor over the same data. When `elemType` (the
+ * ONNX element type the model expects, e.g. TensorSpec.elemType) is FLOAT
+ * and the array is float64, the values are converted to float32 (rounded to
+ * nearest), as --data does for x.npy; every other dtype is passed as
+ * stored, so a mismatch is still reported by the session.
+ */
+export function npyToHost(a: NpyArray, elemType?: number): HostTensor {
+  if (elemType === DataType.FLOAT && a.dtype === 'float64') {
+    return { dims: a.shape, data: Float32Array.from(a.data as Float64Array) };
+  }
   const t: HostTensor = { dims: a.shape, data: a.data };
   if (a.dtype === 'bool') t.type = 'bool';
   return t;

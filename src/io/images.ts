@@ -15,9 +15,9 @@ export interface ImageSpec {
   width: number;
   /** Multiplies the 0..255 pixel value before the mean is subtracted; default 1/255. */
   scale?: number;
-  /** Per-channel value subtracted after scaling; default 0. */
+  /** Per-channel value subtracted after scaling (one value serves every channel); default 0. */
   mean?: number[];
-  /** Per-channel divisor applied last; default 1. */
+  /** Per-channel divisor applied last (one value serves every channel); default 1. */
   std?: number[];
   /** Largest accepted width*height of the encoded image; default 40 megapixels. */
   maxPixels?: number;
@@ -87,12 +87,14 @@ export function imageDimensions(bytes: Uint8Array, source?: string): { format: I
   throw new FormatError('not a PNG or JPEG image (unrecognised magic bytes)', source);
 }
 
+/** One value per channel: `v` as given, a single value repeated for every channel, or `fallback` everywhere when absent. */
 function perChannel(name: string, v: number[] | undefined, fallback: number, channels: number): number[] {
   if (v === undefined) return new Array<number>(channels).fill(fallback);
-  if (v.length !== channels || !v.every(Number.isFinite)) {
-    throw new RangeError(`decodeImage: ${name} must hold ${channels} finite numbers, got [${v.join(',')}]`);
+  if ((v.length !== channels && v.length !== 1) || !v.every(Number.isFinite)) {
+    const want = channels === 1 ? '1 finite number' : `1 or ${channels} finite numbers`;
+    throw new RangeError(`decodeImage: ${name} must hold ${want}, got [${v.join(',')}]`);
   }
-  return v;
+  return v.length === channels ? v : new Array<number>(channels).fill(v[0]!);
 }
 
 function checkSpec(spec: ImageSpec): { scale: number; mean: number[]; std: number[]; maxPixels: number } {
@@ -237,8 +239,9 @@ export function resizeBilinear(src: Float64Array, h: number, w: number, oh: numb
  * channels * height * width: the image is converted to RGB or luma
  * (0.299R + 0.587G + 0.114B, alpha ignored), resized bilinearly to
  * height×width, and each value becomes (pixel * scale - mean[c]) / std[c]
- * with pixel in 0..255. The size in the header is checked against maxPixels
- * before any decoding; `source` names the file in errors.
+ * with pixel in 0..255; a mean or std of one value applies to every
+ * channel. The size in the header is checked against maxPixels before any
+ * decoding; `source` names the file in errors.
  */
 export function decodeImage(bytes: Uint8Array, spec: ImageSpec, source?: string): Float32Array {
   const { scale, mean, std, maxPixels } = checkSpec(spec);

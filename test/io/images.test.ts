@@ -111,6 +111,13 @@ describe('decodeImage from PNG', () => {
     expect(at(2, 2, 1)).toBe(406); // (255 - 40 - 7 - 5) / 0.5
   });
 
+  it('applies a single mean and std to every channel', () => {
+    const one = decodeImage(pngOf(4, 3, px), { channels: 3, height: 3, width: 4, scale: 1, mean: [3], std: [2] });
+    const all = decodeImage(pngOf(4, 3, px), { channels: 3, height: 3, width: 4, scale: 1, mean: [3, 3, 3], std: [2, 2, 2] });
+    expect(Array.from(one)).toEqual(Array.from(all));
+    expect(one[12 + 2 * 4 + 1]).toBe(49); // green at (1, 2): (101 - 3) / 2
+  });
+
   it('converts to luma 0.299R + 0.587G + 0.114B', () => {
     const colours: Rgb[] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [200, 100, 50]];
     const out = decodeImage(pngOf(4, 1, (x) => colours[x]!), { channels: 1, height: 1, width: 4, scale: 1 });
@@ -159,7 +166,10 @@ describe('decodeImage from PNG', () => {
     const png = pngOf(2, 2, px);
     expect(() => decodeImage(png, { channels: 2 as 3, height: 2, width: 2 })).toThrow(/channels must be 1 or 3/);
     expect(() => decodeImage(png, { channels: 3, height: 0, width: 2 })).toThrow(/target size 0x2/);
-    expect(() => decodeImage(png, { channels: 3, height: 2, width: 2, mean: [0.5] })).toThrow(/mean must hold 3 finite numbers/);
+    expect(() => decodeImage(png, { channels: 3, height: 2, width: 2, mean: [0.5, 0.5] })).toThrow(/mean must hold 1 or 3 finite numbers/);
+    expect(() => decodeImage(png, { channels: 1, height: 2, width: 2, std: [1, 1, 1] })).toThrow(/std must hold 1 finite number,/);
+    expect(() => decodeImage(png, { channels: 3, height: 2, width: 2, mean: [NaN] })).toThrow(/mean must hold/);
+    expect(() => decodeImage(png, { channels: 3, height: 2, width: 2, std: [0] })).toThrow(/contains a zero/);
     expect(() => decodeImage(png, { channels: 1, height: 2, width: 2, std: [0] })).toThrow(/contains a zero/);
   });
 });

@@ -23,6 +23,12 @@ export interface Dataset {
   targetWidth?: number;
   /** Class names when known; label i names classes[i]. */
   classes?: string[];
+  /**
+   * One-line notes from loading that are not errors (skipped files, a class
+   * absent from this split), for the caller to show. Row operations
+   * (subset, filterClasses, …) do not carry them over.
+   */
+  warnings?: string[];
 }
 
 /** prod(sampleShape): the number of values in one row of x. */

@@ -18,10 +18,16 @@ export interface LoadOptions {
   split: 'train' | 'test';
   /** Multiplies the 0..255 pixel value before the mean is subtracted; default 1/255. */
   scale?: number;
-  /** Per-channel value subtracted after scaling; default 0. */
+  /** Per-channel value subtracted after scaling (one value serves every channel); default 0. */
   mean?: number[];
-  /** Per-channel divisor applied last; default 1. */
+  /** Per-channel divisor applied last (one value serves every channel); default 1. */
   std?: number[];
+  /**
+   * The training split's class list, when loading a validation or test
+   * split: an image folder is labelled with it (see loadImageFolder), and
+   * other datasets must agree with it (see loadDataset).
+   */
+  classes?: string[];
 }
 
 const FORMS = "'mnist', a folder holding x.npy and y.npy, or a folder of class sub-folders";
@@ -122,7 +128,15 @@ async function isFolder(p: string): Promise<boolean> {
  * - a folder holding x.npy: loadNpyDir; the values are used as stored, so
  *   scale/mean/std are refused.
  * - any other folder: loadImageFolder with channels, height and width from
- *   the model input [N,C,H,W], which must be fixed, and scale/mean/std.
+ *   the model input [N,C,H,W], which must be fixed, scale/mean/std, and the
+ *   class list `opts.classes` when given (class folders in natural order
+ *   otherwise); its `warnings` say what was skipped.
+ *
+ * With `opts.classes` (the training split's list, for loading --eval) the
+ * result is labelled with exactly that list: an image folder as above, an
+ * .npy folder's integer labels must lie below its length and take its
+ * names, and a dataset with class names of its own ('mnist') must have the
+ * same list.
  *
  * The split option only matters for 'mnist'; a folder is used whole.
  */
@@ -145,8 +159,35 @@ export async function loadDataset(spec: string, opts: LoadOptions): Promise<Data
     if (opts.scale !== undefined) folderSpec.scale = opts.scale;
     if (opts.mean !== undefined) folderSpec.mean = opts.mean;
     if (opts.std !== undefined) folderSpec.std = opts.std;
+    if (opts.classes !== undefined) folderSpec.classes = opts.classes;
     d = await loadImageFolder(spec, folderSpec);
   }
   checkCompatible(d, opts.inputShape, spec);
+  if (opts.classes !== undefined) d = withClasses(d, opts.classes, spec);
   return d;
+}
+
+/**
+ * A dataset labelled with the training split's `classes`: one whose own
+ * class list differs (e.g. 'mnist' against other training classes) or that
+ * has no labels, or a label outside the list, is an InputError naming
+ * `spec`; unnamed labels (.npy) take the names.
+ */
+function withClasses(d: Dataset, classes: string[], spec: string): Dataset {
+  if (d.labels === undefined) {
+    throw new InputError(`${spec}: holds targets, not class labels, but the training data has ${classes.length} classes`);
+  }
+  if (d.classes !== undefined) {
+    const same = d.classes.length === classes.length && d.classes.every((c, i) => c === classes[i]);
+    if (!same) {
+      throw new InputError(`${spec}: its classes [${d.classes.join(',')}] differ from the ${classes.length} training classes [${classes.join(',')}]`);
+    }
+    return d;
+  }
+  for (let r = 0; r < d.size; r++) {
+    if (d.labels[r]! >= classes.length) {
+      throw new InputError(`${spec}: label ${d.labels[r]} at row ${r} is outside the ${classes.length} training classes`);
+    }
+  }
+  return { ...d, classes: [...classes] };
 }

@@ -63,7 +63,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 const gray = { channels: 1 as const, height: 2, width: 2 };
 
 describe('loadImageFolder', () => {
-  it('labels sorted class folders and orders files by name', async () => {
+  it('labels class folders and orders files in natural order', async () => {
     const dir = await tree({
       'b_cat/2.png': solidPng(2, 2, 20),
       'b_cat/10.png': solidPng(2, 2, 10),
@@ -73,13 +73,24 @@ describe('loadImageFolder', () => {
     });
     const d = await loadImageFolder(dir, { ...gray, scale: 1 });
     expect(d.name).toBe(dir);
-    // code-unit order puts upper case first and '10' before '2'
-    expect(d.classes).toEqual(['C', 'a_dog', 'b_cat']);
+    // case-insensitive, and '2' before '10'
+    expect(d.classes).toEqual(['a_dog', 'b_cat', 'C']);
     expect(d.size).toBe(5);
     expect(d.sampleShape).toEqual([1, 2, 2]);
-    expect(Array.from(d.labels!)).toEqual([0, 1, 2, 2, 2]);
+    expect(Array.from(d.labels!)).toEqual([0, 1, 1, 1, 2]);
     const firstPixel = [0, 1, 2, 3, 4].map((r) => d.x[r * 4]!);
-    [100, 200, 1, 10, 20].forEach((v, i) => expect(firstPixel[i]).toBeCloseTo(v, 3));
+    [200, 1, 20, 10, 100].forEach((v, i) => expect(firstPixel[i]).toBeCloseTo(v, 3));
+    expect(d.warnings).toEqual([]);
+  });
+
+  it('numbers class folders named by numbers in numeric order', async () => {
+    const names = ['10', '2', '1', 'class10', 'class2', 'Class1'];
+    const files: Record<string, Buffer> = {};
+    names.forEach((n, i) => (files[`${n}/a.png`] = solidPng(2, 2, i)));
+    const d = await loadImageFolder(await tree(files), { ...gray, scale: 1 });
+    expect(d.classes).toEqual(['1', '2', '10', 'Class1', 'class2', 'class10']);
+    // label i holds the image written for classes[i]
+    d.classes!.forEach((c, label) => expect(d.x[label * 4]).toBeCloseTo(names.indexOf(c), 3));
   });
 
   it('writes CHW samples normalised as (pixel * scale - mean[c]) / std[c]', async () => {
@@ -102,17 +113,71 @@ describe('loadImageFolder', () => {
     for (let i = 16; i < 48; i++) expect(Math.abs(d.x[i]! - 128 / 255)).toBeLessThan(3 / 255);
   });
 
-  it('ignores hidden files and folders', async () => {
+  it('ignores hidden files and folders, counting the hidden files of class folders', async () => {
     const dir = await tree({
       '.cache/a.png': solidPng(2, 2, 1),
       '.DS_Store': 'x',
       'one/.DS_Store': 'x',
       'one/.thumb.png': 'junk',
+      'one/.hidden/': '',
       'one/a.png': solidPng(2, 2, 1),
     });
     const d = await loadImageFolder(dir, gray);
     expect(d.classes).toEqual(['one']);
     expect(d.size).toBe(1);
+    expect(d.warnings).toHaveLength(1);
+    expect(d.warnings![0]).toMatch(/^.*: skipped 2 non-image files \(first: one[\\/]\./);
+  });
+
+  it('skips stray non-image files, reporting their number once', async () => {
+    const dir = await tree({
+      'a/x.png': solidPng(2, 2, 1),
+      'a/notes.txt': 'x',
+      'a/Thumbs.db': 'x',
+      'b/y.jpeg.bak': 'x',
+      'b/y.png': solidPng(2, 2, 2),
+      'README': 'x',
+    });
+    const d = await loadImageFolder(dir, gray);
+    expect(d.size).toBe(2);
+    expect(d.classes).toEqual(['a', 'b']);
+    expect(d.warnings).toEqual([`${dir}: skipped 4 non-image files (first: README)`]);
+    const one = await tree({ 'a/x.png': solidPng(2, 2, 1), 'a/readme.txt': 'x' });
+    expect((await loadImageFolder(one, gray)).warnings).toEqual([`${one}: skipped 1 non-image file (first: ${join('a', 'readme.txt')})`]);
+    // a class folder of non-image files only is still an empty class
+    const hollow = await tree({ 'a/x.png': solidPng(2, 2, 1), 'b/notes.txt': 'x' });
+    expect((await failure(loadImageFolder(hollow, gray))).message).toContain(`${join(hollow, 'b')}: class folder holds no`);
+  });
+
+  it('labels a validation folder with the given training classes', async () => {
+    const train = await tree({
+      'cat/a.png': solidPng(2, 2, 1), 'dog/a.png': solidPng(2, 2, 2), 'emu/a.png': solidPng(2, 2, 3),
+    });
+    const classes = (await loadImageFolder(train, gray)).classes!;
+    expect(classes).toEqual(['cat', 'dog', 'emu']);
+    // 'cat' is absent and 'emu' is empty here; 'dog' and 'emu' keep labels 1 and 2
+    const val = await tree({ 'dog/b.png': solidPng(2, 2, 5), 'emu/': '' });
+    const d = await loadImageFolder(val, { ...gray, scale: 1, classes });
+    expect(d.classes).toEqual(classes);
+    expect(Array.from(d.labels!)).toEqual([1]);
+    expect(d.x[0]).toBeCloseTo(5, 3);
+    expect(d.warnings).toEqual([`${val}: class 'cat' has no images in this split`, `${val}: class 'emu' has no images in this split`]);
+    // the given list decides the order, not the folder names
+    const reordered = await loadImageFolder(train, { ...gray, scale: 1, classes: ['emu', 'cat', 'dog'] });
+    expect(Array.from(reordered.labels!)).toEqual([0, 1, 2]);
+    expect([0, 1, 2].map((r) => Math.round(reordered.x[r * 4]!))).toEqual([3, 1, 2]);
+  });
+
+  it('refuses a validation class folder that is not a training class, naming the folder', async () => {
+    const val = await tree({ 'dog/b.png': solidPng(2, 2, 5), 'wolf/c.png': solidPng(2, 2, 5) });
+    const e = await failure(loadImageFolder(val, { ...gray, classes: ['cat', 'dog'] }));
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.message).toBe(`${join(val, 'wolf')}: class 'wolf' is not one of the 2 training classes ('cat', 'dog')`);
+    const none = await tree({ 'dog/': '' });
+    expect((await failure(loadImageFolder(none, { ...gray, classes: ['cat', 'dog'] }))).message).toMatch(/holds no \.png.* of the 2 classes/);
+    for (const bad of [[], ['a', 'a'], ['a', '']]) {
+      expect(await failure(loadImageFolder(val, { ...gray, classes: bad }))).toBeInstanceOf(InputError);
+    }
   });
 
   it('refuses a folder without class folders, or a class without images', async () => {
@@ -127,9 +192,7 @@ describe('loadImageFolder', () => {
     expect((await failure(loadImageFolder(join(root, 'missing'), gray))).message).toMatch(/no such folder/);
   });
 
-  it('skips nothing silently', async () => {
-    const stray = await tree({ 'a/x.png': solidPng(2, 2, 1), 'a/readme.txt': 'x' });
-    expect((await failure(loadImageFolder(stray, gray))).message).toContain(join(stray, 'a', 'readme.txt'));
+  it('refuses nested folders and loose images', async () => {
     const nested = await tree({ 'a/x.png': solidPng(2, 2, 1), 'a/deeper/y.png': solidPng(2, 2, 1) });
     expect((await failure(loadImageFolder(nested, gray))).message).toContain(join(nested, 'a', 'deeper'));
     const loose = await tree({ 'a/x.png': solidPng(2, 2, 1), 'y.png': solidPng(2, 2, 1) });
@@ -159,5 +222,14 @@ describe('loadImageFolder', () => {
     const e = await failure(loadImageFolder(dir, { ...gray, mean: [0, 0, 0] }));
     expect(e).toBeInstanceOf(InputError);
     expect(e.message).toMatch(/mean/);
+  });
+
+  it('applies a single mean and std to every channel', async () => {
+    const px: [number, number, number][] = [[10, 20, 30], [40, 50, 60], [70, 80, 90], [100, 110, 120]];
+    const dir = await tree({ 'only/a.png': png(2, 2, px) });
+    const one = await loadImageFolder(dir, { channels: 3, height: 2, width: 2, scale: 1, mean: [5], std: [5] });
+    const three = await loadImageFolder(dir, { channels: 3, height: 2, width: 2, scale: 1, mean: [5, 5, 5], std: [5, 5, 5] });
+    expect(Array.from(one.x)).toEqual(Array.from(three.x));
+    expect(one.x[4]).toBe(3); // green of the first pixel: (20 - 5) / 5
   });
 });

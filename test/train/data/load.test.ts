@@ -242,6 +242,62 @@ describe('loadDataset', () => {
     }
   });
 
+  it('labels an --eval split with the training classes', async () => {
+    const img = new PNG({ width: 2, height: 2 });
+    img.data = Buffer.alloc(16, 255);
+    const train = join(root, 'train-classes');
+    const val = join(root, 'val-classes');
+    for (const c of ['10', '2', 'b']) {
+      await mkdir(join(train, c), { recursive: true });
+      await writeFile(join(train, c, 'a.png'), PNG.sync.write(img));
+    }
+    for (const c of ['b', '10']) {
+      await mkdir(join(val, c), { recursive: true });
+      await writeFile(join(val, c, 'a.png'), PNG.sync.write(img));
+    }
+    await writeFile(join(val, 'b', 'notes.txt'), 'x');
+    const inputShape = ['N', 1, 2, 2];
+    const t = await loadDataset(train, { inputShape, split: 'train' });
+    expect(t.classes).toEqual(['2', '10', 'b']);
+    const v = await loadDataset(val, { inputShape, split: 'test', classes: t.classes! });
+    expect(v.classes).toEqual(['2', '10', 'b']);
+    expect(Array.from(v.labels!)).toEqual([1, 2]);
+    expect(v.warnings).toEqual([`${val}: class '2' has no images in this split`, `${val}: skipped 1 non-image file (first: ${join('b', 'notes.txt')})`]);
+    // numbered separately, the --eval folder would have labelled '10' as 0
+    expect(Array.from((await loadDataset(val, { inputShape, split: 'test' })).labels!)).toEqual([0, 1]);
+    const e = await rejection(loadDataset(train, { inputShape, split: 'test', classes: ['2', '10'] }));
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.message).toContain(join(train, 'b'));
+  });
+
+  it('holds other datasets to the training classes', async () => {
+    const dir = join(root, 'npy-classes');
+    await mkdir(dir);
+    await writeFile(join(dir, 'x.npy'), encodeNpy({ dtype: 'float32', shape: [2, 2], data: new Float32Array(4) }));
+    await writeFile(join(dir, 'y.npy'), encodeNpy({ dtype: 'int32', shape: [2], data: Int32Array.from([2, 0]) }));
+    const plain = await loadDataset(dir, { inputShape: undefined, split: 'test' });
+    expect(plain.classes).toBeUndefined();
+    const named = await loadDataset(dir, { inputShape: undefined, split: 'test', classes: ['a', 'b', 'c'] });
+    expect(named.classes).toEqual(['a', 'b', 'c']);
+    const e = await rejection(loadDataset(dir, { inputShape: undefined, split: 'test', classes: ['a', 'b'] }));
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.message).toMatch(/label 2 at row 0 is outside the 2 training classes/);
+    const digits = Array.from({ length: 10 }, (_, i) => String(i));
+    expect((await loadDataset('mnist', { inputShape: undefined, split: 'test', classes: digits })).classes).toEqual(digits);
+    const m = await rejection(loadDataset('mnist', { inputShape: undefined, split: 'test', classes: ['cat', 'dog'] }));
+    expect(m.message).toMatch(/^mnist: its classes .* differ from the 2 training classes/);
+  });
+
+  it('broadcasts one mean and std value over the channels of an image folder', async () => {
+    const dir = join(root, 'images-broadcast');
+    const img = new PNG({ width: 2, height: 2 });
+    img.data = Buffer.from([10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255, 100, 110, 120, 255]);
+    await mkdir(join(dir, 'k'), { recursive: true });
+    await writeFile(join(dir, 'k', 'a.png'), PNG.sync.write(img));
+    const d = await loadDataset(dir, { inputShape: [1, 3, 2, 2], split: 'train', scale: 1, mean: [10], std: [2] });
+    expect(Array.from(d.x)).toEqual([0, 15, 30, 45, 5, 20, 35, 50, 10, 25, 40, 55]);
+  });
+
   it('names a spec that is neither mnist nor a folder', async () => {
     const missing = join(root, 'nope');
     const e = await rejection(loadDataset(missing, { inputShape: undefined, split: 'train' }));
