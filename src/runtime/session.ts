@@ -80,6 +80,11 @@ export class Session {
   }
 
   private check(feeds: Record<string, Feed>): void {
+    // an unknown name first: a misspelt input is also a missing one, and this says which names exist
+    const known = new Set(this.session.inputNames);
+    for (const k of Object.keys(feeds)) {
+      if (!known.has(k)) throw new InputError(`${this.label}: the model has no input '${k}' (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+    }
     for (const spec of this.inputs) {
       const t = feeds[spec.name];
       if (!t) throw new InputError(`${this.label}: input '${spec.name}' (${describeTensor(spec, spec.elemType)}) is missing`);
@@ -89,10 +94,6 @@ export class Session {
       if (bad) {
         throw new InputError(`${this.label}: input '${spec.name}' expects ${describeTensor(spec, spec.elemType)}, got ${describeTensor(t, et)}`);
       }
-    }
-    const known = new Set(this.session.inputNames);
-    for (const k of Object.keys(feeds)) {
-      if (!known.has(k)) throw new InputError(`${this.label}: the model has no input '${k}' (inputs: ${[...known].join(', ')})`);
     }
   }
 
