@@ -101,8 +101,11 @@ export function hostToNpy(t: HostTensor): NpyArray {
   return { dtype, shape: [...t.dims], data: d as NpyArray['data'] };
 }
 
-/** `--input name=file.npy` pairs; a single bare file is given to the model's only input. */
-export async function readFeeds(specs: string[], inputNames: string[]): Promise<Record<string, HostTensor>> {
+/**
+ * `--input name=file.npy` pairs; a single bare file is given to the model's only input.
+ * With the inputs' element types, float64 arrays fed to a float32 input are converted.
+ */
+export async function readFeeds(specs: string[], inputNames: string[], elemTypes: Record<string, number> = {}): Promise<Record<string, HostTensor>> {
   const feeds: Record<string, HostTensor> = {};
   for (const spec of specs) {
     const eq = spec.indexOf('=');
@@ -116,7 +119,7 @@ export async function readFeeds(specs: string[], inputNames: string[]): Promise<
     } else {
       throw new UsageError(`--input '${spec}' must be <name>=<file.npy> (inputs: ${inputNames.join(', ')})`);
     }
-    feeds[name] = npyToHost(await readNpy(file));
+    feeds[name] = npyToHost(await readNpy(file), elemTypes[name]);
   }
   return feeds;
 }

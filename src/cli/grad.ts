@@ -51,7 +51,7 @@ export async function gradCommand(argv: string[]): Promise<void> {
   if (!outDir) throw new UsageError(`--out is required\n${gradUsage}`);
   const loss = lossFlag(values.loss);
   const model = await loadModelFile(positionals[0]!);
-  const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name));
+  const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name), Object.fromEntries(model.inputs.map((i) => [i.name, i.elemType])));
   const target = npyToHost(await readNpy(targetFile));
   const output = str(values.output);
   const engine = await GradientEngine.create(model, nodeBackend, {
