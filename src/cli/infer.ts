@@ -1,12 +1,17 @@
-/** `edgetune infer <model> --input <name>=<file.npy> ... [--out <dir>]`: run a model on .npy inputs. */
+/**
+ * `edgetune infer <model> --input <name>=<file.npy> ... [--out <dir>]`: run a model on .npy inputs;
+ * `edgetune infer <model> --image <png|jpg> ...`: classify images, printing `<file>: <label> (<probability>)`
+ * per image (an array of objects with --json), with the model's stored preprocessing and labels.
+ */
 import * as path from 'node:path';
 import { encodeNpy } from '../io/npy.js';
 import { Model } from '../node/model.js';
 import { makeFolder, writeFileAtomic } from '../node/files.js';
+import type { ClassifyResult } from '../classify.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { hostToNpy, parse, readFeeds, safeFileNames, shapeStr, str, strs, UsageError } from './common.js';
 
-export const inferUsage = 'usage: edgetune infer <model.onnx> --input <name>=<file.npy> [...] [--out <dir>] [--json]';
+export const inferUsage = 'usage: edgetune infer <model.onnx> --input <name>=<file.npy> [...] [--out <dir>] [--json]\n       edgetune infer <model.onnx> --image <file.png|jpg> [--image ...] [--json]';
 
 /** Row-wise argmax of a [N,K] float output, or undefined for other shapes. */
 export function argmaxRows(t: HostTensor): number[] | undefined {
@@ -35,14 +40,37 @@ function summary(name: string, t: HostTensor): string {
   return lines.join('\n');
 }
 
+/** A probability as a percentage with one decimal (two below 1%). */
+export function percentOf(p: number): string {
+  const v = 100 * p;
+  return `${v.toFixed(v > 0 && v < 1 ? 2 : 1)}%`;
+}
+
+async function classifyImages(model: Model, files: string[], json: boolean): Promise<void> {
+  const results: (ClassifyResult & { file: string })[] = [];
+  for (const file of files) results.push({ file, ...(await model.classify(file)) });
+  if (json) {
+    process.stdout.write(JSON.stringify(results.map((r) => ({
+      file: r.file, label: r.label, index: r.index, probability: r.probability, probabilities: Array.from(r.probabilities),
+    }))) + '\n');
+    return;
+  }
+  for (const r of results) process.stdout.write(`${r.file}: ${r.label} (${percentOf(r.probability)})\n`);
+}
+
 export async function inferCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
-    input: { type: 'string', multiple: true }, out: { type: 'string' }, json: { type: 'boolean' },
+    input: { type: 'string', multiple: true }, image: { type: 'string', multiple: true }, out: { type: 'string' }, json: { type: 'boolean' },
   }, inferUsage);
   if (positionals.length !== 1) throw new UsageError(inferUsage);
-  if (strs(values.input).length === 0) throw new UsageError(`--input is required (<name>=<file.npy>)\n${inferUsage}`);
+  const images = strs(values.image);
+  if (images.length > 0 && (strs(values.input).length > 0 || values.out !== undefined)) {
+    throw new UsageError(`--image cannot be combined with --input or --out\n${inferUsage}`);
+  }
+  if (images.length === 0 && strs(values.input).length === 0) throw new UsageError(`--input (<name>=<file.npy>) or --image (<file.png|jpg>) is required\n${inferUsage}`);
   const model = await Model.load(positionals[0]!);
   try {
+    if (images.length > 0) { await classifyImages(model, images, values.json === true); return; }
     const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name));
     const outputs = await model.run(feeds);
     const outDir = str(values.out);

@@ -1,7 +1,11 @@
 /**
  * A loaded model bound to a backend: inference with a session created on
- * first use and re-created after the weights change.
+ * first use and re-created after the weights change, and classification of
+ * an image already made into the model input (see src/classify.ts; the Node
+ * and browser Models decode images their own way and call classifyInput).
  */
+import { batchOf, classifierPlan, interpretOutput, type ClassifierPlan, type ClassifyResult } from '../classify.js';
+import { InputError } from '../errors.js';
 import type { OnnxModel, TensorSpec } from '../model.js';
 import { encodeModel } from '../onnx/model-io.js';
 import type { Backend } from './backend.js';
@@ -37,6 +41,24 @@ export class ModelRunner {
 
   async run(feeds: Record<string, HostTensor>, outputs?: readonly string[]): Promise<Record<string, HostTensor>> {
     return (await this.getSession()).run(feeds, outputs);
+  }
+
+  /** How an image is fed to this model and its output read (stored preprocessing and labels, or the defaults). */
+  classifierPlan(): ClassifierPlan {
+    return classifierPlan(this.onnx);
+  }
+
+  /**
+   * Classify one image given as the model input for a single image (what
+   * imageTensor makes for `plan`): run it (repeated to a fixed batch) and
+   * read batch row 0 of the first output as a labelled result.
+   */
+  async classifyInput(x: Float32Array, plan: ClassifierPlan = this.classifierPlan()): Promise<ClassifyResult> {
+    const per = plan.dims.slice(1).reduce((a, b) => a * b, 1);
+    if (x.length !== per) throw new InputError(`${this.onnx.file}: an image input for '${plan.input}' holds ${per} values [${plan.dims.slice(1).join(',')}], got ${x.length}`);
+    const out = (await this.run({ [plan.input]: { dims: plan.dims, data: batchOf(x, plan) } }, [plan.output]))[plan.output];
+    if (!out || !(out.data instanceof Float32Array)) throw new InputError(`${this.onnx.file}: output '${plan.output}' is not float32 class scores`);
+    return interpretOutput(this.onnx.file, plan, out.data, out.dims);
   }
 
   /** Drop the session so the next run sees changed initializer values. */
