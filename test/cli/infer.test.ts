@@ -1,6 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../../src/io/images.js';
 import { parseNpy } from '../../src/io/npy.js';
+import { writeLabels, writePreprocess } from '../../src/model-metadata.js';
+import { OnnxModel } from '../../src/model.js';
 import {
   argmax, bareSubsample, f32, floats, LENET5, ortRun, runCli, tempFolder, twoHeads, writeModelFile, writeNpyFile,
 } from './run-cli.js';
@@ -94,5 +98,93 @@ describe('edgetune infer', () => {
     const expected = [...sums.map((s) => 0.5 * s + 1), ...sums.map((s) => -2 * (s + 400) + 0.25)];
     expectClose(y.data as Float32Array, expected, 1e-4);
     expect(r.stdout).toMatch(/Y: float32 \[1,2,2,2\]/);
+  });
+});
+
+/** A 30×30 PNG of a bright stroke on black, different for each seed. */
+function strokePng(file: string, seed: number): string {
+  const p = new PNG({ width: 30, height: 30 });
+  for (let y = 0; y < 30; y++) {
+    for (let x = 0; x < 30; x++) {
+      const on = Math.abs(x - 15 - Math.round(((y - 15) * (seed - 2)) / 3)) < 3 || (seed % 2 === 0 && Math.abs(y - 8 - seed) < 2);
+      const i = 4 * (y * 30 + x);
+      p.data[i] = p.data[i + 1] = p.data[i + 2] = on ? 250 : 5;
+      p.data[i + 3] = 255;
+    }
+  }
+  writeFileSync(file, PNG.sync.write(p));
+  return file;
+}
+
+const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/** The reference: softmax of onnxruntime-node's logits on the input made by hand with decodeImage. */
+async function reference(image: string, norm: { mean?: number[]; std?: number[] } = {}): Promise<number[]> {
+  const x = decodeImage(new Uint8Array(readFileSync(image)), { channels: 1, height: 28, width: 28, ...norm });
+  const logits = (await ortRun(LENET5, { input: { dims: [1, 1, 28, 28], data: x } }))['logits']!.data;
+  const m = Math.max(...logits);
+  const e = Array.from(logits, (v) => Math.exp(v - m));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+describe('edgetune infer --image', () => {
+  const images = [0, 1, 2, 3].map((k) => strokePng(tmp.file(`stroke${k}.png`), k));
+  const labelled = tmp.file('lenet5-labelled.onnx');
+  const m = OnnxModel.fromBytes(readFileSync(LENET5), labelled);
+  writeLabels(m, DIGITS);
+  writePreprocess(m, { size: [28, 28], channels: 'gray', mean: 0.1307, std: 0.3081 });
+  writeFileSync(labelled, m.toBytes());
+
+  it('prints <file>: <label name> (<probability>) per image, with the stored preprocessing and labels', async () => {
+    const r = await runCli(['infer', labelled, '--image', images[0]!, '--image', images[1]!, '--image', images[2]!]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const want = await Promise.all(images.slice(0, 3).map(async (f) => {
+      const p = await reference(f, { mean: [0.1307], std: [0.3081] });
+      const k = p.indexOf(Math.max(...p));
+      return `${f}: ${DIGITS[k]} (${(100 * p[k]!).toFixed(1)}%)`;
+    }));
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toEqual(want);
+  });
+
+  it('--json gives an array of { file, label, index, probability, probabilities }', async () => {
+    const r = await runCli(['infer', labelled, '--image', images[3]!, '--image', images[1]!, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { file: string; label: string; index: number; probability: number; probabilities: number[] }[];
+    expect(out.map((o) => o.file)).toEqual([images[3], images[1]]);
+    for (const o of out) {
+      const p = await reference(o.file, { mean: [0.1307], std: [0.3081] });
+      expect(o.index).toBe(p.indexOf(Math.max(...p)));
+      expect(o.label).toBe(DIGITS[o.index]);
+      expect(o.probability).toBeCloseTo(p[o.index]!, 5);
+      o.probabilities.forEach((v, k) => expect(v).toBeCloseTo(p[k]!, 5));
+    }
+  });
+
+  it('a model without metadata behaves as before: pixel/255 input, the class index as the label', async () => {
+    const r = await runCli(['infer', LENET5, '--image', images[2]!, '--json']);
+    expect(r.code).toBe(0);
+    const [o] = JSON.parse(r.stdout) as { label: number; index: number; probability: number }[];
+    const p = await reference(images[2]!);
+    expect(o!.label).toBe(p.indexOf(Math.max(...p)));
+    expect(o!.index).toBe(o!.label);
+    expect(o!.probability).toBeCloseTo(Math.max(...p), 5);
+    const text = await runCli(['infer', LENET5, '--image', images[2]!]);
+    expect(text.stdout).toBe(`${images[2]}: ${o!.label} (${(100 * o!.probability).toFixed(1)}%)\n`);
+  });
+
+  it('refuses --image with --input, and a file that is not an image in one line', async () => {
+    const both = await runCli(['infer', LENET5, '--image', images[0]!, '--input', 'x.npy']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--image cannot be combined with --input/);
+    const neither = await runCli(['infer', LENET5]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/--input .* or --image .* is required/);
+    const text = tmp.file('not-an-image.png');
+    writeFileSync(text, 'hello');
+    const bad = await runCli(['infer', LENET5, '--image', text]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`edgetune infer: ${text}: not a PNG or JPEG image (unrecognised magic bytes)\n`);
   });
 });
