@@ -1,15 +1,18 @@
 /**
  * The browser entry's Model: load from bytes or a URL, run on onnxruntime-web
- * (the caller's providers, tried in order), fine-tune with a Tuner over the
- * same backend, and take the tuned .onnx back as bytes.
+ * (the caller's providers, tried in order), classify images, fine-tune with a
+ * Tuner over the same backend, and take the tuned .onnx back as bytes.
  */
+import { imageTensor, rgbaToPlanes, type ClassifyResult } from '../classify.js';
 import { FileError, InputError } from '../errors.js';
+import { channelCount } from '../model-metadata.js';
 import { OnnxModel } from '../model.js';
 import type { Backend } from '../runtime/backend.js';
 import { ModelRunner } from '../runtime/model-runner.js';
 import type { SessionOptions } from '../runtime/session.js';
 import { Tuner, type TunerOptions } from '../train/tuner.js';
 import { createWebBackend, type WebBackendOptions } from './backend.js';
+import { imagePixels, type ImageInput } from './image-pixels.js';
 
 export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
 
@@ -50,6 +53,19 @@ export class WebModel extends ModelRunner {
 
   constructor(onnx: OnnxModel, backend: Backend, opts: SessionOptions = {}) {
     super(onnx, backend, opts);
+  }
+
+  /**
+   * Classify an image — ImageData, an img/canvas/bitmap, or encoded bytes —
+   * with the model's stored preprocessing and labels, or the defaults of a
+   * model without them (see src/classify.ts): the same input Node's
+   * Model.classify makes from the same pixels.
+   */
+  async classify(image: ImageInput): Promise<ClassifyResult> {
+    const plan = this.classifierPlan();
+    const c = channelCount(plan.preprocess.channels);
+    const { data, width, height } = await imagePixels(image);
+    return this.classifyInput(imageTensor(rgbaToPlanes(data, width, height, c), c, height, width, plan.preprocess), plan);
   }
 
   /** The model as .onnx bytes, with whatever weights it holds now. */
