@@ -206,6 +206,19 @@ export function imageTensor(planes: Float32Array, c: 1 | 3, height: number, widt
   return normalisePlanes(cropCentre(resized, c, rh, rw, p.size[0], p.size[1]), c, p);
 }
 
+/** n grayscale samples of h×w values in [0, 1] (pixel/255, as the demo's digits) made into model inputs under p, one after another. */
+export function grayInputs(x: Float32Array, n: number, height: number, width: number, p: Preprocess): Float32Array {
+  const size = height * width;
+  if (x.length !== n * size) throw new InputError(`${n} grayscale samples of ${height}x${width} need ${n * size} values, got ${x.length}`);
+  const per = channelCount(p.channels) * p.size[0] * p.size[1];
+  const out = new Float32Array(n * per);
+  for (let i = 0; i < n; i++) {
+    const planes = Float32Array.from(x.subarray(i * size, (i + 1) * size), (v) => v * 255);
+    out.set(imageTensor(planes, 1, height, width, p), i * per);
+  }
+  return out;
+}
+
 /** The fed tensor: one image's input repeated to the plan's batch. */
 export function batchOf(x: Float32Array, plan: ClassifierPlan): Float32Array {
   const b = plan.dims[0]!;

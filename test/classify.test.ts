@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  batchOf, classifierPlan, cropCentre, imageTensor, interpretOutput, normalisePlanes, outputKind, resizePlanes, resizeTarget, rgbaToPlanes,
+  batchOf, classifierPlan, cropCentre, grayInputs, imageTensor, interpretOutput, normalisePlanes, outputKind, resizePlanes, resizeTarget, rgbaToPlanes,
 } from '../src/classify.js';
 import { InputError } from '../src/errors.js';
 import { resizeBilinear } from '../src/io/images.js';
-import { normalisePreprocess, writeLabels, writePreprocess, type Preprocess } from '../src/model-metadata.js';
+import { normalisePreprocess, writeLabels, writePreprocess, type Preprocess, type PreprocessInput } from '../src/model-metadata.js';
 import { OnnxModel } from '../src/model.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../src/onnx/builder.js';
 import { DataType } from '../src/onnx/dtypes.js';
@@ -31,7 +31,7 @@ function tiny(tail: [string, Record<string, number>][], input: (number | string)
   return new OnnxModel(model(g, { opsets: [opset('', 13)] }), 'tiny.onnx');
 }
 
-const pre = (p: Partial<Preprocess> & Pick<Preprocess, 'size' | 'channels'>): Preprocess => normalisePreprocess(p);
+const pre = (p: PreprocessInput): Preprocess => normalisePreprocess(p);
 
 describe('classifierPlan', () => {
   it('a model without metadata: its [N,C,H,W] input, luma or RGB by C, pixel/255, labels = indices', () => {
@@ -118,6 +118,14 @@ describe('pixels', () => {
     const p = pre({ size: [2, 2], channels: 'gray', scale: 1, resize: 'center-crop' });
     const resized = resizePlanes(planes, 1, 4, 8, 2, 4);
     expect(Array.from(imageTensor(planes, 1, 4, 8, p))).toEqual([resized[1], resized[2], resized[5], resized[6]]);
+  });
+
+  it('grayInputs: samples in [0, 1] as 255·v pixels through the preprocessing, one after another', () => {
+    const x = Float32Array.of(0, 0.5, 1, 0.25, 1, 0, 0.5, 0.5);
+    const p = pre({ size: [2, 2], channels: 'gray', mean: 0.5, std: 0.25 });
+    expect(Array.from(grayInputs(x, 2, 2, 2, p))).toEqual(Array.from(x, (v) => expect.closeTo((v - 0.5) / 0.25, 5)));
+    expect(grayInputs(x, 2, 2, 2, pre({ size: [1, 1], channels: 'RGB' }))).toHaveLength(6);
+    expect(() => grayInputs(x, 3, 2, 2, p)).toThrow(InputError);
   });
 
   it('batchOf repeats the image to a fixed batch', () => {

@@ -2,16 +2,18 @@
  * The demo page: load the shipped LeNet-5 (or a user's .onnx), pick the
  * execution provider, fine-tune on a compact set of real MNIST digits with a
  * live plot, draw a digit and see the class probabilities, download the tuned
- * model, and keep it in IndexedDB across reloads. It uses only the public
- * browser API (./index.js, bundled as edgetune.js).
+ * model, and keep it in IndexedDB across reloads. A model that stores class
+ * names (edgetune.labels) shows them, and one that stores its preprocessing
+ * (edgetune.preprocess) gets the digits and the drawing normalised by it.
+ * It uses only the public browser API (./index.js, bundled as edgetune.js).
  */
 import {
-  commitTuned, createTuner, decodeDigits, deleteStoredModel, evaluate, fetchBytes, loadModel, loadStoredModel, makeBatch,
+  classifierPlan, commitTuned, createTuner, decodeDigits, grayInputs, interpretOutput, deleteStoredModel, evaluate, fetchBytes, loadModel, loadStoredModel, makeBatch,
   OnnxModel, ort, Rng, saveStoredModel, tunerProvider, webgpuAdapterInfo, configureOrt,
-  type AdapterInfo, type Dataset, type DigitSplit, type Tuner, type WebModel,
+  type AdapterInfo, type ClassifierPlan, type Dataset, type DigitSplit, type Tuner, type WebModel,
 } from './index.js';
 import { DrawPad, showInput } from './demo-draw.js';
-import { $, ago, checkDigitModel, countWeights, percent, readNumber, softmax } from './demo-format.js';
+import { $, ago, checkDigitModel, countWeights, percent, readNumber } from './demo-format.js';
 import { TrainingPlot } from './demo-plot.js';
 
 const STORE_KEY = 'demo:tuned';
@@ -23,7 +25,10 @@ const EVAL_BATCH = 250;
 
 interface State {
   digits?: DigitSplit;
+  /** the digits as the current model reads them (normalised by its stored preprocessing) */
+  data?: DigitSplit;
   model?: WebModel;
+  plan?: ClassifierPlan;
   name: string;
   shipped: boolean;
   wanted: Provider;
@@ -74,9 +79,18 @@ function describeProvider(p: string): string {
   return `WASM · ${threads} thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`;
 }
 
+/** The digits (values in [0,1]) as a model with stored preprocessing reads them; unchanged for one without. */
+function digitsFor(plan: ClassifierPlan, d: DigitSplit | undefined): DigitSplit | undefined {
+  if (!d || !plan.stored) return d;
+  const map = (s: Dataset): Dataset => ({ ...s, x: grayInputs(s.x, s.size, 28, 28, plan.preprocess) });
+  return { train: map(d.train), test: map(d.test) };
+}
+
 /** Load bytes as the current model on the wanted provider, falling back to wasm (and saying why). */
 async function useModel(bytes: Uint8Array, name: string, shipped: boolean): Promise<void> {
-  checkDigitModel(OnnxModel.fromBytes(bytes, name));
+  const onnx = OnnxModel.fromBytes(bytes, name);
+  checkDigitModel(onnx);
+  const plan = classifierPlan(onnx);
   const old = state.model;
   let model: WebModel;
   let note = '';
@@ -91,6 +105,9 @@ async function useModel(bytes: Uint8Array, name: string, shipped: boolean): Prom
   }
   if (old) await old.dispose();
   state.model = model;
+  state.plan = plan;
+  state.data = digitsFor(plan, state.digits);
+  buildBars(plan.labels);
   state.name = name;
   state.shipped = shipped;
   const provider = await model.provider();
@@ -122,8 +139,8 @@ async function accuracyOf(model: WebModel, d: Dataset): Promise<number> {
 }
 
 async function refreshAccuracy(): Promise<void> {
-  if (!state.model || !state.digits) return;
-  state.accuracy = await accuracyOf(state.model, state.digits.test);
+  if (!state.model || !state.data) return;
+  state.accuracy = await accuracyOf(state.model, state.data.test);
   $('stat-acc').textContent = percent(state.accuracy);
 }
 
@@ -139,14 +156,15 @@ async function predictDrawing(): Promise<void> {
   try {
     do {
       predictAgain = false;
-      const x = pad.toInput($<HTMLCanvasElement>('preview'));
-      if (!x) { showProbabilities(undefined); continue; }
-      const model = state.model;
-      if (!model) continue;
+      const drawn = pad.toInput($<HTMLCanvasElement>('preview'));
+      if (!drawn) { showProbabilities(undefined); continue; }
+      const model = state.model, plan = state.plan;
+      if (!model || !plan) continue;
+      const x = plan.stored ? grayInputs(drawn, 1, 28, 28, plan.preprocess) : drawn;
       const feeds = { [model.inputs[0]!.name]: { dims: [1, 1, 28, 28], data: x } };
       const tuner = state.training;
-      const logits = await exclusive(async () => (tuner ? tuner.predict(feeds) : Object.values(await model.run(feeds))[0]!.data as Float32Array));
-      showProbabilities(softmax(logits));
+      const out = await exclusive(async () => (tuner ? tuner.predict(feeds) : Object.values(await model.run(feeds))[0]!.data as Float32Array));
+      showProbabilities(interpretOutput(model.onnx.file, plan, out.subarray(0, 10), [1, 10]).probabilities);
     } while (predictAgain);
   } catch (e) {
     setStatus(`Prediction failed: ${message(e)}`, 'error');
@@ -155,18 +173,22 @@ async function predictDrawing(): Promise<void> {
   }
 }
 
-function buildBars(): void {
+/** One bar per class, named by the model's labels or by the digit. */
+function buildBars(labels?: readonly string[]): void {
   const bars = $('bars');
   bars.replaceChildren();
   for (let k = 0; k < 10; k++) {
     const row = document.createElement('div');
     row.className = 'bar';
-    row.innerHTML = `<span class="digit">${k}</span><span class="track"><span class="fill"></span></span><span class="value">–</span>`;
+    row.innerHTML = '<span class="digit"></span><span class="track"><span class="fill"></span></span><span class="value">–</span>';
+    const name = row.querySelector('.digit')!;
+    name.textContent = labels?.[k] ?? String(k);
+    if (labels) name.setAttribute('title', labels[k] ?? '');
     bars.append(row);
   }
 }
 
-function showProbabilities(p: Float64Array | undefined): void {
+function showProbabilities(p: Float32Array | undefined): void {
   const rows = [...$('bars').children] as HTMLElement[];
   let best = -1;
   if (p) best = p.indexOf(Math.max(...p));
@@ -176,13 +198,13 @@ function showProbabilities(p: Float64Array | undefined): void {
     row.querySelector('.value')!.textContent = p ? `${(100 * v).toFixed(1)}%` : '–';
     row.classList.toggle('best', k === best);
   });
-  $('guess').textContent = p ? String(best) : '?';
+  $('guess').textContent = p ? state.plan?.labels?.[best] ?? String(best) : '?';
   $('guess-note').textContent = p ? `${(100 * p[best]!).toFixed(1)}% sure` : 'Draw a digit in the box';
   $('guess').dataset.digit = p ? String(best) : '';
 }
 
 async function train(): Promise<void> {
-  const model = state.model, digits = state.digits;
+  const model = state.model, digits = state.data;
   if (!model || !digits) return;
   const steps = readNumber('steps', 1, 5000, true);
   const batch = readNumber('batch', 1, 256, true);
@@ -363,6 +385,7 @@ async function boot(): Promise<void> {
   try {
     const [digitBytes, stored] = await Promise.all([fetchBytes('digits.bin'), loadStoredModel(STORE_KEY).catch(() => undefined)]);
     state.digits = decodeDigits(digitBytes, 'digits.bin');
+    if (state.plan) state.data = digitsFor(state.plan, state.digits);
     $('data-note').textContent = `${state.digits.train.size.toLocaleString()} real MNIST digits to train on, ${state.digits.test.size.toLocaleString()} held out for testing.`;
     let restored = false;
     if (stored) {

@@ -8,7 +8,7 @@ export type { AdapterInfo, OrtSettings, WebBackendOptions } from './backend.js';
 export { commitTuned, createTuner, defaultBackward, fetchBytes, loadModel, tunedBytes, tunerProvider, WebModel } from './model.js';
 export type { ModelSource, WebLoadOptions, WebTunerOptions } from './model.js';
 export { imagePixels, type ImageInput, type RgbaPixels } from './image-pixels.js';
-export { classifierPlan, imageTensor, interpretOutput, normalisePlanes, outputKind, rgbaToPlanes, type ClassifierPlan, type ClassifyResult, type OutputKind } from '../classify.js';
+export { classifierPlan, grayInputs, imageTensor, interpretOutput, normalisePlanes, outputKind, rgbaToPlanes, type ClassifierPlan, type ClassifyResult, type OutputKind } from '../classify.js';
 export {
   channelCount, LABELS_KEY, normalisePreprocess, PREPROCESS_KEY, readLabels, readPreprocess, writeLabels, writePreprocess,
   type ChannelOrder, type Layout, type Preprocess, type PreprocessInput, type ResizeMode,
