@@ -4,7 +4,7 @@
  * head of another width; ONNX Runtime runs the result and computes the new
  * head on the unchanged features, and nothing but the head changes.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { InputError, UnsupportedError } from '../../../src/errors.js';
@@ -275,6 +275,22 @@ describe('replaceHead', () => {
     writeLabels(m, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     replaceHead(m, { classes: 2 });
     expect(readLabels(m)).toBeUndefined();
+  });
+
+  it('every PyTorch fixture classifier gets a head ONNX Runtime runs; the U-Net, whose output is no classifier\'s, is refused', async () => {
+    const dir = new URL('../../fixtures/torch/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('-opset13.onnx'));
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    for (const f of files) {
+      const m = OnnxModel.fromBytes(readFileSync(new URL(f, dir)), f);
+      if (f.startsWith('unet')) { expect(() => replaceHead(m, { classes: 5 }), f).toThrow(/no classifier head feeds output 'logits'/); continue; }
+      const r = replaceHead(m, { classes: 5 });
+      expect(r.previousClasses, f).toBe(10);
+      expect(m.outputs[0]!.dims, f).toEqual(['batch', 5]);
+      const dims = m.inputs[0]!.dims!.map((d) => (typeof d === 'number' ? d : 2));
+      const out = await ortRun(m, { [m.inputs[0]!.name]: { dims, data: wave(dims.reduce((a, b) => a * b, 1), 0.5) } });
+      expect(out['logits']!.dims, f).toEqual([2, 5]);
+    }
   });
 
   it('the returned names are the parameters a Tuner trains when told to train only them', async () => {
