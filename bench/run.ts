@@ -25,6 +25,7 @@ import type { MemoryReport } from './memory-child.js';
 import { machine, renderMarkdown, type ResultRow, type RunInfo, type SystemName } from './report.js';
 import { abab, type AbabOptions, type Contender, type Measured } from './stats.js';
 import { measureStepTime } from './step-time.js';
+import { headCacheRows } from './head-cache.js';
 import { cnn6c2s12c2s, correctOf, lenet5, maxAbsDiff, repoRoot, testBatches, trainBatches, wideLenet5, type BenchModel, type HostBatch } from './workloads.js';
 
 interface Mode {
@@ -58,6 +59,7 @@ const FULL: Mode = {
 const WORKLOADS = [
   'infer-b1', 'infer-b64', 'train-sgd-b64', 'train-adam-b64', 'train-sgd-b1', 'train-sgd-b8', 'train-sgd-b256',
   'train-sgd-b64-w2', 'train-sgd-b64-w4', 'step-time', 'memory-1epoch', 'peak', 'accuracy', 'calibrate-cnn6c-sgd-b50',
+  'head-cache',
 ] as const;
 type Workload = (typeof WORKLOADS)[number];
 
@@ -437,6 +439,7 @@ async function main(argv: string[]): Promise<void> {
       cpu: true, ts: false, note: 'reference figures measured on this machine beforehand for this net at batch 50: TF.js cpu ≈ 30 images/s, shimmed TF.js wasm ≈ 2,800 images/s',
     })],
     ['memory-1epoch', () => bench.memory()],
+    ['head-cache', async () => { bench.rows.push(...await headCacheRows(quick)); }],
   ];
   for (const [w, run] of steps) {
     if (!want(w)) continue;

@@ -25,7 +25,7 @@ import { trainingModel } from '../graph/passes/training-model.js';
 import { OnnxModel } from '../model.js';
 import { DataType } from '../onnx/dtypes.js';
 import { encodeModel } from '../onnx/model-io.js';
-import type { ModelProto, NodeProto, ValueInfo } from '../onnx/types.js';
+import type { GraphProto, ModelProto, NodeProto, ValueInfo } from '../onnx/types.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { Session } from '../runtime/session.js';
@@ -91,7 +91,7 @@ export class FeatureSplit {
     const proto = part(this.source.proto, {
       node: [...this.suffixNodes],
       initializer: g.initializer.filter((t) => reads.has(t.name ?? '') && !cut.has(t.name ?? '')),
-      input: inputs,
+      input: [...inputs, ...storedInputs(g, reads)],
       output,
       value_info: g.value_info.filter((v) => produced.has(v.name ?? '') && !cut.has(v.name ?? '')),
     });
@@ -114,6 +114,12 @@ function readsOf(nodes: readonly NodeProto[]): Set<string> {
     for (const v of outerReferences(n)) out.add(v);
   }
   return out;
+}
+
+/** Graph inputs that are initializers read by a part (models before IR version 4 list every initializer as an input). */
+function storedInputs(g: GraphProto, reads: ReadonlySet<string>): ValueInfo[] {
+  const stored = new Set(g.initializer.map((t) => t.name ?? ''));
+  return g.input.filter((v) => stored.has(v.name ?? '') && reads.has(v.name ?? ''));
 }
 
 /** A model with the source's header and the given graph fields (tensors and nodes shared, not copied). */
@@ -200,7 +206,7 @@ export function splitFrozenPrefix(model: OnnxModel, trained: readonly string[], 
   const prefix = new OnnxModel(part(work.proto, {
     node: prefixNodes,
     initializer: g.initializer.filter((t) => prefixReads.has(t.name ?? '')),
-    input: g.input.filter((v) => v.name === input),
+    input: [...g.input.filter((v) => v.name === input), ...storedInputs(g, prefixReads)],
     output: cutOrder.map((name) => ({ name, metadata_props: [] }) as ValueInfo),
     value_info: g.value_info.filter((v) => prefixProduced.has(v.name ?? '')),
   }), `${model.file} (frozen layers)`, work.external);

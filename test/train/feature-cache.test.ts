@@ -149,6 +149,20 @@ describe('fitCached', () => {
     expect(r.cached.result.history.map((h) => h.trainLoss)).toEqual(r.plain.result.history.map((h) => expect.closeTo(h.trainLoss, 5) as unknown as number));
   });
 
+  it('a model listing its initializers as graph inputs (IR version 3) keeps them listed in both parts', async () => {
+    const old = () => {
+      const m = mlp(3, 8);
+      m.proto.ir_version = 3;
+      m.graph.input.push(...m.graph.initializer.map((t) => valueInfo(t.name!, DataType.FLOAT, t.dims.map(Number))));
+      return m;
+    };
+    const s = split(splitFrozenPrefix(old(), ['W2', 'b2']));
+    expect(s.prefix.graph.input.map((v) => v.name)).toEqual(['x', 'W1', 'b1']);
+    expect(s.suffix(new Map([['a', [8]]])).graph.input.map((v) => v.name)).toEqual(['a', 'W2', 'b2']);
+    const r = await both(old, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.05, trainAfter: 'act1' }, blobs(20), { epochs: 2, batchSize: 8, seed: 5 });
+    expect(maxDiff(r.cached.weights, r.plain.weights)).toBeLessThanOrEqual(1e-5);
+  });
+
   it('shape arithmetic after the cut: a conv backbone with a Shape-built flatten', async () => {
     const r = await both(convNet, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, trainable: ['W2', 'c2', 'W3', 'b3'] }, images(20, [1, 6, 6], 3, 4), { epochs: 2, batchSize: 6, seed: 2 });
     expect(r.cached.result.cut).toEqual(['r']);
