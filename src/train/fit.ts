@@ -60,11 +60,17 @@ export function isBatchSource(d: TrainingData): d is BatchSource {
   return typeof (d as Partial<BatchSource>).batch === 'function';
 }
 
-/** When a run counts as diverging (fit's `divergence` option). */
+/**
+ * When a run counts as diverging (fit's `divergence` option): the mean loss
+ * of its last `window` steps rises above `factor` × its start loss, the mean
+ * loss of the starting weights on the run's first `window` batches (forward
+ * passes only, before the first step; one batch's loss alone is too noisy a
+ * start for a model that already fits most rows).
+ */
 export interface DivergenceOptions {
-  /** the mean loss of the last `window` steps above factor × the first step's loss stops the run (default 10) */
+  /** default 10 */
   factor?: number;
-  /** steps in that running mean (default 8; fewer at the start of a run) */
+  /** batches in the start loss and steps in the running mean (default 8; fewer at the start of a run) */
   window?: number;
   /**
    * A run the Tuner stops for non-finite steps (its NumericalError after
@@ -277,23 +283,36 @@ function restore(tuner: Tuner, k: Kept): void {
 
 const whose = (k: Kept) => (k.epoch < 0 ? 'the weights the run started from' : `the weights of epoch ${k.epoch + 1}`);
 
-/** The loss-rise check: the mean of the last `window` finite losses against factor × the first one. */
+/** The loss-rise check: the mean of the last `window` finite step losses against factor × the start loss. */
 class RiseWatch {
-  private first: number | undefined;
+  /** the start loss; undefined until measured (no check while it is not a positive number) */
+  start: number | undefined;
   private readonly recent: number[] = [];
 
-  constructor(private readonly factor: number, private readonly window: number) {}
+  constructor(private readonly factor: number, readonly window: number) {}
 
   /** A one-line description when the run has diverged, else undefined. */
   add(loss: number): string | undefined {
     if (!Number.isFinite(loss)) return undefined;
-    this.first ??= loss;
     this.recent.push(loss);
     if (this.recent.length > this.window) this.recent.shift();
     const mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
-    if (!(this.first > 0) || !(mean > this.factor * this.first)) return undefined;
-    return `the mean loss of the last ${this.recent.length} step(s), ${mean.toPrecision(3)}, is over ${this.factor}× the first step's ${this.first.toPrecision(3)}`;
+    if (this.start === undefined || !(this.start > 0) || !(mean > this.factor * this.start)) return undefined;
+    return `the mean loss of the last ${this.recent.length} step(s), ${mean.toPrecision(3)}, is over ${this.factor}× the start loss ${this.start.toPrecision(3)}`;
   }
+}
+
+/** Row-weighted mean training loss of the tuner's current weights on the given batches (forward only). */
+async function startLoss(tuner: Tuner, d: TrainingData, batches: ArrayLike<number>[]): Promise<number> {
+  await tuner.sync();
+  let sum = 0, rows = 0;
+  for (const r of batches) {
+    const b = await batchFor(tuner, d, r);
+    const n = b.target.dims[0] ?? r.length;
+    sum += (await tuner.engine.lossOnly(b.feeds, b.target, tuner.weights)) * n;
+    rows += n;
+  }
+  return rows > 0 ? sum / rows : NaN;
 }
 
 function checkOptions(opts: FitOptions): void {
@@ -354,11 +373,18 @@ export async function fit(tuner: Tuner, d: TrainingData, opts: FitOptions = {}):
   for (; epoch < epochs && !stopped; epoch++, startBatch = 0) {
     const epochRng = rng.getState();
     const order = opts.shuffle === false ? Int32Array.from({ length: d.size }, (_, i) => i) : rng.permutation(d.size);
+    const rowsOf = (b: number): ArrayLike<number> => {
+      const rows = order.subarray(b * batchSize, Math.min(d.size, (b + 1) * batchSize));
+      // a fixed-batch model takes exactly its batch: a short last batch repeats its rows
+      return tuner.fixedBatch && rows.length < batchSize ? padRows(rows, batchSize) : rows;
+    };
+    if (rise && rise.start === undefined) {
+      const first = Array.from({ length: Math.min(rise.window, stepsPerEpoch - startBatch) }, (_, k) => rowsOf(startBatch + k));
+      rise.start = await startLoss(tuner, d, first);
+    }
     let seen = 0, correct = 0, lossSum = 0, lossRows = 0;
     for (let b = startBatch; b < stepsPerEpoch; b++) {
-      let rows: ArrayLike<number> = order.subarray(b * batchSize, Math.min(d.size, (b + 1) * batchSize));
-      // a fixed-batch model takes exactly its batch: a short last batch repeats its rows
-      if (tuner.fixedBatch && rows.length < batchSize) rows = padRows(rows, batchSize);
+      const rows = rowsOf(b);
       let info: StepInfo;
       try {
         info = await tuner.trainStep(await batchFor(tuner, d, rows));
