@@ -23,7 +23,19 @@ export { parseNpy, encodeNpy, readNpy, writeNpy } from './io/npy.js';
 export { encodeSafetensors, parseSafetensors } from './io/safetensors.js';
 export * as customops from '../customops/index.js';
 export { Tuner, type TunerOptions, type Batch, type StepInfo } from './train/tuner.js';
-export { fit, evaluate, makeBatch, type FitOptions, type Progress, type CheckpointStore } from './train/fit.js';
+export {
+  fit, evaluate, makeBatch, confusionMatrix, type FitOptions, type FitResult, type Progress, type CheckpointStore,
+  type BatchSource, type EpochRecord, type StopReason, type DivergenceOptions,
+} from './train/fit.js';
+export { confusionFromPredictions, formatConfusion, checkLabels, checkBatchLabels, type Confusion } from './train/metrics.js';
+export { FeatureCache, FeatureSplit, fitCached, splitFrozenPrefix, splitForTuner } from './train/feature-cache.js';
+export { tempFileSpill } from './train/feature-spill.js';
+export { augment, type AugmentMode } from './train/data/augment.js';
+export { splitValidation } from './train/data/split.js';
+export { replaceHead, type ReplaceHeadOptions, type ReplacedHead } from './graph/passes/replace-head.js';
+export { untieParameters } from './graph/passes/untie.js';
+export * from './model-metadata.js';
+export type { ClassifyResult, ClassifierPlan } from './classify.js';
 export { folderCheckpoints } from './train/checkpoint.js';
 export { loadMnist } from './train/data/mnist.js';
 export { loadDataset } from './train/data/load.js';

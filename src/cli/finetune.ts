@@ -6,11 +6,16 @@ import { isLossName, LOSSES } from '../grad/losses.js';
 import { checkWritable, writeFileAtomic } from '../node/files.js';
 import { nodeBackend } from '../node/backend.js';
 import { loadModelFile, saveModel } from '../node/model-file.js';
-import { filterClasses, takePerClass, type Dataset } from '../train/data/dataset.js';
-import { loadDataset } from '../train/data/load.js';
+import { AUGMENT_MODES, type AugmentMode } from '../train/data/augment.js';
+import { augmentedSource } from '../train/augmented.js';
+import { FeatureSplit, fitCached, splitForTuner } from '../train/feature-cache.js';
+import { tempFileSpill } from '../train/feature-spill.js';
+import { checkLabels, formatConfusion } from '../train/metrics.js';
+import { replaceHead, type ReplacedHead } from '../graph/passes/replace-head.js';
+import { classMapText, prepareData, recordPersonalisation } from './finetune-data.js';
 import { folderCheckpoints } from '../train/checkpoint.js';
 import { safetensorsBytes } from '../train/export.js';
-import { evaluate, fit, type EvalResult } from '../train/fit.js';
+import { confusionMatrix, evaluate, fit, type EvalResult, type FitOptions, type FitResult } from '../train/fit.js';
 import { optimizers, type OptimizerName } from '../train/optimizers/index.js';
 import type { Schedule } from '../train/schedules.js';
 import { Tuner } from '../train/tuner.js';
@@ -30,7 +35,13 @@ export const finetuneUsage = `usage: edgetune finetune <model.onnx> --data <mnis
         [--untie] (give each use of a tensor the exporter shared between layers its own copy)
         [--bn frozen|train] (BatchNormalization with its running statistics, or with batch statistics,
         updating the running ones; default frozen)
+  personalise: [--new-head] (a fresh classifier for the classes in --data, trained alone unless --train-after widens it)
+        [--head-node <name>] [--val-split F] (hold out a stratified fraction when there is no --eval)
+        [--early-stopping N] (epochs without a lower validation loss) [--keep best|last] (default best with validation)
+        [--augment none|flip|crop|all] (image folders; default none) [--no-cache] (never cache frozen-layer features)
   defaults: --epochs 1 --batch-size 32 --optimizer adam --lr 0.001 (sgd/momentum: 0.01) --loss cross-entropy --seed 0`;
+
+const nodes = (n: number) => `${n} node${n === 1 ? '' : 's'}`;
 
 function floats(v: unknown, flag: string): number[] | undefined {
   const items = list(v);
@@ -50,7 +61,9 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     sparsity: { type: 'string' }, 'sparsity-lambda': { type: 'string' }, 'max-bad-steps': { type: 'string' },
     scale: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' }, 'max-steps': { type: 'string' },
     backward: { type: 'string' }, classes: { type: 'string', multiple: true }, 'per-class': { type: 'string' },
-    untie: { type: 'boolean' }, bn: { type: 'string' },
+    untie: { type: 'boolean' }, bn: { type: 'string' }, 'new-head': { type: 'boolean' }, 'head-node': { type: 'string' },
+    'val-split': { type: 'string' }, 'early-stopping': { type: 'string' }, keep: { type: 'string' }, augment: { type: 'string' },
+    'no-cache': { type: 'boolean' },
   }, finetuneUsage);
   if (positionals.length !== 1) throw new UsageError(finetuneUsage);
   const modelFile = positionals[0]!;
@@ -98,14 +111,31 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   const norm = { ...(scale !== undefined ? { scale } : {}), ...(mean ? { mean } : {}), ...(std ? { std } : {}) };
   const classes = list(values.classes).map((c) => number(c, '--classes', 0, { integer: true, min: 0 }));
   const perClass = values['per-class'] === undefined ? undefined : number(values['per-class'], '--per-class', 1, { integer: true, min: 1 });
-  const pick = (d: Dataset, training: boolean): Dataset => {
-    let out = classes.length > 0 ? filterClasses(d, classes) : d;
-    if (training && perClass !== undefined) out = takePerClass(out, perClass);
-    return out;
-  };
-  const train = pick(await loadDataset(dataSpec, { inputShape, split: 'train', ...norm }), true);
-  const evalSpec = str(values.eval) ?? (dataSpec === 'mnist' ? 'mnist' : undefined);
-  const evalSet = evalSpec ? pick(await loadDataset(evalSpec, { inputShape, split: 'test', ...norm }), false) : undefined;
+  const valSplit = values['val-split'] === undefined ? undefined : number(values['val-split'], '--val-split', 0.1, { min: 0 });
+  if (valSplit !== undefined && (valSplit <= 0 || valSplit >= 1)) throw new UsageError(`--val-split expects a fraction between 0 and 1, got '${String(values['val-split'])}'`);
+  if (valSplit !== undefined && values.eval !== undefined) throw new UsageError('--val-split holds out part of --data when there is no --eval; give one of them');
+  const augmentMode = str(values.augment) ?? 'none';
+  if (!(AUGMENT_MODES as readonly string[]).includes(augmentMode)) throw new UsageError(`--augment '${augmentMode}' is not one of ${AUGMENT_MODES.join(', ')}`);
+  const keep = str(values.keep);
+  if (keep !== undefined && keep !== 'best' && keep !== 'last') throw new UsageError(`--keep '${keep}' is not one of best, last`);
+  const patience = values['early-stopping'] === undefined ? undefined : number(values['early-stopping'], '--early-stopping', 3, { integer: true, min: 1 });
+  const data = await prepareData({
+    data: dataSpec, ...(str(values.eval) !== undefined ? { eval: str(values.eval)! } : {}), ...(valSplit !== undefined ? { valSplit } : {}),
+    seed, inputShape, norm, classes, ...(perClass !== undefined ? { perClass } : {}),
+  });
+  const { train, evalSet } = data;
+  if ((patience !== undefined || keep === 'best') && !data.validates) throw new UsageError('--early-stopping and --keep best need validation data: --eval or --val-split');
+  for (const w of data.warnings) report.event('warning', { message: w }, `warning: ${w}`);
+  if (train.classes) report.event('classes', { classes: train.classes }, `classes: ${classMapText(train.classes)}`);
+  let head: ReplacedHead | undefined;
+  if (values['new-head']) {
+    const count = train.classes?.length ?? (train.labels ? Math.max(...train.labels) + 1 : 0);
+    if (count < 2) throw new UsageError(`--new-head needs labelled data with at least 2 classes; ${train.name} has ${count}`);
+    head = replaceHead(model, { classes: count, seed, ...(str(values['head-node']) ? { node: str(values['head-node'])! } : {}) });
+    report.event('head', { node: head.node, weight: head.weight, bias: head.bias, classes: count }, `new head: ${head.replaced}`);
+  } else if (values['head-node'] !== undefined) {
+    throw new UsageError('--head-node chooses the layer --new-head replaces; give --new-head too');
+  }
   const bn = str(values.bn) ?? 'frozen';
   if (bn !== 'frozen' && bn !== 'train') throw new UsageError(`--bn '${bn}' is not one of frozen, train`);
   const backward = str(values.backward) ?? 'compiled';
@@ -118,7 +148,7 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
   const tuner = await Tuner.create(model, nodeBackend, {
     loss: lossName, optimizer: optimizer as OptimizerName, lr, schedule,
     frozen: list(values.freeze),
-    ...(str(values['train-after']) ? { trainAfter: str(values['train-after'])! } : {}),
+    ...(str(values['train-after']) ? { trainAfter: str(values['train-after'])! } : head ? { trainable: [head.weight, head.bias] } : {}),
     ...(output ? { output } : {}),
     ...(values['weight-decay'] !== undefined ? { weightDecay: number(values['weight-decay'], '--weight-decay', 0, { min: 0 }) } : {}),
     ...(values.momentum !== undefined ? { momentum: number(values.momentum, '--momentum', 0.9, { min: 0 }) } : {}),
@@ -134,6 +164,11 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     const nParams = tuner.params.reduce((a, p) => a + p.dims.reduce((x, y) => x * y, 1), 0);
     report.event('start', { model: modelFile, backward: tuner.backwardPath, data: train.name, size: train.size, eval: evalSet?.name ?? null, params: tuner.params.map((p) => p.name), values: nParams, optimizer, lr, loss: lossName, epochs, batchSize },
       `fine-tuning ${modelFile}: ${tuner.params.length} parameter tensors (${nParams} values) on ${train.name} (${train.size} samples); ${optimizer} lr ${lr}, ${lossName}, ${epochs} epoch(s) × ${stepsPerEpoch} steps of ${batchSize}; backward: ${tuner.backwardPath}`);
+    const outputClasses = tuner.classes;
+    if (outputClasses !== undefined && train.labels) {
+      checkLabels(train, outputClasses, 'training data');
+      if (evalSet?.labels) checkLabels(evalSet, outputClasses, 'evaluation data');
+    }
     let before: EvalResult | undefined;
     if (evalSet) {
       before = await evaluate(tuner, evalSet);
@@ -143,33 +178,54 @@ export async function finetuneCommand(argv: string[]): Promise<void> {
     const resume = str(values.resume);
     const ckpt = str(values['checkpoint-dir']) ?? resume;
     const every = values['checkpoint-every'] === undefined ? undefined : number(values['checkpoint-every'], '--checkpoint-every', 100, { integer: true, min: 1 });
-    const t0 = Date.now();
-    const result = await fit(tuner, train, {
+    const fitOpts: FitOptions = {
       epochs, batchSize, shuffle: !values['no-shuffle'], seed,
       onProgress: (p) => report.progress(p),
       onNotice: (msg) => report.event('notice', { message: msg }, msg),
+      divergence: { nonFinite: 'stop' },
+      ...(data.validates && evalSet ? { validation: evalSet, ...(keep ? { keep } : {}), ...(patience !== undefined ? { earlyStopping: patience } : {}) } : {}),
       ...(evalSet && epochs > 1 ? {
-        onEpochEnd: async (epoch: number) => {
-          const r = await evaluate(tuner, evalSet);
-          report.event('eval', { when: 'epoch', epoch: epoch + 1, ...r }, `epoch ${epoch + 1}: ${evalSet.name} loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}%`);
+        onEpochEnd: async (epoch: number, rec: { valLoss?: number; valAccuracy?: number; trainLoss: number }) => {
+          const r = rec.valLoss !== undefined ? { loss: rec.valLoss, accuracy: rec.valAccuracy ?? 0 } : await evaluate(tuner, evalSet);
+          report.event('eval', { when: 'epoch', epoch: epoch + 1, ...r, trainLoss: rec.trainLoss }, `epoch ${epoch + 1}: ${evalSet.name} loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}%`);
         },
       } : {}),
       ...(ckpt ? { checkpoints: folderCheckpoints(ckpt) } : {}),
       ...(every ? { checkpointEvery: every } : {}),
       ...(resume ? { resumeFrom: folderCheckpoints(resume) } : {}),
       ...(maxSteps ? { stopAfterSteps: maxSteps } : {}),
-    });
+    };
+    const t0 = Date.now();
+    let result: FitResult;
+    const split = epochs > 1 && augmentMode === 'none' && !values['no-cache'] ? splitForTuner(tuner) : undefined;
+    if (augmentMode !== 'none') {
+      result = await fit(tuner, augmentedSource(tuner, train, augmentMode as AugmentMode, seed + 1), fitOpts);
+    } else if (split instanceof FeatureSplit) {
+      report.event('notice', { message: 'cached features', cut: split.cut, counts: split.counts },
+        `features cached: the ${nodes(split.counts.prefix)} before the trained layers run once per image; epochs train only the ${nodes(split.counts.suffix)} after them`);
+      result = await fitCached(tuner, nodeBackend, train, split, { ...fitOpts, cache: { spill: tempFileSpill() } });
+    } else {
+      result = await fit(tuner, train, fitOpts);
+    }
     report.done();
+    if (result.reason) report.event('stopped', { stopReason: result.stopReason ?? null, reason: result.reason }, result.reason);
     const seconds = (Date.now() - t0) / 1000;
     let after: EvalResult | undefined;
     if (evalSet) after = await evaluate(tuner, evalSet);
     await tuner.commit({ data: train.name, epochs, batchSize, lr, accuracy: after?.accuracy ?? null });
+    const recorded = recordPersonalisation(model, train, dataSpec, norm, tuner.classes);
     await saveModel(model, out, { inPlace: !!values['in-place'] });
     const weightsFile = str(values['export-weights']);
     if (weightsFile) await writeFileAtomic(weightsFile, safetensorsBytes(model));
-    const summary = { out, steps: result.steps, seconds, lastLoss: result.lastLoss, before: before ?? null, after: after ?? null, exportWeights: weightsFile ?? null, stopped: result.stopped };
+    const conf = evalSet?.labels && tuner.classes !== undefined ? await confusionMatrix(tuner, evalSet) : undefined;
+    if (conf) report.event('confusion', { ...conf }, `${evalSet!.name}, per class (rows: true class, columns: predicted):\n${formatConfusion(conf, evalSet!.classes)}`);
+    const summary = {
+      out, steps: result.steps, seconds, lastLoss: result.lastLoss, before: before ?? null, after: after ?? null, exportWeights: weightsFile ?? null,
+      stopped: result.stopped, stopReason: result.stopReason ?? null, reason: result.reason ?? null, bestEpoch: result.bestEpoch ?? null,
+      restoredEpoch: result.restoredEpoch ?? null, history: result.history ?? [], metadata: recorded,
+    };
     const text = [
-      `done: ${result.steps} steps in ${seconds.toFixed(1)} s${result.stopped ? ' (stopped at --max-steps)' : ''}; wrote ${out}${weightsFile ? ` and ${weightsFile}` : ''}`,
+      `done: ${result.steps} steps in ${seconds.toFixed(1)} s${result.stopReason === 'max-steps' ? ' (stopped at --max-steps)' : ''}; wrote ${out}${weightsFile ? ` and ${weightsFile}` : ''}${recorded.length > 0 ? ` (with ${recorded.join(' and ')})` : ''}`,
       ...(before && after ? [`eval accuracy: ${(before.accuracy * 100).toFixed(2)}% → ${(after.accuracy * 100).toFixed(2)}% (loss ${before.loss.toFixed(4)} → ${after.loss.toFixed(4)})`] : []),
     ].join('\n');
     report.event('summary', summary, text);

@@ -71,7 +71,7 @@ export async function inferCommand(argv: string[]): Promise<void> {
   const model = await Model.load(positionals[0]!);
   try {
     if (images.length > 0) { await classifyImages(model, images, values.json === true); return; }
-    const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name));
+    const feeds = await readFeeds(strs(values.input), model.inputs.map((i) => i.name), Object.fromEntries(model.inputs.map((i) => [i.name, i.elemType])));
     const outputs = await model.run(feeds);
     const outDir = str(values.out);
     const files = safeFileNames(Object.keys(outputs), '.npy');

@@ -10,11 +10,13 @@ usage: edgetune <command> [options]
 commands:
   inspect <model.onnx> [--json]                      IR, opsets, inputs/outputs, ops, initializers, custom ops
   infer <model.onnx> --input <name>=<x.npy> ...      run the model; [--out <dir>] writes <dir>/<output>.npy
+  infer <model.onnx> --image <png|jpg> ...           classify images with the model's stored labels and preprocessing
   grad <model.onnx> --input <name>=<x.npy> --target <t.npy> --loss <loss> --out <dir>
                                                      gradients of the loss for every trainable initializer
   gradcheck <model.onnx> [--input ...] [--loss ...]  rule gradients vs central differences through ONNX Runtime
   finetune <model.onnx> --data <mnist|dir> --out <tuned.onnx> [...]
                                                      fine-tune the weights and write them back into the .onnx
+                                                     (--new-head: a classifier for the classes in --data)
   export <model.onnx> --format safetensors --out <file>
                                                      write the float initializers for other runtimes
   demo [--port P]                                    serve the in-browser fine-tuning demo on 127.0.0.1

@@ -42,7 +42,7 @@ export function makeReporter(mode: 'json' | 'tty' | 'plain', out: NodeJS.WriteSt
     progress(p) {
       const fields = [
         `epoch ${p.epoch + 1}/${p.epochs}`, `step ${p.stepInEpoch}/${p.stepsPerEpoch}`, `loss ${p.loss.toFixed(4)}`,
-        ...(p.skipped ? ['(step skipped: non-finite)'] : []),
+        ...(p.skipped ? ['(step skipped: non-finite)'] : []), ...(p.cachedFeatures ? ['cached features'] : []),
         `acc ${(p.accuracy * 100).toFixed(1)}%`, `${p.imagesPerSecond.toFixed(0)} img/s`, `ETA ${clock(p.etaSeconds)}`,
       ];
       const line = fields.join('  ');

@@ -18,6 +18,7 @@
 import { EdgetuneError, NumericalError } from '../errors.js';
 import { RuntimeError } from '../runtime/session.js';
 import { TargetError } from '../grad/losses.js';
+import { checkBatchLabels } from './metrics.js';
 import { GradientEngine } from '../grad/engine.js';
 import type { LossName } from '../grad/losses.js';
 import { globMatch } from '../grad/plan.js';
@@ -295,8 +296,17 @@ export class Tuner {
     return sp ? addCombineMapsPenalty(this.engine.plan, this.params, this.weights, grads, sp) : 0;
   }
 
-  /** One optimizer step on a batch. */
+  /** The number of classes K of the loss output [N, ...] (the product of its other dims, as the losses read it), when the file fixes it. */
+  get classes(): number | undefined {
+    const dims = this.engine.work.outputs.find((o) => o.name === this.engine.plan.output)?.dims;
+    if (!dims || dims.length < 2 || !dims.slice(1).every((d) => typeof d === 'number' && d > 0)) return undefined;
+    return (dims.slice(1) as number[]).reduce((a, b) => a * b, 1);
+  }
+
+  /** One optimizer step on a batch. Integer labels outside the output's classes are refused on both backward paths. */
   async trainStep(batch: Batch): Promise<StepInfo> {
+    const classes = this.classes;
+    if (classes !== undefined) checkBatchLabels(batch.target, classes, `${this.model.file}: training batch`);
     if (this.compiledPath) return this.compiledStep(batch);
     await this.sync();
     const { loss: dataLoss, output, grads, batchStats } = await this.engine.gradients(batch.feeds, batch.target, this.weights);

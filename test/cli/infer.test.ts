@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/io/images.js';
-import { parseNpy } from '../../src/io/npy.js';
+import { encodeNpy, parseNpy } from '../../src/io/npy.js';
 import { writeLabels, writePreprocess } from '../../src/model-metadata.js';
 import { OnnxModel } from '../../src/model.js';
 import {
@@ -186,5 +186,19 @@ describe('edgetune infer --image', () => {
     const bad = await runCli(['infer', LENET5, '--image', text]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(`edgetune infer: ${text}: not a PNG or JPEG image (unrecognised magic bytes)\n`);
+  });
+});
+
+describe('infer with a float64 .npy', () => {
+  it('converts it for a float32 input, giving what the float32 values give', async () => {
+    const values = Array.from({ length: 784 }, (_, i) => (i % 17) / 17);
+    const f64 = tmp.file('digit-f64.npy');
+    writeFileSync(f64, encodeNpy({ dtype: 'float64', shape: [1, 1, 28, 28], data: Float64Array.from(values) }));
+    const f32file = tmp.file('digit-f32.npy');
+    writeFileSync(f32file, encodeNpy({ dtype: 'float32', shape: [1, 1, 28, 28], data: Float32Array.from(values) }));
+    const a = await runCli(['infer', LENET5, '--input', `input=${f64}`, '--out', tmp.file('o64')]);
+    const b = await runCli(['infer', LENET5, '--input', `input=${f32file}`, '--out', tmp.file('o32')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout.replace(/o64/g, 'oX')).toBe(b.stdout.replace(/o32/g, 'oX'));
   });
 });

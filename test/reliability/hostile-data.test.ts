@@ -198,10 +198,11 @@ describe('hostile data through the command line', () => {
   });
 
   it('a .npy of the wrong dtype for the model input is an InputError line naming the input', async () => {
-    const file = join(root, 'f64.npy');
-    await writeFile(file, encodeNpy({ dtype: 'float64', shape: [1, 1, 8, 8], data: new Float64Array(64) }));
+    // float64 is converted for a float32 input (as --data does); an integer array is refused
+    const file = join(root, 'i32.npy');
+    await writeFile(file, encodeNpy({ dtype: 'int32', shape: [1, 1, 8, 8], data: new Int32Array(64) }));
     const r = await cli(['infer', modelFile, '--input', `x=${file}`]);
-    expectOneLine(r, 'infer', modelFile, /input 'x' expects float32 \[N,1,8,8\], got float64 \[1,1,8,8\]/);
+    expectOneLine(r, 'infer', modelFile, /input 'x' expects float32 \[N,1,8,8\], got int32 \[1,1,8,8\]/);
   });
 
   it('a hostile x.npy in a finetune --data folder is one line naming x.npy', async () => {
