@@ -98,3 +98,40 @@ describe('finetune --new-head on a folder of my images', () => {
     await model.dispose();
   });
 });
+
+describe('finetune refuses or stops what would spoil the model', () => {
+  it('a run that diverges (--lr 1e6) stops with one line and writes the last good weights', async () => {
+    const out = tmp.file('diverged.onnx');
+    const r = await runCli(['finetune', pretrained, '--data', data, '--epochs', '3', '--batch-size', '8', '--optimizer', 'sgd', '--lr', '1e6', '--no-cache', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stdout.split('\n').find((l) => /diverged|non-finite/.test(l));
+    expect(line, r.stdout).toBeDefined();
+    expect(line).toMatch(/kept the (starting|start|weights)/);
+    const before = await loadModelFile(pretrained);
+    const after = await loadModelFile(out);
+    for (const t of before.initializers) expect(Array.from(after.readFloat(t.name!)), t.name).toEqual(Array.from(before.readFloat(t.name!)));
+  });
+
+  it('labels outside the model\'s outputs are refused before training, naming the split and the label', async () => {
+    const many = tmp.file('twelve');
+    for (let c = 0; c < 12; c++) writeClass(path.join(many, `c${c}`), 'train', c % 10, 2);
+    const r = await runCli(['finetune', pretrained, '--data', many, '--epochs', '1', '--out', tmp.file('never.onnx')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^edgetune finetune: .*training data.*label 10 .*outside 0\.\.9/);
+  });
+
+  it('an --eval folder with a class the training data lacks is an error naming the folder; a missing class is a warning', async () => {
+    const extra = tmp.file('eval-extra');
+    writeClass(path.join(extra, '2'), 'test', 2, 2);
+    writeClass(path.join(extra, 'unknown'), 'test', 5, 2);
+    const r = await runCli(['finetune', pretrained, '--data', data, '--eval', extra, '--new-head', '--epochs', '1', '--out', tmp.file('never.onnx')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown/);
+    const partial = tmp.file('eval-partial');
+    writeClass(path.join(partial, '2'), 'test', 2, 3);
+    writeClass(path.join(partial, '10'), 'test', 0, 3);
+    const ok = await runCli(['finetune', pretrained, '--data', data, '--eval', partial, '--new-head', '--epochs', '1', '--out', tmp.file('partial.onnx')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/warning: .*7/);
+  });
+});

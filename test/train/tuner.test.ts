@@ -145,4 +145,15 @@ describe('Tuner', () => {
     await expect(t.trainStep(batch)).rejects.toThrow(/first bad parameter: 'W1'/);
     await t.dispose();
   });
+
+  it.each(['compiled', 'typescript'] as const)('refuses a label outside the output\'s classes before the step (%s backward)', async (backward) => {
+    const tuner = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, backward });
+    const before = new Map([...tuner.weights].map(([k, v]) => [k, v.slice()]));
+    const batch = makeBatch(tuner, blobs(4), [0, 1]);
+    const bad = { ...batch, target: { dims: [2], data: BigInt64Array.of(0n, 3n) } };
+    await expect(tuner.trainStep(bad)).rejects.toThrow(/label 3 at row 1 of the batch is outside 0\.\.2/);
+    for (const [k, v] of before) expect(same(tuner.weights.get(k)!, v), k).toBe(true);
+    await tuner.dispose();
+  });
 });
+
