@@ -1,10 +1,11 @@
 /**
  * `edgetune gradcheck`: the rules' gradients against central differences
- * through ONNX Runtime, worst error per parameter; exits 1 past tolerance.
- * Inputs and targets not given are drawn at random (symbolic dims = 2).
+ * through ONNX Runtime, worst error per parameter and the coordinates skipped
+ * at ReLU / pooling kinks; exits 1 past tolerance. Inputs and targets not
+ * given are drawn at random (symbolic dims = 2).
  */
 import { GradientEngine } from '../grad/engine.js';
-import { gradcheck } from '../grad/gradcheck.js';
+import { gradcheck, type GradcheckReport } from '../grad/gradcheck.js';
 import { TargetError } from '../grad/losses.js';
 import { readNpy } from '../io/npy.js';
 import { nodeBackend } from '../node/backend.js';
@@ -37,6 +38,28 @@ function randomInput(spec: TensorSpec, rng: Rng): HostTensor {
   const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = rng.next() * 2 - 1;
   return { dims, data };
+}
+
+/**
+ * One line per parameter: its worst error (or `unchecked` where every drawn
+ * coordinate sat at a kink), how many coordinates were compared and how many
+ * were skipped at kinks, and the worst coordinate's two gradients.
+ */
+export function formatReport(report: GradcheckReport): string {
+  const w = Math.max(9, ...report.params.map((p) => p.name.length));
+  const out = [`loss ${report.loss.toPrecision(6)}; worst relative error per parameter (tolerance ${report.tolerance}):`];
+  for (const p of report.params) {
+    const counts = `${p.checked} coords, ${p.skipped} skipped at kinks`;
+    if (p.checked === 0) {
+      out.push(`  ${p.name.padEnd(w)}  unchecked  (${counts})${p.skipped > 0 ? '  UNCHECKED' : ''}`);
+      continue;
+    }
+    out.push(`  ${p.name.padEnd(w)}  ${p.maxError.toExponential(2)}  (${counts}; worst #${p.worst.index}: rules ${p.worst.analytic.toExponential(4)}, differences ${p.worst.numeric.toExponential(4)})${p.maxError > report.tolerance ? '  FAIL' : ''}`);
+  }
+  const checked = report.params.reduce((s, p) => s + p.checked, 0);
+  out.push(`${checked} coordinates checked, ${report.skipped} skipped at kinks (a ReLU or pooling switch within ± the step)`);
+  if (report.unchecked.length > 0) out.push(`not checked, every drawn coordinate at a kink: ${report.unchecked.join(', ')}`);
+  return out.join('\n') + '\n';
 }
 
 export async function gradcheckCommand(argv: string[]): Promise<void> {
@@ -73,13 +96,7 @@ export async function gradcheckCommand(argv: string[]): Promise<void> {
       throw e instanceof TargetError && targetFile ? new InputError(`${targetFile}: ${e.message}`) : e;
     });
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
-    else {
-      const w = Math.max(9, ...report.params.map((p) => p.name.length));
-      process.stdout.write(`loss ${report.loss.toPrecision(6)}; worst relative error per parameter (tolerance ${report.tolerance}):\n`);
-      for (const p of report.params) {
-        process.stdout.write(`  ${p.name.padEnd(w)}  ${p.maxError.toExponential(2)}  (${p.checked} coords; worst #${p.worst.index}: rules ${p.worst.analytic.toExponential(4)}, differences ${p.worst.numeric.toExponential(4)})${p.maxError > report.tolerance ? '  FAIL' : ''}\n`);
-      }
-    }
+    else process.stdout.write(formatReport(report));
     if (!report.ok) throw new GradcheckFailed(`gradient check failed: worst error ${report.maxError.toExponential(2)} > ${report.tolerance}`);
     if (!values.json) process.stdout.write('ok\n');
   } finally {
