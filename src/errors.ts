@@ -5,7 +5,8 @@
 export class EdgetuneError extends Error {
   constructor(message: string) {
     super(printable(message));
-    this.name = new.target.name;
+    // each class below names itself, since minifiers rename classes; a subclass that does not falls back to its class name
+    this.name = new.target === EdgetuneError ? 'EdgetuneError' : new.target.name;
   }
 }
 
@@ -21,16 +22,22 @@ export function printable(text: string): string {
 
 /** The bytes are not a valid ONNX model, or a field in it is out of range. */
 export class ModelFormatError extends EdgetuneError {
+  override name = 'ModelFormatError';
+
   constructor(readonly file: string, detail: string) {
     super(`${file}: ${detail}`);
   }
 }
 
 /** Something the model declares is valid ONNX but not supported here. */
-export class UnsupportedError extends EdgetuneError {}
+export class UnsupportedError extends EdgetuneError {
+  override name = 'UnsupportedError';
+}
 
 /** Feeds, targets or options that do not fit the model. */
-export class InputError extends EdgetuneError {}
+export class InputError extends EdgetuneError {
+  override name = 'InputError';
+}
 
 /**
  * Ops on the gradient path have no rule. `missing` lists every such node (the
@@ -39,6 +46,8 @@ export class InputError extends EdgetuneError {}
  * trainable parameters they block.
  */
 export class MissingRuleError extends EdgetuneError {
+  override name = 'MissingRuleError';
+
   constructor(readonly missing: { opType: string; node: string; blocks: string[] }[], candidates?: number) {
     super(missingRuleMessage(missing, candidates));
   }
@@ -69,10 +78,14 @@ function missingRuleMessage(missing: { opType: string; node: string; blocks: str
 }
 
 /** Training hit a numerical fault it could not recover from. */
-export class NumericalError extends EdgetuneError {}
+export class NumericalError extends EdgetuneError {
+  override name = 'NumericalError';
+}
 
 /** Reading or writing a file failed (disk full, read-only, missing). */
 export class FileError extends EdgetuneError {
+  override name = 'FileError';
+
   constructor(readonly file: string, detail: string) {
     super(`${file}: ${detail}`);
   }

@@ -1,12 +1,25 @@
-/** onnxruntime-node as an edgetune Backend (CPU execution provider). */
-import * as ort from 'onnxruntime-node';
-import type { Backend, OrtModule } from '../runtime/backend.js';
+/**
+ * ONNX Runtime as the Node entry's Backend: onnxruntime-node's CPU execution
+ * provider when that optional dependency loads, else onnxruntime-web's wasm
+ * backend (see ort-loader.ts). `providers` names the one that loaded.
+ */
+import type { Backend } from '../runtime/backend.js';
+import { loadNodeOrt } from './ort-loader.js';
+
+const loaded = loadNodeOrt();
+
+/** Which ONNX Runtime package the Node entry runs on, and why not the native one when it is the wasm fallback. */
+export const nodeRuntime: { readonly package: string; readonly provider: 'cpu' | 'wasm'; readonly reason?: string } = {
+  package: loaded.package,
+  provider: loaded.provider,
+  ...(loaded.reason !== undefined ? { reason: loaded.reason } : {}),
+};
 
 export const nodeBackend: Backend = {
   platform: 'node',
-  ort: ort as unknown as OrtModule,
-  defaultProviders: ['cpu'],
-  providers: ['cpu'],
+  ort: loaded.ort,
+  defaultProviders: [loaded.provider],
+  providers: [loaded.provider],
   // ONNX Runtime's warnings (shape hints it overrides, initializers it drops) are
   // not the user's business; its errors still surface as typed errors
   sessionOptions: () => ({ intraOpNumThreads: 0, logSeverityLevel: 3 }),

@@ -14,9 +14,20 @@ export { ort };
 export const WEB_PROVIDERS: readonly string[] = ['webgpu', 'webgl', 'wasm'];
 
 export interface OrtSettings {
-  /** URL of the folder that serves onnxruntime-web's .wasm and .mjs files (default: the folder of this module) */
-  wasmPaths?: string;
-  /** wasm threads (default: navigator.hardwareConcurrency when the page is cross-origin isolated, else 1) */
+  /**
+   * Where onnxruntime-web's runtime is served: the URL of
+   * ort-wasm-simd-threaded.jsep.wasm itself, or of the folder holding it and
+   * ort-wasm-simd-threaded.jsep.mjs (a relative URL is taken against the
+   * page). Default: onnxruntime-web finds its files itself, beside its own
+   * module; Vite and webpack emit the .wasm into the build, and
+   * dist/web/edgetune.js has them beside it.
+   */
+  wasmPaths?: string | URL;
+  /**
+   * wasm threads (default: navigator.hardwareConcurrency when the page is
+   * cross-origin isolated, else 1; in an app bundle, 1 unless wasmPaths names
+   * a folder, see docs/install.md)
+   */
   numThreads?: number;
 }
 
@@ -25,7 +36,23 @@ export interface WebBackendOptions extends OrtSettings {
   batchSize?: number;
 }
 
-let applied: Required<OrtSettings> | undefined;
+/** The settings configureOrt applied: wasmPaths as given (a string), undefined when onnxruntime-web finds its files itself. */
+export interface AppliedOrtSettings {
+  wasmPaths: string | undefined;
+  numThreads: number;
+}
+
+let applied: AppliedOrtSettings | undefined;
+
+/**
+ * True in dist/web/edgetune.module.js (scripts/build-web.mjs defines it),
+ * whose onnxruntime-web is the build bundlers pick: it carries its wasm glue
+ * inside, and its threads would start whatever file that glue ends up in (the
+ * app's bundle) as their worker. There threads stay off unless wasmPaths
+ * names a folder serving onnxruntime-web's own .mjs and .wasm.
+ */
+declare const __EDGETUNE_ORT_GLUE_EMBEDDED__: boolean | undefined;
+const glueEmbedded = typeof __EDGETUNE_ORT_GLUE_EMBEDDED__ !== 'undefined' && __EDGETUNE_ORT_GLUE_EMBEDDED__ === true;
 
 /** Threads for wasm: every hardware thread when SharedArrayBuffer is allowed (cross-origin isolation), else 1. */
 export function defaultThreads(): number {
@@ -35,17 +62,31 @@ export function defaultThreads(): number {
 }
 
 /**
- * Set onnxruntime-web's wasm paths and thread count. ONNX Runtime reads them
- * once, when the first session starts, so the first call wins; later calls
- * return the settings in force.
+ * onnxruntime-web's env.wasm.wasmPaths for a URL: `{ wasm }` for the .wasm
+ * file (the module build embeds the .mjs glue, the page build finds the glue
+ * beside its own file), else a folder prefix ending in '/'.
  */
-export function configureOrt(settings: OrtSettings = {}): Required<OrtSettings> {
+export function ortWasmPaths(url: string | URL): string | { wasm: string } {
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  const href = base !== undefined ? new URL(url, base).href : String(url);
+  if (/\.wasm(?:[?#].*)?$/.test(href)) return { wasm: href };
+  return /[/]$/.test(href) || /[?#]/.test(href) ? href : `${href}/`;
+}
+
+/**
+ * Set where onnxruntime-web's wasm files are served and its thread count.
+ * ONNX Runtime reads them once, when the first session starts, so the first
+ * call wins; later calls return the settings in force.
+ */
+export function configureOrt(settings: OrtSettings = {}): AppliedOrtSettings {
   if (applied) return applied;
+  const paths = settings.wasmPaths === undefined ? undefined : ortWasmPaths(settings.wasmPaths);
+  const threadsSafe = !glueEmbedded || typeof paths === 'string';
   applied = {
-    wasmPaths: settings.wasmPaths ?? new URL('./', import.meta.url).href,
-    numThreads: settings.numThreads ?? defaultThreads(),
+    wasmPaths: settings.wasmPaths === undefined ? undefined : String(settings.wasmPaths),
+    numThreads: settings.numThreads ?? (threadsSafe ? defaultThreads() : 1),
   };
-  ort.env.wasm.wasmPaths = applied.wasmPaths;
+  if (paths !== undefined) ort.env.wasm.wasmPaths = paths;
   ort.env.wasm.numThreads = applied.numThreads;
   return applied;
 }

