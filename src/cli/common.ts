@@ -9,6 +9,7 @@ import type { HostTensor } from '../runtime/host-tensor.js';
 
 /** A bad command line; its message may go on with the command's usage text on further lines. */
 export class UsageError extends EdgetuneError {
+  override name = 'UsageError';
   constructor(message: string) {
     super(message);
     this.message = message;

@@ -22,7 +22,9 @@ export const gradcheckUsage = `usage: edgetune gradcheck <model.onnx> [--input <
               [--loss mse|cross-entropy|bce-with-logits] [--output <name>] [--freeze ...]
               [--samples K] [--tolerance T (default 0.05)] [--eps E] [--seed S] [--backward typescript|compiled] [--json]`;
 
-export class GradcheckFailed extends EdgetuneError {}
+export class GradcheckFailed extends EdgetuneError {
+  override name = 'GradcheckFailed';
+}
 
 /**
  * The command's default tolerance. Differences of a float32 forward pass

@@ -24,7 +24,9 @@ export interface LossResult {
 }
 
 /** A target that does not fit the model output: its size, its labels or its dtype. */
-export class TargetError extends InputError {}
+export class TargetError extends InputError {
+  override name = 'TargetError';
+}
 
 export function isLossName(s: string): s is LossName {
   return (LOSSES as readonly string[]).includes(s);

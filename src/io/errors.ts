@@ -7,6 +7,7 @@
 import { EdgetuneError } from '../errors.js';
 
 export class FormatError extends EdgetuneError {
+  override name = 'FormatError';
   readonly file?: string;
 
   constructor(message: string, file?: string) {

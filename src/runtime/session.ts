@@ -30,7 +30,9 @@ function outputLocations(provider: string, gpuOutputs: readonly string[] | undef
   return { preferredOutputLocation: Object.fromEntries(gpuOutputs.map((n) => [n, 'gpu-buffer' as const])) };
 }
 
-export class RuntimeError extends EdgetuneError {}
+export class RuntimeError extends EdgetuneError {
+  override name = 'RuntimeError';
+}
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);

@@ -5,7 +5,9 @@
 import { EdgetuneError } from '../errors.js';
 
 /** IndexedDB is missing or refused a request. */
-export class StorageError extends EdgetuneError {}
+export class StorageError extends EdgetuneError {
+  override name = 'StorageError';
+}
 
 const DB = 'edgetune';
 const STORE = 'models';
