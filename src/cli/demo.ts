@@ -1,7 +1,8 @@
 /**
  * `edgetune demo [--port P]`: a small static server on 127.0.0.1 for the
  * in-browser fine-tuning demo. It serves the built browser files (dist/web)
- * at / and the shipped models at /models/, with cross-origin isolation
+ * at / (ONNX Runtime's files from the installed onnxruntime-web where that
+ * folder lacks them) and the shipped models at /models/, with cross-origin isolation
  * headers on every response so onnxruntime-web may use threads
  * (SharedArrayBuffer), and never serves a file outside those two folders.
  */
@@ -9,6 +10,7 @@ import { createReadStream, promises as fs, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { ortWebDist } from '../node/ort-loader.js';
 import { fileURLToPath } from 'node:url';
 import { FileError } from '../errors.js';
 import { number, parse, UsageError } from './common.js';
@@ -55,6 +57,8 @@ export interface DemoRoots {
   web: string;
   /** served at /models/ */
   models: string;
+  /** onnxruntime-web's browser files, served at / where `web` has no such file */
+  ort?: string;
 }
 
 /** The folder holding edgetune's package.json, found upward from this module. */
@@ -72,7 +76,7 @@ export function packageRoot(from = path.dirname(fileURLToPath(import.meta.url)))
 
 /** The demo's folders inside the package: dist/web and models. */
 export function defaultRoots(root = packageRoot()): DemoRoots {
-  return { web: path.join(root, 'dist', 'web'), models: path.join(root, 'models') };
+  return { web: path.join(root, 'dist', 'web'), models: path.join(root, 'models'), ort: ortWebDist() };
 }
 
 export type Resolved = { ok: true; root: string; file: string } | { ok: false; status: 400 | 404; reason: string };
@@ -140,7 +144,10 @@ export function demoHandler(roots: DemoRoots): http.RequestListener {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
       const r = resolveRequest(req.url ?? '/', roots);
       if (!r.ok) return send(res, r.status, `${r.status === 400 ? 'bad request' : 'not found'}: ${r.reason}\n`);
-      const found = await servable(r.root, r.file);
+      // ONNX Runtime's own files come from the installed onnxruntime-web where the page's folder has none
+      const name = path.basename(r.file);
+      const fromOrt = roots.ort !== undefined && r.root === roots.web && path.dirname(r.file) === roots.web && /^ort[.-][\w.-]+\.(?:mjs|wasm)$/.test(name);
+      const found = (await servable(r.root, r.file)) ?? (fromOrt ? await servable(roots.ort!, path.join(roots.ort!, name)) : undefined);
       if (!found) return send(res, 404, 'not found\n');
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': mimeType(found.real), 'Content-Length': String(found.size) });
       if (req.method === 'HEAD') return res.end();
