@@ -5,6 +5,7 @@
  */
 export { Model } from './node/model.js';
 export { nodeBackend } from './node/backend.js';
+export { nodeRuntime } from './node/ort-loader.js';
 export { loadModel, loadModelFile, saveModel } from './node/model-file.js';
 export { readFileBytes, writeFileAtomic } from './node/files.js';
 export { OnnxModel, type TensorSpec } from './model.js';
@@ -15,7 +16,7 @@ export { readTensor, writeTensor } from './onnx/tensor-codec.js';
 export type { HostTensor } from './runtime/host-tensor.js';
 export { Session } from './runtime/session.js';
 export { GradientEngine, type EngineOptions } from './grad/engine.js';
-export { gradcheck, type GradcheckReport } from './grad/gradcheck.js';
+export { gradcheck, type GradcheckReport, type GradcheckOptions, type ParamCheck } from './grad/gradcheck.js';
 export { computeLoss, LOSSES, type LossName } from './grad/losses.js';
 export { rules } from './grad/rules/index.js';
 export type { GradRule, RuleContext } from './grad/rule.js';
