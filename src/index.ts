@@ -4,8 +4,7 @@
  * back into the .onnx.
  */
 export { Model } from './node/model.js';
-export { nodeBackend } from './node/backend.js';
-export { nodeRuntime } from './node/ort-loader.js';
+export { nodeBackend, nodeRuntime } from './node/backend.js';
 export { loadModel, loadModelFile, saveModel } from './node/model-file.js';
 export { readFileBytes, writeFileAtomic } from './node/files.js';
 export { OnnxModel, type TensorSpec } from './model.js';
