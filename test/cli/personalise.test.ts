@@ -135,3 +135,18 @@ describe('finetune refuses or stops what would spoil the model', () => {
     expect(ok.stdout).toMatch(/warning: .*7/);
   });
 });
+
+describe('finetune --augment', () => {
+  it('trains on augmented batches, seeded: the same seed gives the same model, and not the unaugmented one', async () => {
+    const run = async (mode: string, file: string) => {
+      const r = await runCli(['finetune', pretrained, '--data', data, '--new-head', '--augment', mode, '--no-cache', '--epochs', '2', '--batch-size', '8', '--seed', '5', '--out', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(/features cached/);
+      return loadModelFile(file);
+    };
+    const [a, b, c] = [await run('all', tmp.file('aug-a.onnx')), await run('all', tmp.file('aug-b.onnx')), await run('none', tmp.file('aug-c.onnx'))];
+    const w = (m: Awaited<ReturnType<typeof run>>) => Array.from(m.readFloat('edgetune.head.weight'));
+    expect(w(a)).toEqual(w(b));
+    expect(w(a)).not.toEqual(w(c));
+  });
+});
