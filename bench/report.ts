@@ -6,8 +6,9 @@
  * of where edgetune loses).
  */
 import * as os from 'node:os';
+import type { Measured } from './stats.js';
 
-export const SYSTEMS = ['edgetune', 'edgetune-ts', 'onnxruntime-node', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-wasm-shim'] as const;
+export const SYSTEMS = ['edgetune', 'edgetune-ts', 'onnxruntime-node', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-wasm-shim', 'torch', 'torch-openblas'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
 
 /** edgetune itself on another backward path: shown beside edgetune, never counted as a peer. */
@@ -29,10 +30,26 @@ export interface ResultRow {
   reference?: boolean;
   /** the system did less work than the others (a shorter run): shown, not compared */
   partial?: boolean;
+  /** intra-op threads every system of the row's workload ran with (the PyTorch comparison) */
+  threads?: number;
+  /** 'torch': a workload of the PyTorch comparison, reported in its own table */
+  group?: 'torch';
+}
+
+/** A result row; a value that is not finite becomes null. */
+export function row(workload: string, system: SystemName, metric: string, value: number | null, unit: string, rounds: number, extra: Partial<ResultRow> = {}): ResultRow {
+  return { workload, system, metric, value: value === null || Number.isFinite(value) ? value : null, unit, rounds, ...extra };
+}
+
+/** images_per_s rows of measured systems, with their per-round samples. */
+export function rateRows(workload: string, ms: readonly Measured[], extra: Partial<ResultRow> = {}): ResultRow[] {
+  return ms.map((m) => row(workload, m.system as SystemName, 'images_per_s', m.error ? null : m.imagesPerS, 'images/s', m.samples.length, {
+    ...extra, ...(m.error ? { error: m.error } : {}), samples: m.samples.map((s) => Math.round(s * 100) / 100),
+  }));
 }
 
 /** Metrics where a smaller value is better. */
-const LOWER_IS_BETTER = new Set(['peak_rss_mb', 'forward_ms', 'backward_ms', 'step_ms_rules', 'step_ms_default', 'cost_ratio']);
+const LOWER_IS_BETTER = new Set(['peak_rss_mb', 'forward_ms', 'backward_ms', 'step_ms_rules', 'step_ms_default', 'cost_ratio', 'first_step_ms']);
 
 export interface RunInfo {
   date: string;
@@ -137,6 +154,59 @@ function backwardVerdict(metric: string, c: Comparison): string {
   return `default path ${fmt(factor)}× ${word} than edgetune-ts${rounds}`;
 }
 
+const TORCH_COLUMNS: readonly SystemName[] = ['edgetune', 'onnxruntime-node', 'torch', 'torch-openblas'];
+const TORCH_PEERS: ReadonlySet<SystemName> = new Set<SystemName>(['torch', 'torch-openblas']);
+
+/** edgetune's row against one torch variant's in a group (undefined unless both have values). */
+function againstTorch(g: readonly ResultRow[], v: SystemName): Comparison | undefined {
+  const et = g.find((r) => r.system === 'edgetune' && comparable(r));
+  const t = g.find((r) => r.system === v && comparable(r));
+  return et && t ? against(et, t) : undefined;
+}
+
+/**
+ * The PyTorch comparison's section: one table row per workload and metric
+ * with edgetune ÷ torch and edgetune ÷ torch-openblas; the verdict is
+ * against the better torch. Returns the losses for the closing list.
+ */
+function renderTorch(out: string[], rows: readonly ResultRow[]): string[] {
+  const losses: string[] = [];
+  out.push('## edgetune against PyTorch', '');
+  out.push('Same models, same initial weights, same batches, the same number of intra-op threads (`threads`); edgetune, onnxruntime-node (inference), torch (reference BLAS, as Debian ships it) and torch-openblas alternate round by round. Ratios are edgetune ÷ the system: above 1 edgetune is faster (images/s, GFLOP/s), below 1 it uses less memory or time (peak RSS, first step). `first_step_ms` is the first training step alone, not part of the steady rate: edgetune builds its compiled step there.', '');
+  out.push(`| workload | threads | metric | ${TORCH_COLUMNS.join(' | ')} | edgetune ÷ torch | edgetune ÷ torch-openblas | verdict |`);
+  out.push(`|---|---:|---|${TORCH_COLUMNS.map(() => '---:').join('|')}|---:|---:|---|`);
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const k = groupKey(r);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  for (const [, g] of groups) {
+    const first = g[0]!;
+    const cells = TORCH_COLUMNS.map((s) => {
+      const r = g.find((x) => x.system === s);
+      if (!r) return '';
+      if (r.value === null) return r.error && /not installed/.test(r.error) ? 'not installed' : 'error';
+      return fmt(r.value) + (r.reference ? ' (peak)' : '');
+    });
+    const vs = [...TORCH_PEERS].map((v) => againstTorch(g, v));
+    const peers = g.filter((r) => TORCH_PEERS.has(r.system) && comparable(r));
+    const et = g.find((r) => r.system === 'edgetune' && comparable(r));
+    let says = '';
+    if (et && peers.length > 0) {
+      const lower = LOWER_IS_BETTER.has(first.metric);
+      const best = peers.reduce((a, b) => ((lower ? b.value! < a.value! : b.value! > a.value!) ? b : a));
+      const c = against(et, best);
+      says = verdict(first.metric, c);
+      if (c.loses) losses.push(`${first.workload} (${first.metric}, ${first.threads ?? '?'} thread(s)): ${says.replace(/\*\*/g, '')}`);
+    }
+    const unit = first.unit ? ` (${first.unit})` : '';
+    out.push(`| ${first.workload} | ${first.threads ?? ''} | ${first.metric}${unit} | ${cells.join(' | ')} | ${vs[0] ? fmt(vs[0].ratio) : '—'} | ${vs[1] ? fmt(vs[1].ratio) : '—'} | ${says} |`);
+  }
+  out.push('');
+  return losses;
+}
+
 function groupKey(r: ResultRow): string {
   return `${r.workload}\u0000${r.metric}`;
 }
@@ -159,7 +229,7 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
   out.push('');
 
   const groups = new Map<string, ResultRow[]>();
-  for (const r of rows) {
+  for (const r of rows.filter((x) => x.group !== 'torch')) {
     const k = groupKey(r);
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(r);
@@ -187,6 +257,9 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
     if (c?.loses && first.metric === 'test_accuracy' && Math.abs(c.ratio - 1) >= 0.01) losses.push(`${first.workload}: test accuracy below ${c.best}`);
   }
   out.push('');
+
+  const torch = rows.filter((r) => r.group === 'torch');
+  if (torch.length > 0) losses.push(...renderTorch(out, torch));
 
   const scaling = rows.filter((r) => r.metric === 'cost_ratio');
   if (scaling.length > 0) {

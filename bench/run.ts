@@ -8,7 +8,10 @@
  * edgetune's), warms them up, then times them in alternating rounds and keeps
  * the medians. Results go to bench/results.json and bench/RESULTS.md (or to
  * --out). The memory workload forks memory-child.js once per system, so each
- * peak RSS is that of a process loading and doing nothing else.
+ * peak RSS is that of a process loading and doing nothing else. The PyTorch
+ * comparison (torch-bench.ts: torch-lenet5, torch-resnet18,
+ * torch-resnet18-head, torch-mobilenetv2, torch-memory) runs last, when
+ * /usr/bin/python3 has torch; without it its rows say "torch: not installed".
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,10 +25,11 @@ import { matmulFlops, matmulPeak, OrtPeer } from './peers/ort.js';
 import { checkWasmFilterGradShim, registerWasmFilterGradShim, TfNet, useTfBackend, wasmHasFilterGrad, wasmThreads, type TfBackendName, type TfOptimizerName } from './peers/tfjs.js';
 import type { Tuner } from '../src/train/tuner.js';
 import type { MemoryReport } from './memory-child.js';
-import { machine, renderMarkdown, type ResultRow, type RunInfo, type SystemName } from './report.js';
+import { machine, rateRows, renderMarkdown, row, type ResultRow, type RunInfo, type SystemName } from './report.js';
 import { abab, type AbabOptions, type Contender, type Measured } from './stats.js';
 import { measureStepTime } from './step-time.js';
 import { headCacheRows } from './head-cache.js';
+import { TORCH_GROUPS, TorchBench, type TorchGroup, type TorchMode } from './torch-bench.js';
 import { cnn6c2s12c2s, correctOf, lenet5, maxAbsDiff, repoRoot, testBatches, trainBatches, wideLenet5, type BenchModel, type HostBatch } from './workloads.js';
 
 interface Mode {
@@ -45,21 +49,31 @@ interface Mode {
   stepTimeRounds: number;
   /** the 6c-2s-12c-2s calibration workload */
   calibrate: boolean;
+  /** the PyTorch comparison (torch-bench.ts) */
+  torch: TorchMode;
 }
 
 const QUICK: Mode = {
   name: 'quick', timing: { warmup: 1, rounds: 3, minBlockMs: 200, maxSteps: 5000 }, heavyRounds: 2, cpuRounds: 1, cpuScalingBatches: [],
   memImages: 640, memCpuImages: 0, accSteps: 20, stepTimeRounds: 3, calibrate: false,
+  torch: {
+    timing: { warmup: 1, rounds: 3, minBlockMs: 200, maxSteps: 5000 }, heavy: { warmup: 1, rounds: 3, minBlockMs: 200, maxSteps: 50 },
+    threads: [1, 2], memSteps: 10, memHeavySteps: 2,
+  },
 };
 const FULL: Mode = {
   name: 'full', timing: { warmup: 2, rounds: 9, minBlockMs: 300, maxSteps: 5000 }, heavyRounds: 4, cpuRounds: 3, cpuScalingBatches: [1, 8],
   memImages: 8000, memCpuImages: 192, accSteps: 125, stepTimeRounds: 10, calibrate: true,
+  torch: {
+    timing: { warmup: 2, rounds: 9, minBlockMs: 300, maxSteps: 5000 }, heavy: { warmup: 1, rounds: 7, minBlockMs: 300, maxSteps: 50 },
+    threads: [1, 2], memSteps: 125, memHeavySteps: 5,
+  },
 };
 
 const WORKLOADS = [
   'infer-b1', 'infer-b64', 'train-sgd-b64', 'train-adam-b64', 'train-sgd-b1', 'train-sgd-b8', 'train-sgd-b256',
   'train-sgd-b64-w2', 'train-sgd-b64-w4', 'step-time', 'memory-1epoch', 'peak', 'accuracy', 'calibrate-cnn6c-sgd-b50',
-  'head-cache',
+  'head-cache', ...TORCH_GROUPS,
 ] as const;
 type Workload = (typeof WORKLOADS)[number];
 
@@ -85,16 +99,6 @@ function message(e: unknown): string {
 const started = performance.now();
 function log(msg: string): void {
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
-}
-
-function row(workload: string, system: SystemName, metric: string, value: number | null, unit: string, rounds: number, extra: Partial<ResultRow> = {}): ResultRow {
-  return { workload, system, metric, value: value === null || Number.isFinite(value) ? value : null, unit, rounds, ...extra };
-}
-
-function rateRows(workload: string, ms: readonly Measured[]): ResultRow[] {
-  return ms.map((m) => row(workload, m.system as SystemName, 'images_per_s', m.error ? null : m.imagesPerS, 'images/s', m.samples.length, {
-    ...(m.error ? { error: m.error } : {}), samples: m.samples.map((s) => Math.round(s * 100) / 100),
-  }));
 }
 
 /** The wasm backend without the shim: one training step, expected to fail. */
@@ -450,6 +454,18 @@ async function main(argv: string[]): Promise<void> {
       log(`${w} failed: ${message(e)}`);
       bench.notes.push(`${w} failed: ${message(e)}`);
     }
+  }
+  const torchGroups = new Set(TORCH_GROUPS.filter((g) => want(g)));
+  if (torchGroups.size > 0) {
+    const tb = new TorchBench(mode.torch, log);
+    try {
+      await tb.start(torchGroups);
+      await tb.run(torchGroups as ReadonlySet<TorchGroup>);
+    } finally {
+      await tb.close();
+    }
+    bench.rows.push(...tb.rows);
+    bench.notes.push(...tb.notes);
   }
   bench.scalingRows();
   if (!quick) bench.notes.push('TF.js cpu is left out of b256 and the width variants (tens of seconds per step); in the memory workload it trains fewer images');

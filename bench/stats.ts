@@ -21,6 +21,20 @@ export interface Contender {
   /** untimed preparation before each of its timed blocks (e.g. selecting a TF.js backend) */
   before?: () => Promise<void>;
   step: () => Promise<unknown> | unknown;
+  /**
+   * Runs `steps` steps and returns the milliseconds they took, timed by the
+   * system itself (a worker process timing its own loop, so the request
+   * round trip is not charged to it); without it the bench loops over `step`
+   * and times the loop with performance.now().
+   */
+  block?: (steps: number) => Promise<number>;
+  /**
+   * the pause before whatever block follows this system's (default the usual
+   * SETTLE_MS): for a system whose threads keep spinning longer after it
+   * returns (OpenBLAS's pool spins about 90 ms), so that the next system is
+   * not charged for it
+   */
+  cooldownMs?: number;
   /** caps for a slow system: at most this many timed rounds / warm-up steps */
   maxRounds?: number;
   warmup?: number;
@@ -59,13 +73,18 @@ function message(e: unknown): string {
  */
 const SETTLE_MS = 40;
 
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+function settle(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** the cool-down owed by the last block run (by any contender) */
+let owed = SETTLE_MS;
 
 async function block(c: Contender, steps: number): Promise<number> {
   await c.before?.();
-  await settle();
+  await settle(Math.max(SETTLE_MS, owed));
+  owed = c.cooldownMs ?? SETTLE_MS;
+  if (c.block) return c.block(steps);
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await c.step();
   return performance.now() - t0;

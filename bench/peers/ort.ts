@@ -12,8 +12,9 @@ import { encodeModel } from '../../src/onnx/model-io.js';
 export class OrtPeer {
   private constructor(private readonly session: ort.InferenceSession, readonly input: string, readonly output: string) {}
 
-  static async create(bytes: Uint8Array): Promise<OrtPeer> {
-    const session = await ort.InferenceSession.create(bytes);
+  /** A session with ONNX Runtime's default options, or `threads` intra-op threads. */
+  static async create(bytes: Uint8Array, threads?: number): Promise<OrtPeer> {
+    const session = await ort.InferenceSession.create(bytes, threads === undefined ? {} : { intraOpNumThreads: threads });
     const input = session.inputNames[0], output = session.outputNames[0];
     if (input === undefined || output === undefined) throw new Error('onnxruntime-node peer: the model needs an input and an output');
     return new OrtPeer(session, input, output);
@@ -37,12 +38,16 @@ export function matmulFlops(n: number): number {
   return 2 * n * n * n;
 }
 
-/** A session computing C = A·B for n×n float32 inputs A and B, with inputs filled with values in [−1, 1). */
-export async function matmulPeak(n: number): Promise<{ run: () => Promise<void>; dispose: () => Promise<void> }> {
+/**
+ * A session computing C = A·B for n×n float32 inputs A and B, with inputs
+ * filled with values in [−1, 1); ONNX Runtime's default thread pool, or
+ * `threads` intra-op threads.
+ */
+export async function matmulPeak(n: number, threads?: number): Promise<{ run: () => Promise<void>; dispose: () => Promise<void> }> {
   const g = graph('peak_matmul', [node('MatMul', ['A', 'B'], ['C'], {}, { name: 'mm' })],
     [valueInfo('A', DataType.FLOAT, [n, n]), valueInfo('B', DataType.FLOAT, [n, n])],
     [valueInfo('C', DataType.FLOAT, [n, n])]);
-  const session = await ort.InferenceSession.create(encodeModel(model(g, { irVersion: 8, opsets: [opset('', 17)] })));
+  const session = await ort.InferenceSession.create(encodeModel(model(g, { irVersion: 8, opsets: [opset('', 17)] })), threads === undefined ? {} : { intraOpNumThreads: threads });
   const a = new Float32Array(n * n), b = new Float32Array(n * n);
   for (let i = 0; i < a.length; i++) { a[i] = ((i * 7919) % 2000) / 1000 - 1; b[i] = ((i * 104729) % 2000) / 1000 - 1; }
   const feeds = { A: new ort.Tensor('float32', a, [n, n]), B: new ort.Tensor('float32', b, [n, n]) };
