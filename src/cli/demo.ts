@@ -18,8 +18,9 @@ import { number, parse, UsageError } from './common.js';
 export const demoUsage = `usage: edgetune demo [--port P]
 
 Serves the in-browser fine-tuning demo at http://127.0.0.1:P/ (default 8080,
-or a free port if 8080 is taken; --port 0 always picks a free one). Open the
-printed URL in a browser; stop with Ctrl-C.`;
+or a free port if 8080 is taken; --port 0 always picks a free one), and at
+/personalise the page that teaches any image classifier your own classes.
+Open the printed URL in a browser; stop with Ctrl-C.`;
 
 export const DEFAULT_PORT = 8080;
 
@@ -81,9 +82,12 @@ export function defaultRoots(root = packageRoot()): DemoRoots {
 
 export type Resolved = { ok: true; root: string; file: string } | { ok: false; status: 400 | 404; reason: string };
 
+/** Paths that serve the demo page itself (it reads its mode from the path). */
+const PAGE_ALIASES = new Set(['personalise']);
+
 /**
  * Map a request target to a file under one of the roots: /models/<p> → models/<p>,
- * / → web/index.html, /<p> → web/<p>. Refuses ('400') any segment that is '.',
+ * / and /personalise → web/index.html, /<p> → web/<p>. Refuses ('400') any segment that is '.',
  * '..', empty inside the path, hidden (leading '.'), or that decodes to one
  * holding '/', '\\' or NUL, so the result never leaves its root.
  */
@@ -112,7 +116,7 @@ export function resolveRequest(target: string, roots: DemoRoots): Resolved {
     segments.shift();
     if (segments.length === 0) return { ok: false, status: 404, reason: 'no directory listings' };
   }
-  if (segments.length === 0) segments.push('index.html');
+  if (segments.length === 0 || (root === roots.web && segments.length === 1 && PAGE_ALIASES.has(segments[0]!))) segments.splice(0, segments.length, 'index.html');
   const file = path.join(root, ...segments);
   const rel = path.relative(root, file);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return { ok: false, status: 400, reason: 'outside the served folders' };

@@ -6,6 +6,8 @@
  * names (edgetune.labels) shows them, and one that stores its preprocessing
  * (edgetune.preprocess) gets the digits and the drawing normalised by it.
  * It uses only the public browser API (./index.js, bundled as edgetune.js).
+ * The page's second mode, personalising any image classifier, is
+ * personalise-app.ts (./?mode=personalise).
  */
 import {
   classifierPlan, commitTuned, createTuner, decodeDigits, grayInputs, interpretOutput, deleteStoredModel, evaluate, fetchBytes, loadModel, loadStoredModel, makeBatch,
@@ -15,6 +17,7 @@ import {
 import { DrawPad, showInput } from './demo-draw.js';
 import { $, ago, checkDigitModel, countWeights, percent, readNumber } from './demo-format.js';
 import { TrainingPlot } from './demo-plot.js';
+import { bootPersonalise, personaliseMode } from './personalise-app.js';
 
 const STORE_KEY = 'demo:tuned';
 const SHIPPED_URL = 'models/lenet5.onnx';
@@ -419,4 +422,5 @@ async function boot(): Promise<void> {
   document.body.dataset.state = 'ready';
 }
 
-void boot();
+if (personaliseMode()) void bootPersonalise();
+else void boot();

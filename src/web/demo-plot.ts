@@ -40,6 +40,8 @@ export class TrainingPlot {
   private losses: { step: number; loss: number }[] = [];
   private accuracies: { step: number; accuracy: number }[] = [];
   private pending = false;
+  /** the accuracy line's name in the legend */
+  accuracyLabel = 'test accuracy';
 
   constructor(private readonly canvas: HTMLCanvasElement, private readonly colors: PlotColors = DEFAULT_COLORS) {
     new ResizeObserver(() => this.request()).observe(canvas);
@@ -109,7 +111,7 @@ export class TrainingPlot {
     for (const s of [firstStep, Math.round((firstStep + lastStep) / 2), lastStep]) g.fillText(String(s), X(s), pad.t + h + 6);
 
     g.textAlign = 'left'; g.textBaseline = 'middle';
-    const legend: [string, string][] = [['loss', this.colors.loss], ['test accuracy', this.colors.accuracy]];
+    const legend: [string, string][] = [['loss', this.colors.loss], [this.accuracyLabel, this.colors.accuracy]];
     let lx = pad.l;
     for (const [name, color] of legend) {
       g.fillStyle = color; g.fillRect(lx, 11, 14, 3);
@@ -118,7 +120,7 @@ export class TrainingPlot {
     }
     if (this.losses.length === 0 && this.accuracies.length === 0) {
       g.textAlign = 'center'; g.textBaseline = 'middle';
-      const long = 'Loss and test accuracy appear here while training';
+      const long = `Loss and ${this.accuracyLabel} appear here while training`;
       g.fillText(g.measureText(long).width < w - 24 ? long : 'Plots appear while training', pad.l + w / 2, pad.t + h / 2);
       return;
     }

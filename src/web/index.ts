@@ -5,6 +5,10 @@
  */
 export { configureOrt, createWebBackend, defaultThreads, ort, webBackend, webgpuAdapterInfo, WEB_PROVIDERS } from './backend.js';
 export type { AdapterInfo, OrtSettings, WebBackendOptions } from './backend.js';
+export {
+  chooseDefaultProviders, defaultProviders, describeWebgpuAdapter, isSoftwareAdapter,
+  type AdapterInfoLike, type AdapterLike, type DefaultProviderOptions, type GpuAdapterDescription, type GpuLike, type ProviderChoice,
+} from './adapter-check.js';
 export { commitTuned, createTuner, defaultBackward, fetchBytes, loadModel, tunedBytes, tunerProvider, WebModel } from './model.js';
 export type { ModelSource, WebLoadOptions, WebTunerOptions } from './model.js';
 export { imagePixels, type ImageInput, type RgbaPixels } from './image-pixels.js';
@@ -23,7 +27,13 @@ export type { HostTensor } from '../runtime/host-tensor.js';
 export { ModelRunner } from '../runtime/model-runner.js';
 export { Session, RuntimeError, type SessionOptions } from '../runtime/session.js';
 export { argmaxRows, countCorrect, ResidentStateError, Tuner, type Batch, type StepInfo, type TunerOptions } from '../train/tuner.js';
-export { evaluate, fit, makeBatch, type CheckpointStore, type EvalResult, type FitOptions, type FitResult, type Progress } from '../train/fit.js';
+export { confusionMatrix, evaluate, fit, makeBatch, type BatchSource, type CheckpointStore, type EvalResult, type FitOptions, type FitResult, type Progress, type TrainingData } from '../train/fit.js';
+export { confusionFromPredictions, formatConfusion, type Confusion } from '../train/metrics.js';
+export { replaceHead, type ReplacedHead, type ReplaceHeadOptions } from '../graph/passes/replace-head.js';
+export {
+  FeatureCache, FeatureSplit, fitCached, splitForTuner, splitFrozenPrefix,
+  type CachedFitOptions, type CachedFitResult, type FeatureCacheOptions, type NoSplit, type SplitOptions,
+} from '../train/feature-cache.js';
 export { batchOf, filterClasses, subset, takePerClass, type Dataset } from '../train/data/dataset.js';
 export { computeLoss, LOSSES, type LossName } from '../grad/losses.js';
 export { Rng } from '../train/rng.js';

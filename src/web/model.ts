@@ -11,14 +11,21 @@ import type { Backend } from '../runtime/backend.js';
 import { ModelRunner } from '../runtime/model-runner.js';
 import type { SessionOptions } from '../runtime/session.js';
 import { Tuner, type TunerOptions } from '../train/tuner.js';
+import { defaultProviders } from './adapter-check.js';
 import { createWebBackend, type WebBackendOptions } from './backend.js';
 import { imagePixels, type ImageInput } from './image-pixels.js';
 
 export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
 
 export interface WebLoadOptions extends WebBackendOptions {
-  /** execution providers to try, in order (default ['webgpu', 'wasm']) */
+  /**
+   * execution providers to try, in order (default ['webgpu', 'wasm'], less
+   * 'webgpu' where the browser's WebGPU adapter is a software one or there is
+   * none: see defaultProviders in adapter-check.ts)
+   */
   providers?: readonly string[];
+  /** one-line notices, e.g. why 'webgpu' is left out of the default providers (default: console.info, once per page) */
+  onNotice?: (msg: string) => void;
   /** a name for messages (default: the URL, or '<bytes>') */
   label?: string;
   /** use this backend instead of one made from the options above */
@@ -45,10 +52,11 @@ export class WebModel extends ModelRunner {
     const bytes = isUrl ? await fetchBytes(source) : source instanceof Uint8Array ? source : new Uint8Array(source);
     const file = opts.label ?? (isUrl ? String(source) : '<bytes>');
     const backend = opts.backend ?? createWebBackend(opts);
-    return new WebModel(OnnxModel.fromBytes(bytes, file), backend, {
-      label: file,
-      ...(opts.providers ? { providers: opts.providers } : {}),
-    });
+    const onnx = OnnxModel.fromBytes(bytes, file);
+    const providers = opts.providers && opts.providers.length > 0 ? opts.providers
+      : backend.platform === 'web' ? await defaultProviders({ providers: backend.defaultProviders, ...(opts.onNotice ? { onNotice: opts.onNotice } : {}) })
+      : undefined;
+    return new WebModel(onnx, backend, { label: file, ...(providers ? { providers } : {}) });
   }
 
   constructor(onnx: OnnxModel, backend: Backend, opts: SessionOptions = {}) {
