@@ -15,7 +15,8 @@ import {
   type AdapterInfo, type ClassifierPlan, type Dataset, type DigitSplit, type Tuner, type WebModel,
 } from './index.js';
 import { DrawPad, showInput } from './demo-draw.js';
-import { $, ago, checkDigitModel, countWeights, percent, readNumber } from './demo-format.js';
+import { $, ago, checkDigitModel, countWeights, percent } from './demo-format.js';
+import { BATCH, checkNumber, LEARNING_RATE, showMessage, STEPS, type NumberField } from './personalise-form.js';
 import { TrainingPlot } from './demo-plot.js';
 import { bootPersonalise, personaliseMode } from './personalise-app.js';
 
@@ -206,12 +207,29 @@ function showProbabilities(p: Float32Array | undefined): void {
   $('guess').dataset.digit = p ? String(best) : '';
 }
 
+/** Steps, batch and learning rate, each checked in place: a message beside the controls and nothing starts when one is off. */
+function readTrainingFields(): { steps: number; batch: number; lr: number } | undefined {
+  const read = (id: string, f: NumberField) => {
+    const input = $<HTMLInputElement>(id);
+    const r = checkNumber(input.value, f);
+    if ('message' in r) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    return r;
+  };
+  const results = [read('steps', STEPS), read('batch', BATCH), read('lr', LEARNING_RATE)];
+  const problems = results.flatMap((r) => ('message' in r ? [r.message] : []));
+  showMessage($('train-msg'), problems.length > 0 ? problems.join('; ') : undefined);
+  if (problems.length > 0) return undefined;
+  const [steps, batch, lr] = results.map((r) => (r as { value: number }).value) as [number, number, number];
+  return { steps, batch, lr };
+}
+
 async function train(): Promise<void> {
   const model = state.model, digits = state.data;
   if (!model || !digits) return;
-  const steps = readNumber('steps', 1, 5000, true);
-  const batch = readNumber('batch', 1, 256, true);
-  const lr = readNumber('lr', 1e-6, 1, false);
+  const fields = readTrainingFields();
+  if (!fields) return;
+  const { steps, batch, lr } = fields;
   setBusy(true);
   state.stop = false;
   $('train').textContent = 'Stop';
@@ -238,6 +256,7 @@ async function train(): Promise<void> {
     if (state.accuracy !== undefined) plot.addAccuracy(state.steps, state.accuracy);
     const started = performance.now();
     let lossAvg = NaN;
+    let evaluatedAt = -1;
     for (let s = 0; s < steps && !state.stop; s++) {
       if (at + batch > train.size) { order = rng.permutation(train.size); at = 0; }
       const rows = order.subarray(at, at + batch);
@@ -260,14 +279,26 @@ async function train(): Promise<void> {
       }
       if (!pad.isEmpty && s % 5 === 4) void predictDrawing();
       await new Promise((r) => setTimeout(r, 0));
+      evaluatedAt = (s + 1) % evalEvery === 0 || s + 1 === steps ? state.steps : evaluatedAt;
     }
     const t = tuner;
+    // a stopped run is measured after its last step before it is reported and saved
+    if (evaluatedAt !== state.steps) {
+      const r = await exclusive(() => evaluate(t, digits.test, EVAL_BATCH));
+      state.accuracy = r.accuracy;
+      plot.addAccuracy(state.steps, r.accuracy);
+      $('stat-acc').textContent = percent(r.accuracy);
+    }
     const bytes = await exclusive(() => commitTuned(model, t, { source: 'edgetune demo', provider }));
     state.training = undefined;
     const saved = await saveStoredModel(STORE_KEY, bytes, { name: state.name, steps: state.steps, accuracy: state.accuracy, provider });
     $('store-note').textContent = `Saved in this browser ${ago(saved.savedAt)} (${state.steps} steps). It is restored when you come back.`;
     setStatus(`${state.stop ? 'Stopped' : 'Done'}: test accuracy ${percent(state.accuracy)} after ${state.steps} steps. Draw a digit to try it.`, 'ok');
   } catch (e) {
+    // the numbers on screen described a run that failed: clear them
+    for (const id of ['stat-step', 'stat-loss', 'stat-acc', 'stat-speed']) $(id).textContent = '–';
+    state.accuracy = undefined;
+    plot.reset();
     setStatus(`Training failed: ${message(e)}`, 'error');
   } finally {
     state.training = undefined;

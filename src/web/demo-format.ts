@@ -45,13 +45,3 @@ export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return el as T;
 };
 
-/** A number from a form field, within [min, max]; the error names the field's label. */
-export function readNumber(id: string, min: number, max: number, integer: boolean): number {
-  const el = $<HTMLInputElement>(id);
-  const v = Number(el.value);
-  const label = el.closest('label')?.textContent?.trim().split('\n')[0] ?? id;
-  if (el.value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new Error(`${label} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
-  }
-  return v;
-}

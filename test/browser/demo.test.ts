@@ -105,4 +105,40 @@ describe.skipIf(!support.run)('the demo page', () => {
     const shipped = await fs.readFile(path.join(ROOT, 'models/lenet5.onnx'));
     expect(Buffer.compare(bytes, shipped)).toBe(0);
   });
+
+  it('checks steps, batch and learning rate in place: a bad value shows why and nothing starts', async () => {
+    const { page } = s;
+    await page.fill('#steps', '0');
+    await page.fill('#lr', '5');
+    const before = await page.textContent('#stat-step');
+    await page.click('#train');
+    await expect.poll(() => page.isVisible('#train-msg')).toBe(true);
+    const msg = (await page.textContent('#train-msg')) ?? '';
+    expect(msg).toMatch(/Steps must be a whole number from 1 to 5000/);
+    expect(msg).toMatch(/Learning rate must be a number from 0\.000001 to 1/);
+    expect(await page.getAttribute('#steps', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('ready');
+    expect(await page.textContent('#stat-step')).toBe(before);
+    await page.fill('#steps', '400');
+    await page.fill('#lr', '0.003');
+  });
+
+  it('Stop measures the test accuracy after the last step before it reports and saves', async () => {
+    const { page } = s;
+    const shown = await page.textContent('#stat-acc');
+    await page.fill('#batch', '16');
+    await page.click('#train');
+    await page.waitForFunction(() => Number((document.getElementById('stat-step')?.textContent ?? '0').split(' / ')[0]) >= 7, null, { timeout: 90_000 });
+    await page.click('#train');
+    const done = await settled(page, 90_000);
+    const m = /^Stopped: test accuracy ([\d.]+)% after (\d+) steps/.exec(done);
+    expect(m, done).not.toBeNull();
+    expect(Number(m![2])).toBeLessThan(400);
+    // no evaluation falls before step 50 of 400: the accuracy reported was measured at the stop, not carried over
+    expect(`${m![1]}%`).not.toBe(shown);
+    // what the page reports is what the saved model measures now, in the page
+    expect(Number.parseFloat((await page.textContent('#stat-acc')) ?? '')).toBeCloseTo(Number(m![1]), 1);
+    expect(await page.textContent('#store-note')).toContain(`(${m![2]} steps)`);
+  });
 });
+
