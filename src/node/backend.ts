@@ -20,7 +20,9 @@ export const nodeBackend: Backend = {
   ort: loaded.ort,
   defaultProviders: [loaded.provider],
   providers: [loaded.provider],
-  // ONNX Runtime's warnings (shape hints it overrides, initializers it drops) are
-  // not the user's business; its errors still surface as typed errors
-  sessionOptions: () => ({ intraOpNumThreads: 0, logSeverityLevel: 3 }),
+  // ONNX Runtime's own log lines stay quiet: its warnings (shape hints it
+  // overrides, initializers it drops) are not the user's business, and its
+  // errors reach the caller as typed one-line errors, so printing them too
+  // would say everything twice
+  sessionOptions: () => ({ intraOpNumThreads: 0, logSeverityLevel: 4 }),
 };
