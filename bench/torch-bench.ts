@@ -267,7 +267,7 @@ export class TorchBench {
         this.rows.push(row(workload, m.system as SystemName, 'first_step_ms', first, 'ms', 1, {
           ...this.extra(threads),
           note: m.system === 'edgetune'
-            ? `first Tuner.trainStep (builds the ${tuner.backwardPath} step: ${tuner.backwardPath === 'compiled' ? 'the step graph and its ONNX Runtime session' : 'the training view\'s session'}); Tuner.create took ${createMs.toFixed(0)} ms before it; steady step ${steady.toFixed(1)} ms, so the one-off cost is about ${(first - steady).toFixed(0)} ms`
+            ? `first Tuner.trainStep (builds the ${tuner.backwardPath} step: ${tuner.backwardPath === 'compiled' ? 'the step graph and its ONNX Runtime session' : 'the training view\'s session'}); Tuner.create took ${createMs.toFixed(0)} ms before it; steady step ${steady.toFixed(1)} ms, so ${first > steady ? `the one-off cost is about ${(first - steady).toFixed(0)} ms` : 'no one-off cost stands out of the noise'}`
             : `first step in the worker (torch's lazy initialisation: oneDNN primitives, allocator); steady step ${steady.toFixed(1)} ms`,
         }));
       }
