@@ -69,11 +69,11 @@ export function emitBackward(plan: BackwardPlan, emitter: GraphEmitter, gradOutp
 }
 
 /** A model computing ∂L/∂θ from the batch, the parameters and ∂L/∂output. */
-export function compileBackward(model: OnnxModel, plan: BackwardPlan, shapes: Map<string, readonly number[]>): BackwardGraph {
+export function compileBackward(model: OnnxModel, plan: BackwardPlan, shapes: Map<string, readonly number[]>, opts: { maxOperands?: number } = {}): BackwardGraph {
   const proto = trainingView(model, plan.params, []);
   const g = proto.graph!;
   g.output = [];
-  const emitter = new GraphEmitter(shapes);
+  const emitter = new GraphEmitter(shapes, 'grad', opts);
   const outDims = shapes.get(plan.output);
   if (!outDims) throw new UnsupportedError(`no static shape recorded for output '${plan.output}'`);
   g.input.push(valueInfo(GRAD_OUTPUT, DataType.FLOAT, [...outDims]));

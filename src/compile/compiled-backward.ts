@@ -7,9 +7,11 @@ import type { OnnxModel } from '../model.js';
 import { encodeModel } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
+import { GPU_PROVIDERS } from '../runtime/lower.js';
 import { Session } from '../runtime/session.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compileBackward, GRAD_OUTPUT } from './backward-graph.js';
+import { GPU_MAX_OPERANDS } from './compiled-step.js';
 import { recordShapes } from './shapes.js';
 
 export class CompiledBackward {
@@ -20,7 +22,8 @@ export class CompiledBackward {
     providers?: readonly string[],
   ): Promise<CompiledBackward> {
     const shapes = await recordShapes(model, backend, plan, feeds, weights, providers);
-    const compiled = compileBackward(model, plan, shapes);
+    const gpu = (providers ?? backend.defaultProviders).some((p) => GPU_PROVIDERS.includes(p));
+    const compiled = compileBackward(model, plan, shapes, gpu ? { maxOperands: GPU_MAX_OPERANDS } : {});
     const session = await Session.create(backend, encodeModel(compiled.proto), [], {
       label: `${model.file} (compiled backward)`, ...(providers ? { providers } : {}),
     });

@@ -12,27 +12,35 @@ import type { OnnxModel } from '../model.js';
 import { encodeModel } from '../onnx/model-io.js';
 import type { Backend, OrtTensor } from '../runtime/backend.js';
 import { fromOrt, type Feed, type HostTensor } from '../runtime/host-tensor.js';
+import { GPU_PROVIDERS } from '../runtime/lower.js';
 import { Session } from '../runtime/session.js';
 import { asFloat } from '../grad/rule.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
-import { slotNames, stepInputs, type OptimizerHyper } from './optimizer-emit.js';
+import { slotNames, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
 import { recordShapes } from './shapes.js';
 import { DataType } from '../onnx/dtypes.js';
-import { compileStep, GRAD_NORM, LOSS, MAX_NORM, newSlot, newWeight, slotInput, TARGET, UPDATE_CHECK } from './step-graph.js';
+import {
+  compileStep, flatLayout, GRAD_NORM, LOSS, NEW_WEIGHTS, newSlot, SCALARS, scalarCount, scalarVector, slotInput, TARGET, UPDATE_CHECK, WEIGHTS,
+  type FlatLayout,
+} from './step-graph.js';
 
-export interface StepScalars {
-  lr: number;
-  stepSize: number;
-  invSqrtBc2: number;
-  scale: number;
-}
+export type { StepScalars } from './optimizer-emit.js';
+
+/** The most operands of a Concat or Split in a step built for a GPU provider (WebGPU gives wrong results from 8 storage buffers per shader on some adapters). */
+export const GPU_MAX_OPERANDS = 6;
+export type { FlatLayout } from './step-graph.js';
 
 /**
- * Weights and optimizer slots keyed by the step's input names: the
- * parameter's initializer name, and `edgetune.slot/<p>::<slot>`.
+ * The step's state keyed by the step's input names: the flat weights
+ * (`edgetune.weights`) and each flat optimizer slot (`edgetune.slot::<slot>`),
+ * all in the step's FlatLayout.
  */
 export type StepState = Map<string, Feed>;
+
+/** The state keys of the flat weights and of each optimizer slot. */
+export const WEIGHTS_KEY = WEIGHTS;
+export const slotKey = slotInput;
 
 export interface CompiledStepResult {
   loss: number;
@@ -42,8 +50,31 @@ export interface CompiledStepResult {
   output: Tensor;
   /** the forward values asked for with `extraOutputs` (BatchNormalization's batch statistics) */
   batchStats: Map<string, Float32Array>;
-  /** the updated weights and slots, keyed for the next step; in GPU buffers on webgpu */
+  /** the updated flat weights and slots, keyed for the next step; in GPU buffers on webgpu */
   next: Map<string, OrtTensor>;
+}
+
+/** Each parameter's values in a flat vector of `layout`, as views (no copy). */
+export function unpackFlat(layout: FlatLayout, flat: Float32Array): Map<string, Float32Array> {
+  return new Map(layout.params.map((p, i) => [p, flat.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!)]));
+}
+
+/**
+ * The flat vector of `layout` holding each parameter's values from `parts`:
+ * when they already are the views unpackFlat gave of one vector, that vector
+ * itself; else a new vector they are copied into.
+ */
+export function packFlat(layout: FlatLayout, parts: (p: string) => Float32Array): Float32Array {
+  const first = parts(layout.params[0]!);
+  const start = first.byteOffset;
+  const views = start + layout.total * 4 <= first.buffer.byteLength && layout.params.every((p, i) => {
+    const a = parts(p);
+    return a.buffer === first.buffer && a.byteOffset === start + layout.offsets[i]! * 4 && a.length === layout.sizes[i]!;
+  });
+  if (views) return new Float32Array(first.buffer, start, layout.total);
+  const out = new Float32Array(layout.total);
+  layout.params.forEach((p, i) => out.set(parts(p), layout.offsets[i]!));
+  return out;
 }
 
 /**
@@ -71,6 +102,8 @@ export interface CompiledStepOptions {
   optimizer: OptimizerName;
   hyper: OptimizerHyper;
   clip: boolean;
+  /** the trained parameters in groups that share their step scalars (default: one group) */
+  groups?: readonly (readonly string[])[];
   providers?: readonly string[];
   /** forward values the step also returns (on the host) */
   extraOutputs?: readonly string[];
@@ -80,7 +113,8 @@ export class CompiledStep {
   private constructor(
     private readonly session: Session,
     private readonly plan: BackwardPlan,
-    private readonly dims: Map<string, readonly number[]>,
+    /** where each parameter lies in the flat weights and slots */
+    readonly layout: FlatLayout,
     private readonly opts: CompiledStepOptions,
   ) {}
 
@@ -94,63 +128,51 @@ export class CompiledStep {
   ): Promise<CompiledStep> {
     const shapes = await recordShapes(model, backend, plan, feeds, weights, opts.providers);
     const labels = target.data instanceof BigInt64Array || target.data instanceof Int32Array;
+    const layout = flatLayout(opts.groups ?? [plan.params], (p) => shapes.get(p)!);
+    // GPU providers bind each operand of a Concat or Split as a storage buffer; WebGPU on software renderers allows 8 per shader
+    const gpu = (opts.providers ?? backend.defaultProviders).some((p) => GPU_PROVIDERS.includes(p));
     const proto = compileStep(model, plan, shapes, {
-      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip,
+      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, ...(gpu ? { maxOperands: GPU_MAX_OPERANDS } : {}),
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
       extraOutputs: opts.extraOutputs ?? [],
     });
-    const stateOutputs = plan.params.flatMap((p) => [newWeight(p), ...slotNames[opts.optimizer].map((s) => newSlot(p, s))]);
+    const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
     const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
     });
-    return new CompiledStep(session, plan, new Map(plan.params.map((p) => [p, shapes.get(p)!])), opts);
+    return new CompiledStep(session, plan, layout, opts);
   }
 
-  /** The step's state from host arrays: each weight and each of its optimizer slots (wrapped, not copied). */
-  hostState(weights: Map<string, Float32Array>, slots: Map<string, Record<string, Float32Array>>): StepState {
-    const state: StepState = new Map();
-    for (const p of this.plan.params) {
-      const dims = this.dims.get(p)!;
-      state.set(p, { dims, data: weights.get(p)! });
-      for (const s of slotNames[this.opts.optimizer]) state.set(slotInput(p, s), { dims, data: slots.get(p)![s]! });
-    }
-    return state;
+  /** The state keys this step reads and returns: the flat weights, then each slot. */
+  get stateKeys(): string[] {
+    return [WEIGHTS, ...slotNames[this.opts.optimizer].map((s) => slotInput(s))];
   }
 
   /**
-   * One training step. `state` holds the weights and slots (host arrays, or
-   * the tensors a previous step returned); it is not disposed here, since a
-   * rejected step keeps it.
+   * One training step. `state` holds the flat weights and slots (host
+   * arrays, or the tensors a previous step returned); it is not disposed
+   * here, since a rejected step keeps it. `scalars` gives each parameter's
+   * step scalars; the parameters of a group must agree on them.
    */
   async run(
-    feeds: Record<string, HostTensor>, target: HostTensor, state: StepState, scalars: Map<string, StepScalars>, maxNorm?: number,
+    feeds: Record<string, HostTensor>, target: HostTensor, state: StepState, scalars: (param: string) => StepScalars, maxNorm?: number,
   ): Promise<CompiledStepResult> {
     const all: Record<string, Feed> = { ...feeds };
     all[TARGET] = target.data instanceof Int32Array ? { dims: target.dims, data: BigInt64Array.from(target.data, (v) => BigInt(v)) }
       : target.data instanceof Float64Array ? { dims: target.dims, data: Float32Array.from(target.data) } : target;
-    if (this.opts.clip) all[MAX_NORM] = { dims: [], data: Float32Array.of(maxNorm ?? Infinity) };
+    const { optimizer, clip } = this.opts;
+    const n = scalarCount(this.layout, optimizer, clip);
+    if (n > 0) all[SCALARS] = { dims: [n], data: scalarVector(this.layout, optimizer, clip, scalars, maxNorm ?? Infinity) };
     const extras = this.opts.extraOutputs ?? [];
-    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK, ...extras];
-    for (const p of this.plan.params) {
-      all[p] = state.get(p)!;
-      const sc = scalars.get(p)!;
-      const inp = stepInputs(p);
-      all[inp.lr] = { dims: [], data: Float32Array.of(sc.lr) };
-      all[inp.stepSize] = { dims: [], data: Float32Array.of(sc.stepSize) };
-      all[inp.invSqrtBc2] = { dims: [], data: Float32Array.of(sc.invSqrtBc2) };
-      all[inp.scale] = { dims: [], data: Float32Array.of(sc.scale) };
-      names.push(newWeight(p));
-      for (const s of slotNames[this.opts.optimizer]) {
-        all[slotInput(p, s)] = state.get(slotInput(p, s))!;
-        names.push(newSlot(p, s));
-      }
+    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK, ...extras, NEW_WEIGHTS];
+    all[WEIGHTS] = state.get(WEIGHTS)!;
+    for (const s of slotNames[optimizer]) {
+      all[slotInput(s)] = state.get(slotInput(s))!;
+      names.push(newSlot(s));
     }
     const out = await this.session.runRaw(all, names);
-    const next = new Map<string, OrtTensor>();
-    for (const p of this.plan.params) {
-      next.set(p, out[newWeight(p)]!);
-      for (const s of slotNames[this.opts.optimizer]) next.set(slotInput(p, s), out[newSlot(p, s)]!);
-    }
+    const next = new Map<string, OrtTensor>([[WEIGHTS, out[NEW_WEIGHTS]!]]);
+    for (const s of slotNames[optimizer]) next.set(slotInput(s), out[newSlot(s)]!);
     return {
       loss: Number((out[LOSS]!.data as Float32Array)[0]),
       gradNorm: Number((out[GRAD_NORM]!.data as Float32Array)[0]),

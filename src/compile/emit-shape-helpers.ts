@@ -279,6 +279,35 @@ export function maxPoolArgmaxEmit(ctx: EmitContext, x: string, w: PoolWindow): s
   return modEmit(ctx, indices, sizeOf(w.dims4.slice(2)), w.out4);
 }
 
+/**
+ * maxPoolNdGrad as one scatter, x [N,C,in…] and dy [N,C,o…] → [N,C,in…]:
+ * MaxPool's Indices output (each window's first maximum, as a flat position
+ * in x) says where each δ goes; ScatterElements writes δ there onto zeros,
+ * with reduction add where windows overlap (opset 16 on), so that a position
+ * winning several windows gets their sum, accumulated in window order as
+ * maxPoolNd does. Windows that tile the input never share a position, so
+ * the plain scatter of opset 11 does for them.
+ */
+export function maxPoolScatterGradEmit(ctx: EmitContext, dy: string, x: string, w: PoolWindow): string {
+  const a = w.attrs;
+  const attrs: Record<string, number | number[]> = { kernel_shape: [...a.kernel], strides: [...a.strides], pads: [...a.pads] };
+  if (a.dilations.some((d) => d !== 1)) attrs.dilations = [...a.dilations];
+  if (a.ceilMode) attrs.ceil_mode = 1;
+  const [, indices] = ctx.add('MaxPool', [x], attrs, 2) as [string, string];
+  record(ctx, indices, w.out4);
+  const total = sizeOf(w.dims4);
+  const O = sizeOf(w.out4);
+  const zeros = record(ctx, ctx.op('Expand', [ctx.floats([0], []), ctx.ints([total])]), [total]);
+  const scatter: Record<string, number | string> = tilesInput(w) ? { axis: 0 } : { axis: 0, reduction: 'add' };
+  const dx = record(ctx, ctx.op('ScatterElements', [zeros, reshapeEmit(ctx, indices, w.out4, [O]), reshapeEmit(ctx, dy, w.out4, [O])], scatter), [total]);
+  return reshapeEmit(ctx, dx, [total], w.dims4);
+}
+
+/** Whether maxPoolScatterGradEmit is valid at the model's opset for this window. */
+export function maxPoolScatterAvailable(ctx: EmitContext, w: PoolWindow): boolean {
+  return ctx.opset >= 16 || (ctx.opset >= 11 && tilesInput(w));
+}
+
 /** maxPool2d's argmax as ONNX nodes (maxPoolArgmaxEmit, which takes 2-D and 3-D windows). */
 export const maxPool2dArgmaxEmit = maxPoolArgmaxEmit;
 

@@ -23,6 +23,12 @@ export interface EmitContext {
   opset: number;
   /** static dims of a forward value or of a value this emitter created */
   dims(name: string): readonly number[];
+  /**
+   * the most inputs a Concat (or outputs a Split) the emitters write may have:
+   * unlimited on the CPU; some GPU execution providers bind every operand as
+   * a storage buffer and give wrong results past their limit
+   */
+  maxOperands: number;
   /** add a node of the default domain; returns its output names (fresh, unique) */
   add(op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, outputs?: number): string[];
   /** add a node with one output; returns its name */
@@ -33,6 +39,12 @@ export interface EmitContext {
   ints(values: readonly number[], dims?: readonly number[]): string;
   /** a float32 constant initializer */
   floats(values: readonly number[], dims?: readonly number[]): string;
+  /**
+   * The value `make` builds, built once per graph for `key` and shared by every
+   * emitter that asks for the same key (the patch matrix a forward
+   * convolution and its weight gradient both read).
+   */
+  memo(key: string, make: () => string): string;
 }
 
 export type Emitter = (ctx: EmitContext) => (string | undefined)[];
@@ -44,9 +56,14 @@ export class GraphEmitter {
   private readonly shapes: Map<string, readonly number[]>;
   private counter = 0;
   private readonly constCache = new Map<string, string>();
+  private readonly memos = new Map<string, string>();
 
-  constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad') {
+  /** see EmitContext.maxOperands */
+  readonly maxOperands: number;
+
+  constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad', opts: { maxOperands?: number } = {}) {
     this.shapes = new Map(shapes);
+    this.maxOperands = opts.maxOperands ?? Infinity;
   }
 
   fresh(hint: string): string {
@@ -91,16 +108,26 @@ export class GraphEmitter {
     return name;
   }
 
+  memo(key: string, make: () => string): string {
+    const hit = this.memos.get(key);
+    if (hit !== undefined) return hit;
+    const v = make();
+    this.memos.set(key, v);
+    return v;
+  }
+
   /** The EmitContext for one node of the forward graph. */
-  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'setDims' | 'ints' | 'floats'>): EmitContext {
+  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands'>): EmitContext {
     return {
       ...base,
+      maxOperands: this.maxOperands,
       dims: (n) => this.dims(n),
       add: (op, inputs, attrs, outputs) => this.add(op, inputs, attrs, outputs),
       op: (op, inputs, attrs) => this.add(op, inputs, attrs, 1)[0]!,
       setDims: (n, d) => this.setDims(n, d),
       ints: (v, d) => this.ints(v, d),
       floats: (v, d) => this.floats(v, d),
+      memo: (k, make) => this.memo(k, make),
     };
   }
 }

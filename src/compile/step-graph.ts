@@ -4,6 +4,13 @@
  * optimizer slots and the step's scalars, and returns the new weights, the new
  * slots, the loss, the model output, the gradient norm and a finiteness check
  * of the new weights — one session.run per step.
+ *
+ * The weights and each optimizer slot travel as one flat vector over all
+ * parameters (FlatLayout): the graph splits the weights into the parameters
+ * the forward pass reads, concatenates the flattened gradients, and runs the
+ * norm, clipping, update and finiteness check once over the whole vector.
+ * The step's scalars (the clipping bound, then each group's optimizer
+ * scalars) are one vector input.
  */
 import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
@@ -11,23 +18,81 @@ import type { OnnxModel } from '../model.js';
 import { valueInfo } from '../onnx/builder.js';
 import { DataType } from '../onnx/dtypes.js';
 import { defaultOpset } from '../onnx/model-io.js';
-import type { ModelProto } from '../onnx/types.js';
+import type { ModelProto, NodeProto } from '../onnx/types.js';
 import { trainingView } from '../runtime/training-view.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import { emitBackward } from './backward-graph.js';
-import { GraphEmitter } from './emit.js';
+import { GraphEmitter, type EmitContext } from './emit.js';
+import { concatTreeEmit } from './emit-helpers.js';
+import { rewriteForwardConvs } from './forward-rewrite.js';
 import { emitLoss } from './loss-emit.js';
-import { emitUpdate, slotNames, stepInputs, type OptimizerHyper } from './optimizer-emit.js';
+import { emitUpdate, slotNames, usedScalars, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
 
 export const TARGET = 'edgetune.target';
 export const LOSS = 'edgetune.loss';
 export const GRAD_NORM = 'edgetune.grad_norm';
-/** Σ (w′ − w′) over every new weight: 0 when all are finite, NaN when any is not. */
+/**
+ * Σ w′ over every new weight: finite when all are, NaN or ±∞ when any is
+ * not (one pass, no temporary; a sum past the float range, from weights
+ * beyond about 10³¹ in magnitude, also counts as not finite).
+ */
 export const UPDATE_CHECK = 'edgetune.update_check';
-export const MAX_NORM = 'edgetune.max_grad_norm';
-export const newWeight = (p: string) => `edgetune.new/${p}`;
-export const slotInput = (p: string, s: string) => `edgetune.slot/${p}::${s}`;
-export const newSlot = (p: string, s: string) => `edgetune.new/${p}::${s}`;
+/** The flat weights of every trained parameter (FlatLayout order). */
+export const WEIGHTS = 'edgetune.weights';
+export const NEW_WEIGHTS = 'edgetune.new/weights';
+/** The step's scalars: the clipping bound (when clipping), then each group's optimizer scalars (usedScalars order). */
+export const SCALARS = 'edgetune.scalars';
+/** A flat optimizer slot (FlatLayout order) and its updated value. */
+export const slotInput = (s: string) => `edgetune.slot::${s}`;
+export const newSlot = (s: string) => `edgetune.new/slot::${s}`;
+
+/**
+ * How the trained parameters lie in the step's flat vectors: in groups that
+ * share their step scalars (a learning rate, a step count), each parameter's
+ * values contiguous, row-major.
+ */
+export interface FlatLayout {
+  /** the parameters in flat order (group by group) */
+  params: readonly string[];
+  dims: readonly (readonly number[])[];
+  offsets: readonly number[];
+  sizes: readonly number[];
+  total: number;
+  /** each group's parameters' index range [begin, end) in `params` */
+  groups: readonly (readonly [number, number])[];
+}
+
+/** The layout of `groups` (each a list of parameters) with the parameters' dims. */
+export function flatLayout(groups: readonly (readonly string[])[], dims: (p: string) => readonly number[]): FlatLayout {
+  const params = groups.flat();
+  const pd = params.map((p) => [...dims(p)]);
+  const sizes = pd.map((d) => d.reduce((a, b) => a * b, 1));
+  const offsets: number[] = [];
+  let total = 0;
+  for (const n of sizes) { offsets.push(total); total += n; }
+  const ranges: [number, number][] = [];
+  let begin = 0;
+  for (const g of groups) { ranges.push([begin, begin + g.length]); begin += g.length; }
+  return { params, dims: pd, offsets, sizes, total, groups: ranges };
+}
+
+/** The scalar vector's length for a layout, optimizer and clipping. */
+export function scalarCount(layout: FlatLayout, optimizer: OptimizerName, clip: boolean): number {
+  return (clip ? 1 : 0) + layout.groups.length * usedScalars[optimizer].length;
+}
+
+/** The step's scalar vector: the clipping bound, then each group's scalars (those of its first parameter). */
+export function scalarVector(layout: FlatLayout, optimizer: OptimizerName, clip: boolean, scalars: (p: string) => StepScalars, maxNorm: number): Float32Array {
+  const used = usedScalars[optimizer];
+  const out = new Float32Array(scalarCount(layout, optimizer, clip));
+  let i = 0;
+  if (clip) out[i++] = maxNorm;
+  for (const [begin] of layout.groups) {
+    const sc = scalars(layout.params[begin]!);
+    for (const k of used) out[i++] = sc[k];
+  }
+  return out;
+}
 
 export interface StepGraphOptions {
   loss: LossName;
@@ -39,53 +104,126 @@ export interface StepGraphOptions {
   target: { dims: readonly number[]; elemType: number };
   /** forward values to return as well (BatchNormalization's batch statistics) */
   extraOutputs?: readonly string[];
-  /** clip gradients to a global norm fed as input `edgetune.max_grad_norm` */
+  /** clip gradients to a global norm, the first entry of the scalar vector */
   clip: boolean;
+  /** where each trained parameter lies in the flat vectors */
+  layout: FlatLayout;
+  /** the most operands of a Concat or Split (EmitContext.maxOperands; default unlimited) */
+  maxOperands?: number;
+}
+
+/** Give the value `from`, produced by one of `nodes`, the name `to` (every reader follows), so that no Identity copy is needed. */
+function renameValue(nodes: NodeProto[], from: string, to: string): boolean {
+  const producer = nodes.find((n) => n.output.includes(from));
+  if (!producer) return false;
+  for (const n of nodes) {
+    n.input = n.input.map((v) => (v === from ? to : v));
+    n.output = n.output.map((v) => (v === from ? to : v));
+  }
+  return true;
+}
+
+/** Name `value` `name`: by renaming its producer's output, or by an Identity where it has none among `nodes`. */
+function nameOutput(e: GraphEmitter, value: string, name: string): void {
+  if (!renameValue(e.nodes, value, name)) e.nodes.push({ input: [value], output: [name], op_type: 'Identity', name: `${name}/out`, attribute: [], metadata_props: [] });
+}
+
+/** `x` [Σ sizes] split into pieces of `sizes`, by a tree of Splits of at most `k` outputs each. */
+function splitTree(e: GraphEmitter, x: string, sizes: readonly number[], opset: number, k: number): string[] {
+  if (sizes.length === 1) return [x];
+  const split = (v: string, parts: readonly number[]) => (opset >= 13
+    ? e.add('Split', [v, e.ints([...parts])], { axis: 0 }, parts.length)
+    : e.add('Split', [v], { axis: 0, split: [...parts] }, parts.length));
+  if (sizes.length <= k) return split(x, sizes);
+  const per = Math.ceil(sizes.length / Math.ceil(sizes.length / k));
+  const chunks: number[][] = [];
+  for (let i = 0; i < sizes.length; i += per) chunks.push(sizes.slice(i, i + per));
+  const heads = split(x, chunks.map((c) => c.reduce((a, b) => a + b, 0)));
+  return heads.flatMap((h, i) => splitTree(e, h, chunks[i]!, opset, k));
+}
+
+/** The flat weights split into the parameters the forward pass reads, under their own names. */
+function unpackWeights(e: GraphEmitter, layout: FlatLayout, opset: number): NodeProto[] {
+  const { params, dims, sizes } = layout;
+  const pieces = splitTree(e, WEIGHTS, sizes, opset, Math.max(2, e.maxOperands));
+  params.forEach((p, i) => {
+    const d = dims[i]!;
+    if (d.length === 1 && pieces[i] !== WEIGHTS) renameValue(e.nodes, pieces[i]!, p);
+    else e.nodes.push({ input: d.length === 1 ? [pieces[i]!] : [pieces[i]!, e.ints(d)], output: [p], op_type: d.length === 1 ? 'Identity' : 'Reshape', name: `${p}/unpack`, attribute: [], metadata_props: [] });
+  });
+  return e.nodes.splice(0);
 }
 
 export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<string, readonly number[]>, opts: StepGraphOptions): ModelProto {
+  const { layout } = opts;
   const proto = trainingView(model, plan.params, []);
   const g = proto.graph!;
-  const e = new GraphEmitter(shapes, 'step');
+  const e = new GraphEmitter(shapes, 'step', { maxOperands: opts.maxOperands ?? Infinity });
   const yDims = shapes.get(plan.output)!;
   const opset = defaultOpset(model.proto);
+  const trained = new Set(layout.params);
+  g.input = g.input.filter((v) => !trained.has(v.name ?? ''));
+  g.input.push(valueInfo(WEIGHTS, DataType.FLOAT, [layout.total]));
+  const unpack = unpackWeights(e, layout, opset);
+  // the parameters keep their declared dims, which passes that lay out their consumers read
+  layout.params.forEach((p, i) => g.value_info.push(valueInfo(p, DataType.FLOAT, [...layout.dims[i]!])));
+  g.node = rewriteForwardConvs(g.node, plan, e, trained, opset);
   g.input.push(valueInfo(TARGET, opts.target.elemType, [...opts.target.dims]));
   const loss = emitLoss(e, opts.loss, plan.output, yDims, TARGET, opts.labels, opset);
-  let grads = emitBackward(plan, e, loss.grad, opset);
+  const grads = emitBackward(plan, e, loss.grad, opset);
 
-  const squares = plan.params.map((p) => e.add('ReduceSumSquare', [grads.get(p)!], { keepdims: 0 })[0]!);
-  const norm = e.add('Sqrt', [squares.length === 1 ? squares[0]! : e.add('Sum', squares)[0]!])[0]!;
+  const op = (o: string, i: string[], a = {}) => e.add(o, i, a)[0]!;
+  const ctx: Pick<EmitContext, 'op' | 'setDims' | 'maxOperands'> = { op: (o, i, a) => e.add(o, i, a)[0]!, setDims: (n, d) => e.setDims(n, d), maxOperands: e.maxOperands };
+  const flat = (v: string, i: number) => (layout.dims[i]!.length === 1 ? v : op('Reshape', [v, e.ints([layout.sizes[i]!])]));
+  const pieces = layout.params.map((p, i) => flat(grads.get(p)!, i));
+  let grad = concatTreeEmit(ctx, pieces, layout.sizes.map((n) => [n]), 0);
+  const norm = op('Sqrt', [op('ReduceSumSquare', [grad], { keepdims: 0 })]);
+
+  const used = usedScalars[opts.optimizer];
+  const nScalars = scalarCount(layout, opts.optimizer, opts.clip);
+  if (nScalars > 0) g.input.push(valueInfo(SCALARS, DataType.FLOAT, [nScalars]));
+  const entry = (i: number) => (opset >= 10
+    ? op('Slice', [SCALARS, e.ints([i]), e.ints([i + 1]), e.ints([0])])
+    : op('Slice', [SCALARS], { starts: [i], ends: [i + 1], axes: [0] }));
   if (opts.clip) {
-    g.input.push(valueInfo(MAX_NORM, DataType.FLOAT, []));
-    const ratio = e.add('Div', [MAX_NORM, e.add('Add', [norm, e.floats([1e-6], [])])[0]!])[0]!;
-    const factor = e.add('Min', [ratio, e.floats([1], [])])[0]!;
-    grads = new Map([...grads].map(([p, n]) => [p, e.add('Mul', [n, factor])[0]!]));
+    const ratio = op('Div', [entry(0), op('Add', [norm, e.floats([1e-6], [])])]);
+    grad = op('Mul', [grad, op('Min', [ratio, e.floats([1], [1])])]);
   }
+  const first = opts.clip ? 1 : 0;
+  const cache = new Map<string, string>();
+  const scalar = (k: keyof StepScalars): string => {
+    const hit = cache.get(k);
+    if (hit) return hit;
+    const j = used.indexOf(k);
+    const values = layout.groups.map((_, gi) => entry(first + gi * used.length + j));
+    let v = values[0]!;
+    if (values.length > 1) {
+      // one value per element: each group's scalar repeated over its parameters' span
+      const spans = layout.groups.map(([b, end]) => layout.offsets[end - 1]! + layout.sizes[end - 1]! - layout.offsets[b]!);
+      const runs = values.map((s, gi) => (opset >= 8 ? op('Expand', [s, e.ints([spans[gi]!])]) : op('Tile', [s, e.ints([spans[gi]!])])));
+      v = concatTreeEmit(ctx, runs, spans.map((n) => [n]), 0);
+    }
+    cache.set(k, v);
+    return v;
+  };
 
-  const outputs: string[] = [];
-  const checks: string[] = [];
-  for (const p of plan.params) {
-    const dims = [...shapes.get(p)!];
-    const inp = stepInputs(p);
-    for (const s of Object.values(inp)) g.input.push(valueInfo(s, DataType.FLOAT, []));
-    const slots: Record<string, string> = {};
-    for (const s of slotNames[opts.optimizer]) {
-      slots[s] = slotInput(p, s);
-      g.input.push(valueInfo(slots[s], DataType.FLOAT, dims));
-    }
-    const upd = emitUpdate(e, opts.optimizer, opts.hyper, p, grads.get(p)!, slots, p);
-    e.nodes.push({ input: [upd.weight], output: [newWeight(p)], op_type: 'Identity', name: `${newWeight(p)}/out`, attribute: [], metadata_props: [] });
-    outputs.push(newWeight(p));
-    checks.push(e.add('ReduceSum', [e.add('Sub', [upd.weight, upd.weight])[0]!], { keepdims: 0 })[0]!);
-    for (const [s, v] of Object.entries(upd.slots)) {
-      e.nodes.push({ input: [v], output: [newSlot(p, s)], op_type: 'Identity', name: `${newSlot(p, s)}/out`, attribute: [], metadata_props: [] });
-      outputs.push(newSlot(p, s));
-    }
+  const slots: Record<string, string> = {};
+  for (const s of slotNames[opts.optimizer]) {
+    slots[s] = slotInput(s);
+    g.input.push(valueInfo(slots[s], DataType.FLOAT, [layout.total]));
   }
-  e.nodes.push({ input: [loss.loss], output: [LOSS], op_type: 'Identity', name: `${LOSS}/out`, attribute: [], metadata_props: [] });
-  e.nodes.push({ input: [norm], output: [GRAD_NORM], op_type: 'Identity', name: `${GRAD_NORM}/out`, attribute: [], metadata_props: [] });
-  const check = checks.length === 1 ? checks[0]! : e.add('Sum', checks)[0]!;
-  e.nodes.push({ input: [check], output: [UPDATE_CHECK], op_type: 'Identity', name: `${UPDATE_CHECK}/out`, attribute: [], metadata_props: [] });
+  const upd = emitUpdate(e, opts.optimizer, opts.hyper, WEIGHTS, grad, slots, scalar);
+  const check = op('ReduceSum', [upd.weight], { keepdims: 0 });
+  nameOutput(e, upd.weight, NEW_WEIGHTS);
+  const outputs = [NEW_WEIGHTS];
+  for (const [s, v] of Object.entries(upd.slots)) {
+    nameOutput(e, v, newSlot(s));
+    outputs.push(newSlot(s));
+  }
+  nameOutput(e, loss.loss, LOSS);
+  nameOutput(e, norm, GRAD_NORM);
+  nameOutput(e, check, UPDATE_CHECK);
+  g.node.unshift(...unpack);
   g.node.push(...e.nodes);
   g.initializer.push(...e.constants);
   const keepOutput = g.output.filter((o) => o.name === plan.output);

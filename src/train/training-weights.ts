@@ -1,62 +1,105 @@
 /**
- * Where a tuner's weights and optimizer state live. The host copy (Float32
- * Arrays) is the truth on the CPU; after compiled WebGPU steps the newest
- * values may instead be GPU tensors the last step returned ("resident"),
- * downloaded only when the host needs them (`sync`).
+ * Where a tuner's weights and optimizer state live. The compiled step takes
+ * the weights and each optimizer slot as one flat vector over all parameters
+ * (its FlatLayout) and returns new ones. After a compiled step on the CPU
+ * those flat vectors are the truth and feed the next step as they are; the
+ * per-parameter host arrays (`weights`, `states`) are cut from them only when
+ * asked for, as arrays of their own, and from then on the host arrays are the
+ * truth (the caller may change them) until the next step. After compiled
+ * WebGPU steps the newest values are GPU tensors the last step returned
+ * ("resident"), downloaded only when the host needs them (`sync`).
  */
 import { EdgetuneError } from '../errors.js';
 import type { OrtTensor } from '../runtime/backend.js';
-import { disposeState, downloadTensors, stateLocation, type StepState } from '../compile/compiled-step.js';
-import { slotInput } from '../compile/step-graph.js';
+import {
+  disposeState, downloadTensors, packFlat, slotKey, stateLocation, WEIGHTS_KEY, type FlatLayout, type StepState,
+} from '../compile/compiled-step.js';
 import type { OptimizerState } from './optimizers/index.js';
 
 /** The tuner's newest weights or optimizer state are in GPU memory, ahead of the host copy that was asked for. */
 export class ResidentStateError extends EdgetuneError {}
 
+/** Whether two layouts put the same parameters at the same places. */
+export function sameLayout(a: FlatLayout, b: FlatLayout): boolean {
+  return a === b || (a.total === b.total && a.params.length === b.params.length
+    && a.params.every((p, i) => p === b.params[i] && a.sizes[i] === b.sizes[i]));
+}
+
+/** Each parameter's values cut from a flat vector as arrays of their own. */
+function cut(layout: FlatLayout, flat: Float32Array): Map<string, Float32Array> {
+  return new Map(layout.params.map((p, i) => [p, flat.slice(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!)]));
+}
+
+/** Flat vectors on the host, newer than the per-parameter host arrays where `weights`/`slots` are set. */
+interface FlatHost {
+  layout: FlatLayout;
+  weights: Float32Array | undefined;
+  slots: Map<string, Float32Array>;
+}
+
 export class TrainingWeights {
-  /** optimizer state on the host; its step counts are always current, its slots only where `resident` has none */
+  /** optimizer state on the host; its step counts are always current, its slots only where neither `flat` nor `resident` has newer ones */
   private hostStates: Map<string, OptimizerState>;
+  /** the newest values as flat host vectors (after a compiled CPU step or a download), where the host arrays are older */
+  private flat: FlatHost | undefined;
   /**
-   * Step-state entries (a parameter's name for its weight,
-   * `edgetune.slot/<p>::<slot>` for a slot) whose newest value is a GPU
-   * tensor the last compiled step returned, with the provider that owns it.
+   * Flat step-state entries (the weights under WEIGHTS_KEY, each slot under
+   * slotKey(slot)) whose newest value is a GPU tensor the last compiled step
+   * returned, in `residentLayout`, with the provider that owns them.
    */
   private resident = new Map<string, OrtTensor>();
+  private residentLayout: FlatLayout | undefined;
   private residentProvider = '';
   private syncing: Promise<void> | undefined;
-  private readonly paramNames: Set<string>;
 
   constructor(
     private hostWeights: Map<string, Float32Array>, states: Map<string, OptimizerState>,
     private readonly params: readonly string[], private readonly slotNames: readonly string[],
   ) {
     this.hostStates = states;
-    this.paramNames = new Set(params);
   }
 
   /** The host weights; throws ResidentStateError while GPU memory holds newer ones. */
   get weights(): Map<string, Float32Array> {
-    const ahead = this.params.find((p) => this.resident.has(p));
-    if (ahead) throw new ResidentStateError(`tuner weight '${ahead}': the newest value is in GPU memory; await tuner.sync() before reading weights`);
+    if (this.resident.has(WEIGHTS_KEY)) {
+      throw new ResidentStateError(`tuner weight '${this.params[0] ?? ''}': the newest value is in GPU memory; await tuner.sync() before reading weights`);
+    }
+    const f = this.flat;
+    if (f?.weights) {
+      // from here on the host arrays are the truth: the caller may change them
+      this.hostWeights = cut(f.layout, f.weights);
+      f.weights = undefined;
+    }
     return this.hostWeights;
   }
 
   /** Replace the weights (e.g. from a checkpoint); GPU copies of them are dropped. */
   set weights(w: Map<string, Float32Array>) {
-    this.drop([...this.params]);
+    this.drop([WEIGHTS_KEY]);
+    if (this.flat) this.flat.weights = undefined;
     this.hostWeights = w;
   }
 
   /** The host optimizer state; throws ResidentStateError while GPU memory holds newer slots. */
   get states(): Map<string, OptimizerState> {
-    const ahead = [...this.resident.keys()].find((k) => !this.paramNames.has(k));
+    const ahead = this.slotNames.find((s) => this.resident.has(slotKey(s)));
     if (ahead) throw new ResidentStateError(`tuner optimizer slot '${ahead}': the newest value is in GPU memory; await tuner.sync() before reading states`);
+    const f = this.flat;
+    if (f && f.slots.size > 0) {
+      const cuts = [...f.slots].map(([s, flat]) => [s, cut(f.layout, flat)] as const);
+      this.hostStates = new Map(this.params.map((p) => {
+        const st = this.hostStates.get(p)!;
+        return [p, { step: st.step, slots: { ...st.slots, ...Object.fromEntries(cuts.map(([s, m]) => [s, m.get(p)!])) } }];
+      }));
+      f.slots.clear();
+    }
     return this.hostStates;
   }
 
   /** Replace the optimizer state (e.g. from a checkpoint); GPU copies of the slots are dropped. */
   set states(s: Map<string, OptimizerState>) {
-    this.drop([...this.resident.keys()].filter((k) => !this.paramNames.has(k)));
+    this.drop(this.slotNames.map((n) => slotKey(n)));
+    this.flat?.slots.clear();
     this.hostStates = s;
   }
 
@@ -73,30 +116,45 @@ export class TrainingWeights {
     return this.resident.size > 0 ? this.residentProvider : undefined;
   }
 
-  /** The step state to feed a compiled step: host arrays, overridden by resident tensors. */
-  stepState(host: (weights: Map<string, Float32Array>, slots: Map<string, Record<string, Float32Array>>) => StepState): StepState {
-    const state = host(this.hostWeights, new Map(this.params.map((p) => [p, this.hostStates.get(p)!.slots])));
-    for (const [k, t] of this.resident) state.set(k, t);
+  /** Whether what GPU memory holds (if anything) can feed a step of `layout`. */
+  residentFits(layout: FlatLayout): boolean {
+    return this.resident.size === 0 || (this.residentLayout !== undefined && sameLayout(this.residentLayout, layout));
+  }
+
+  /**
+   * The step state to feed a compiled step of `layout`: resident tensors,
+   * else the flat host vectors of the last step, else the host arrays packed
+   * into flat vectors.
+   */
+  stepState(layout: FlatLayout): StepState {
+    const f = this.flat && sameLayout(this.flat.layout, layout) ? this.flat : undefined;
+    const state: StepState = new Map();
+    state.set(WEIGHTS_KEY, this.resident.get(WEIGHTS_KEY)
+      ?? { dims: [layout.total], data: f?.weights ?? packFlat(layout, (p) => this.weights.get(p)!) });
+    for (const s of this.slotNames) {
+      const key = slotKey(s);
+      state.set(key, this.resident.get(key)
+        ?? { dims: [layout.total], data: f?.slots.get(s) ?? packFlat(layout, (p) => this.states.get(p)!.slots[s]!) });
+    }
     return state;
   }
 
   /** Accept a step whose results stay in GPU memory. */
-  acceptResident(next: Map<string, OrtTensor>, provider: string): void {
+  acceptResident(next: Map<string, OrtTensor>, provider: string, layout: FlatLayout): void {
     disposeState(this.resident);
     this.resident = next;
+    this.residentLayout = layout;
     this.residentProvider = provider;
+    this.flat = undefined;
     this.bumpSteps();
   }
 
-  /** Accept a step whose results are host arrays (keyed as the step state). */
-  acceptHost(data: Map<string, Float32Array>): void {
+  /** Accept a step whose results are host arrays (flat, keyed as the step state). */
+  acceptHost(data: Map<string, Float32Array>, layout: FlatLayout): void {
     disposeState(this.resident);
     this.resident.clear();
-    this.hostWeights = new Map(this.params.map((p) => [p, data.get(p)!]));
-    this.hostStates = new Map(this.params.map((p) => [p, {
-      step: this.hostStates.get(p)!.step + 1,
-      slots: Object.fromEntries(this.slotNames.map((s) => [s, data.get(slotInput(p, s))!])),
-    }]));
+    this.flat = { layout, weights: data.get(WEIGHTS_KEY)!, slots: new Map(this.slotNames.map((s) => [s, data.get(slotKey(s))!])) };
+    this.bumpSteps();
   }
 
   private bumpSteps(): void {
@@ -111,19 +169,14 @@ export class TrainingWeights {
   }
 
   private async download(): Promise<void> {
+    const layout = this.residentLayout!;
     const data = await downloadTensors(this.resident);
-    const weights = new Map(this.hostWeights);
-    const states = new Map(this.hostStates);
-    for (const p of this.params) {
-      const w = data.get(p);
-      if (w) weights.set(p, w);
-      const st = states.get(p)!;
-      const slots = { ...st.slots };
-      for (const s of this.slotNames) slots[s] = data.get(slotInput(p, s)) ?? slots[s]!;
-      states.set(p, { step: st.step, slots });
+    const slots = new Map<string, Float32Array>();
+    for (const s of this.slotNames) {
+      const v = data.get(slotKey(s));
+      if (v) slots.set(s, v);
     }
-    this.hostWeights = weights;
-    this.hostStates = states;
+    this.flat = { layout, weights: data.get(WEIGHTS_KEY), slots };
     this.resident.clear();
   }
 

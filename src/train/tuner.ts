@@ -29,7 +29,7 @@ import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { countCorrect } from './metrics.js';
 import { missingEmitters } from '../compile/backward-graph.js';
-import { CompiledStep, disposeState, downloadTensors, stateLocation as locationOf, type StepScalars } from '../compile/compiled-step.js';
+import { CompiledStep, disposeState, downloadTensors, stateLocation as locationOf, unpackFlat, WEIGHTS_KEY, type StepScalars } from '../compile/compiled-step.js';
 import { optimizerHyper, slotNames, stepScalars, type OptimizerHyper } from '../compile/optimizer-emit.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
@@ -193,14 +193,34 @@ export class Tuner {
     return new Map(this.params.map((p) => [p.name, stepScalars(this.options.optimizer ?? 'adam', h, this.learningRate(p.name), this.store.stepOf(p.name) + 1)]));
   }
 
+  /**
+   * The trained parameters grouped so that each group shares its step
+   * scalars at every step: by base learning rate and, for Adam, by step
+   * count (the counts of a group move together). The compiled step updates
+   * each group with one set of scalars.
+   */
+  private scalarGroups(): string[][] {
+    const kind = this.options.optimizer ?? 'adam';
+    const counted = kind === 'adam' || kind === 'adamw';
+    const groups = new Map<string, string[]>();
+    for (const { name } of this.params) {
+      const key = `${this.baseLearningRate(name)}|${counted ? this.store.stepOf(name) : 0}`;
+      const g = groups.get(key);
+      if (g) g.push(name);
+      else groups.set(key, [name]);
+    }
+    return [...groups.values()];
+  }
+
   private async compiledFor(batch: Batch): Promise<CompiledStep> {
-    const key = JSON.stringify([Object.entries(batch.feeds).map(([k, v]) => [k, v.dims]), batch.target.dims, batch.target.data.constructor.name]);
+    const groups = this.scalarGroups();
+    const key = JSON.stringify([Object.entries(batch.feeds).map(([k, v]) => [k, v.dims]), batch.target.dims, batch.target.data.constructor.name, groups]);
     let cs = this.compiled.get(key);
     if (!cs) {
       // recording the shapes runs the forward pass on host weights
       await this.sync();
       cs = CompiledStep.create(this.engine.work, this.backend, this.engine.plan, batch.feeds, batch.target, this.store.weights, {
-        loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(),
+        loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(), groups,
         clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
         extraOutputs: this.engine.batchStatValues,
       });
@@ -221,10 +241,11 @@ export class Tuner {
       this.options.onNotice?.(`backward runs in TypeScript: the compiled step could not be built (${(e as Error).message.split('\n')[0]})`);
       return this.trainStep(batch);
     }
-    if (this.store.provider !== undefined && cs.provider !== this.store.provider) await this.sync();
+    if (this.store.provider !== undefined && (cs.provider !== this.store.provider || !this.store.residentFits(cs.layout))) await this.sync();
     const names = this.params.map((p) => p.name);
-    const state = this.store.stepState((w, slots) => cs.hostState(w, slots));
-    const r = await cs.run(batch.feeds, batch.target, state, this.stepScalars(), this.options.maxGradNorm);
+    const state = this.store.stepState(cs.layout);
+    const scalars = this.stepScalars();
+    const r = await cs.run(batch.feeds, batch.target, state, (p) => scalars.get(p)!, this.options.maxGradNorm);
     const n = r.output.dims[0] ?? 1;
     const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), gradNorm: r.gradNorm, skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
     if (!Number.isFinite(r.loss)) {
@@ -232,12 +253,12 @@ export class Tuner {
       return this.badStep(info, names[0] ?? 'loss');
     }
     if (!r.updateFinite) {
-      const data = await downloadTensors(r.next);
+      const data = unpackFlat(cs.layout, (await downloadTensors(r.next)).get(WEIGHTS_KEY)!);
       return this.badStep(info, names.find((name) => !allFinite(data.get(name)!)) ?? names[0] ?? 'loss');
     }
     // the graph checked the update: on the GPU it stays there unread
-    if (locationOf(r.next) === 'gpu-buffer') this.store.acceptResident(r.next, cs.provider);
-    else this.store.acceptHost(await downloadTensors(r.next));
+    if (locationOf(r.next) === 'gpu-buffer') this.store.acceptResident(r.next, cs.provider, cs.layout);
+    else this.store.acceptHost(await downloadTensors(r.next), cs.layout);
     this.engine.updateRunningStats(r.batchStats);
     return this.accepted(info);
   }
@@ -284,11 +305,15 @@ export class Tuner {
 
   /** The learning rate of a parameter at the current step. */
   learningRate(param: string): number {
-    let base = this.options.lr ?? 1e-3;
+    return learningRate(this.baseLearningRate(param), this.options.schedule ?? { kind: 'constant' }, this.step);
+  }
+
+  /** A parameter's learning rate before the schedule: lr, or the first lrPerParam glob it matches. */
+  private baseLearningRate(param: string): number {
     for (const [glob, lr] of Object.entries(this.options.lrPerParam ?? {})) {
-      if (globMatch(glob, param)) { base = lr; break; }
+      if (globMatch(glob, param)) return lr;
     }
-    return learningRate(base, this.options.schedule ?? { kind: 'constant' }, this.step);
+    return this.options.lr ?? 1e-3;
   }
 
   private addSparsity(grads: Map<string, Float32Array>): number {

@@ -8,9 +8,12 @@
  *
  * the max-pooling form of the paper's `up(δ)` (paper-rules.md): each
  * sensitivity goes back only to the position that won its window.
- * Emitted: the argmax from a second MaxPool's Indices output, then a mask of
- * the winners (windows that tile the input) or a ConvTranspose of per-tap
- * masked δ (any other window), exact for ties as maxPoolNd. Before opset 8
+ * Emitted: from opset 16 (opset 11 for windows that tile the input) one
+ * ScatterElements of δ onto zeros at a second MaxPool's Indices (summing
+ * where windows share a winner); before that the argmax from the Indices,
+ * then a mask of the winners (windows that tile the input) or a
+ * ConvTranspose of per-tap masked δ (any other window), exact for ties as
+ * maxPoolNd. Before opset 8
  * (no Indices output) the winning tap is found by gathering every tap's value
  * and comparing it with the pooled maximum.
  */
@@ -19,7 +22,9 @@ import { reshape } from '../../tensor/tensor.js';
 import { floatIn, type GradRule } from '../rule.js';
 import { pooledGrad, poolWindow } from './average-pool.js';
 import { reshapeEmit } from '../../compile/emit-helpers.js';
-import { maxPoolArgmaxEmit, maxPoolGradByTapsEmit, maxPoolGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
+import {
+  maxPoolArgmaxEmit, maxPoolGradByTapsEmit, maxPoolGradEmit, maxPoolScatterAvailable, maxPoolScatterGradEmit, pooledGradEmit,
+} from '../../compile/emit-shape-helpers.js';
 
 export const maxPool: GradRule = {
   differentiable: [0],
@@ -36,7 +41,8 @@ export const maxPool: GradRule = {
     const w = poolWindow(ctx.node, xDims);
     const x4 = reshapeEmit(ctx, x, xDims, w.dims4);
     const dy = pooledGradEmit(ctx, w);
-    const dx = ctx.opset >= 8 ? maxPoolGradEmit(ctx, dy, maxPoolArgmaxEmit(ctx, x4, w), w) : maxPoolGradByTapsEmit(ctx, dy, x4, w);
+    const dx = maxPoolScatterAvailable(ctx, w) ? maxPoolScatterGradEmit(ctx, dy, x4, w)
+      : ctx.opset >= 8 ? maxPoolGradEmit(ctx, dy, maxPoolArgmaxEmit(ctx, x4, w), w) : maxPoolGradByTapsEmit(ctx, dy, x4, w);
     return [reshapeEmit(ctx, dx, w.dims4, xDims)];
   },
 };

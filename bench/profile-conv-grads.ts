@@ -1,0 +1,135 @@
+/**
+ * The convolution gradient forms of src/compile/emit-helpers.ts side by side,
+ * one layer shape at a time: each form's ∂X and ∂W graph built by the
+ * emitters themselves, run by ONNX Runtime in alternating rounds, median
+ * milliseconds per run and the largest difference from the 'direct' form.
+ * The shapes are ResNet-18's (64×64 input, batch 32) and LeNet-5's (batch 64).
+ *
+ *   node dist-bench/bench/profile-conv-grads.js [--threads 1] [--rounds 15] [--opset 18] [--only layer4]
+ */
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, type InputGradForm, type WeightGradForm } from '../src/compile/emit-helpers.js';
+import { GraphEmitter } from '../src/compile/emit.js';
+import { floatTensor, graph, model, node, opset, valueInfo } from '../src/onnx/builder.js';
+import { DataType } from '../src/onnx/dtypes.js';
+import { encodeModel } from '../src/onnx/model-io.js';
+import type { ConvAttrs } from '../src/tensor/conv.js';
+import type { NodeView } from '../src/graph/graph.js';
+
+interface Layer {
+  name: string;
+  x: number[];
+  w: number[];
+  stride: number;
+  pad: number;
+}
+
+export const LAYERS: Layer[] = [
+  { name: 'resnet.conv1', x: [32, 3, 64, 64], w: [64, 3, 7, 7], stride: 2, pad: 3 },
+  { name: 'resnet.layer1', x: [32, 64, 16, 16], w: [64, 64, 3, 3], stride: 1, pad: 1 },
+  { name: 'resnet.layer2.0.conv1', x: [32, 64, 16, 16], w: [128, 64, 3, 3], stride: 2, pad: 1 },
+  { name: 'resnet.layer2.0.down', x: [32, 64, 16, 16], w: [128, 64, 1, 1], stride: 2, pad: 0 },
+  { name: 'resnet.layer2', x: [32, 128, 8, 8], w: [128, 128, 3, 3], stride: 1, pad: 1 },
+  { name: 'resnet.layer3.0.conv1', x: [32, 128, 8, 8], w: [256, 128, 3, 3], stride: 2, pad: 1 },
+  { name: 'resnet.layer3', x: [32, 256, 4, 4], w: [256, 256, 3, 3], stride: 1, pad: 1 },
+  { name: 'resnet.layer4.0.conv1', x: [32, 256, 4, 4], w: [512, 256, 3, 3], stride: 2, pad: 1 },
+  { name: 'resnet.layer4', x: [32, 512, 2, 2], w: [512, 512, 3, 3], stride: 1, pad: 1 },
+  { name: 'lenet.C1.b64', x: [64, 1, 32, 32], w: [6, 1, 5, 5], stride: 1, pad: 0 },
+  { name: 'lenet.C3.b64', x: [64, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
+  { name: 'lenet.C5.b64', x: [64, 16, 5, 5], w: [120, 16, 5, 5], stride: 1, pad: 0 },
+  { name: 'lenet.C3.b8', x: [8, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
+  { name: 'lenet.C3.b256', x: [256, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
+];
+
+function outDims(l: Layer): number[] {
+  const o = (i: number) => Math.floor((l.x[i]! + 2 * l.pad - l.w[i]!) / l.stride) + 1;
+  return [l.x[0]!, l.w[0]!, o(2), o(3)];
+}
+
+/** The forward convolution of one layer: Conv with W as a graph input ('input'), as an initializer ONNX Runtime can pre-pack ('init'), or as patches and one Gemm ('gemm'). */
+function forwardModel(l: Layer, form: string, opsetVersion: number): Uint8Array {
+  const yDims = outDims(l);
+  const pads = [l.pad, l.pad, l.pad, l.pad];
+  const wData = Array.from({ length: l.w.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(2 + i * 0.731));
+  const inputs = [valueInfo('x', DataType.FLOAT, l.x)];
+  let nodes = [node('Conv', ['x', 'w'], ['out'], { strides: [l.stride, l.stride], pads })];
+  const inits = [];
+  if (form === 'init') inits.push(floatTensor('w', l.w, wData));
+  else inputs.push(valueInfo('w', DataType.FLOAT, l.w));
+  if (form === 'gemm') {
+    const e = new GraphEmitter(new Map<string, readonly number[]>([['x', l.x], ['w', l.w]]), 'bench');
+    const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: opsetVersion });
+    const a: ConvAttrs = { strides: [l.stride, l.stride], pads, dilations: [1, 1], group: 1 };
+    e.nodes.push(node('Identity', [convForwardGemmEmit(ctx, 'x', l.x, 'w', l.w, yDims, a)], ['out']));
+    nodes = e.nodes;
+    inits.push(...e.constants);
+  }
+  return encodeModel(model(graph('fwd', nodes, inputs, [valueInfo('out', DataType.FLOAT)], inits), { opsets: [opset('', opsetVersion)] }));
+}
+
+/** One gradient of one layer in one form as a model with inputs x, w, dy. */
+function gradModel(l: Layer, which: 'dx' | 'dw', form: string, opsetVersion: number): Uint8Array {
+  const dyDims = outDims(l);
+  const shapes = new Map<string, readonly number[]>([['x', l.x], ['w', l.w], ['dy', dyDims]]);
+  const e = new GraphEmitter(shapes, 'bench');
+  const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: opsetVersion });
+  const a: ConvAttrs = { strides: [l.stride, l.stride], pads: [l.pad, l.pad, l.pad, l.pad], dilations: [1, 1], group: 1 };
+  const out = which === 'dx' ? convInputGradEmit(ctx, 'dy', 'w', l.w, l.x, a, form as InputGradForm) : convWeightGradEmit(ctx, 'x', l.x, 'dy', dyDims, l.w, a, form as WeightGradForm);
+  e.nodes.push(node('Identity', [out], ['out']));
+  const inputs = which === 'dx' ? [valueInfo('dy', DataType.FLOAT, dyDims), valueInfo('w', DataType.FLOAT, l.w)] : [valueInfo('x', DataType.FLOAT, l.x), valueInfo('dy', DataType.FLOAT, dyDims)];
+  const g = graph('bench', e.nodes, inputs, [valueInfo('out', DataType.FLOAT)], e.constants);
+  return encodeModel(model(g, { opsets: [opset('', opsetVersion)] }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const filled = (dims: number[], seed: number) => {
+  const n = dims.reduce((p, q) => p * q, 1);
+  return new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.731)), dims);
+};
+
+async function main(argv: string[]): Promise<void> {
+  const get = (n: string) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : undefined; };
+  const threads = Number(get('--threads') ?? 1), rounds = Number(get('--rounds') ?? 15), opsetVersion = Number(get('--opset') ?? 18);
+  const only = get('--only');
+  for (const l of LAYERS.filter((x) => !only || x.name.includes(only))) {
+    for (const which of ['fwd', 'dx', 'dw'] as const) {
+      if (which === 'dx' && l.x[1] === 3) continue;
+      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches'] : ['direct', 'gemm', 'taps'];
+      const w = filled(l.w, 2);
+      const feeds: Record<string, ort.Tensor> = which === 'dx' ? { dy: filled(outDims(l), 1), w } : which === 'dw' ? { x: filled(l.x, 3), dy: filled(outDims(l), 1) } : { x: filled(l.x, 3), w };
+      const bytes = (f: string) => (which === 'fwd' ? forwardModel(l, f, opsetVersion) : gradModel(l, which, f, opsetVersion));
+      const sessions = await Promise.all(forms.map((f) => ort.InferenceSession.create(bytes(f), { intraOpNumThreads: threads, graphOptimizationLevel: 'all', logSeverityLevel: 3 })));
+      const times: number[][] = forms.map(() => []);
+      const outs: Float32Array[] = [];
+      for (let r = -2; r < rounds; r++) {
+        for (let f = 0; f < forms.length; f++) {
+          const t0 = performance.now();
+          const res = await sessions[f]!.run(forms[f] === 'init' ? { x: feeds.x! } : feeds);
+          const t1 = performance.now();
+          if (r >= 0) times[f]!.push(t1 - t0);
+          else outs[f] = res.out!.data as Float32Array;
+        }
+      }
+      const ref = outs[0]!;
+      const line = forms.map((f, i) => {
+        let d = 0, scale = 1e-12;
+        for (let k = 0; k < ref.length; k++) { d = Math.max(d, Math.abs(ref[k]! - outs[i]![k]!)); scale = Math.max(scale, Math.abs(ref[k]!)); }
+        return `${f} ${median(times[i]!).toFixed(3)} ms (rel diff ${(d / scale).toExponential(1)})`;
+      }).join('  ');
+      console.log(`${l.name.padEnd(24)} ${which}  ${line}`);
+      await Promise.all(sessions.map((s) => s.release()));
+    }
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+}

@@ -1,0 +1,79 @@
+/**
+ * Forward convolutions of the compiled step in a faster form. In the step
+ * their weights are graph inputs, so ONNX Runtime cannot pre-pack them and
+ * runs one small GEMM per image; where a layer has only a few output
+ * positions per image (the deep layers of a ResNet) that GEMM is narrow and
+ * slow. Those Convs (group 1, trained weight) become one Gemm over the whole
+ * batch instead: W [M, C·K] · cols [C·K, N·P] with cols the patch matrix of x
+ * (src/compile/emit-helpers.ts), which the weight gradient then reads again
+ * rather than building it twice; a Conv whose one window covers the whole
+ * input is a plain Gemm of x. The result keeps the Conv's output name, so
+ * the rest of the graph and the backward rules see the same values (up to
+ * float rounding: the sums run in another order).
+ */
+import { convGeometry } from '../grad/rules/conv.js';
+import type { BackwardPlan } from '../grad/plan.js';
+import type { NodeProto } from '../onnx/types.js';
+import { sizeOf } from '../tensor/tensor.js';
+import type { GraphEmitter } from './emit.js';
+import { convForwardPatchesEmit, isDenseConv, reshapeEmit } from './emit-helpers.js';
+
+/** Output positions per image at or below which the batch-wide Gemm beats ONNX Runtime's per-image Conv (bench/profile-conv-grads.ts). */
+export const SMALL_OUTPUT = 4;
+
+/**
+ * Replace, in `nodes` (the step's forward nodes, in order), each Conv of the
+ * plan whose weight is trained and whose output is small by the batch-wide
+ * Gemm form, emitted through `e` so that later emitters share its patches.
+ */
+export function rewriteForwardConvs(nodes: NodeProto[], plan: BackwardPlan, e: GraphEmitter, trained: ReadonlySet<string>, opset: number): NodeProto[] {
+  const out: NodeProto[] = [];
+  const steps = new Map(plan.steps.filter((s) => s.node.opType === 'Conv' && s.node.domain === '').map((s) => [s.node.outputs[0]!, s.node]));
+  for (const n of nodes) {
+    const view = (n.op_type === 'Conv' && (n.domain ?? '') === '') ? steps.get(n.output[0] ?? '') : undefined;
+    const replaced = view && trained.has(view.inputs[1] ?? '') ? rewriteOne(view, e, opset) : undefined;
+    if (replaced) out.push(...replaced);
+    else out.push(n);
+  }
+  return out;
+}
+
+function rewriteOne(node: Parameters<typeof convGeometry>[0], e: GraphEmitter, opset: number): NodeProto[] | undefined {
+  const [x, w, b] = node.inputs as [string, string, string | undefined];
+  const y = node.outputs[0]!;
+  let xDims: readonly number[], wDims: readonly number[], yDims: readonly number[];
+  try {
+    [xDims, wDims, yDims] = [e.dims(x), e.dims(w), e.dims(y)];
+  } catch {
+    return undefined;
+  }
+  const geo = convGeometry(node, xDims, wDims);
+  const a = geo.attrs;
+  if (a.group !== 1 || a.strides.length !== xDims.length - 2) return undefined;
+  const dense = isDenseConv(xDims, wDims, a);
+  if (!dense && sizeOf(yDims.slice(2)) > SMALL_OUTPUT) return undefined;
+  const start = e.nodes.length;
+  const ctx = e.context({ node, inputs: node.inputs, outputs: node.outputs, gradOutputs: [], needs: [], opset });
+  const bias = b ? b : undefined;
+  let result: string;
+  if (dense) {
+    const [N, C] = xDims as [number, number];
+    const M = wDims[0]!;
+    const K = sizeOf(wDims.slice(2));
+    const inputs = [reshapeEmit(ctx, x, xDims, [N, C * K]), reshapeEmit(ctx, w, wDims, [M, C * K])];
+    if (bias) inputs.push(bias);
+    else if (opset < 11) inputs.push(ctx.floats([0], []));
+    const g = ctx.op('Gemm', inputs, { transB: 1 });
+    ctx.setDims(g, [N, M]);
+    result = ctx.op('Reshape', [g, ctx.ints(yDims)]);
+  } else {
+    result = convForwardPatchesEmit(ctx, x, xDims, w, wDims, yDims, a, bias).y;
+  }
+  const emitted = e.nodes.splice(start);
+  // the form ends in the node that makes its result: that node now writes the Conv's output
+  const last = emitted[emitted.length - 1]!;
+  if (!last.output.includes(result)) throw new Error(`forward Conv '${node.name}': the rewritten form does not end in its result`);
+  last.output = last.output.map((v) => (v === result ? y : v));
+  e.setDims(y, yDims);
+  return emitted;
+}
