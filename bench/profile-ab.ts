@@ -7,7 +7,7 @@
  * load average before and after.
  *
  *   node --expose-gc dist-bench/bench/profile-ab.js --a <dist root A> --b <dist root B> [--model models/lenet5.onnx]
- *        [--batch 64] [--threads 1] [--rounds 40] [--warmup 5] [--optimizer sgd] [--clip 1] [--size 64]
+ *        [--batch 64] [--threads 1] [--threads-a N] [--threads-b N] [--rounds 40] [--warmup 5] [--optimizer sgd] [--clip 1] [--size 64]
  *
  * A dist root is a directory holding a compiled src/ (e.g. dist-bench, or a
  * copy of it built from an earlier commit).
@@ -46,7 +46,8 @@ async function main(argv: string[]): Promise<void> {
   const batch = num('--batch', 64), threads = num('--threads', 1), rounds = num('--rounds', 40), warmup = num('--warmup', 5), size = num('--size', 64);
   const opts: Record<string, unknown> = { optimizer: get('--optimizer') ?? 'sgd', ...(get('--clip') ? { maxGradNorm: Number(get('--clip')) } : {}) };
   const bytes = new Uint8Array(readFileSync(file));
-  const builds = [await load(get('--a')!, 'A', bytes, file, threads, opts), await load(get('--b')!, 'B', bytes, file, threads, opts)];
+  const threadsA = num('--threads-a', threads), threadsB = num('--threads-b', threads);
+  const builds = [await load(get('--a')!, 'A', bytes, file, threadsA, opts), await load(get('--b')!, 'B', bytes, file, threadsB, opts)];
   const work = builds[0]!.tuner.engine.work;
   const input = work.inputs[0]!;
   const dims = (input.dims ?? []).map((d, i) => (i === 0 ? batch : typeof d === 'number' && d > 0 ? d : size));
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<void> {
   const [ma, mb] = [median(times[0]!), median(times[1]!)];
   const lossDiff = Math.max(...losses[0]!.map((l, i) => Math.abs(l - losses[1]![i]!)));
   console.log(JSON.stringify({
-    model: path.basename(file), batch, threads, optimizer: opts.optimizer, rounds, aMs: +ma.toFixed(3), bMs: +mb.toFixed(3),
+    model: path.basename(file), batch, threads: threadsA === threadsB ? threadsA : `${threadsA}/${threadsB}`, optimizer: opts.optimizer, rounds, aMs: +ma.toFixed(3), bMs: +mb.toFixed(3),
     speedup: +(ma / mb).toFixed(3), bWins: `${wins}/${rounds}`, aImgS: +(1000 * batch / ma).toFixed(1), bImgS: +(1000 * batch / mb).toFixed(1),
     maxLossDiff: lossDiff, load: [+load0.toFixed(2), +loadavg()[0]!.toFixed(2)],
   }));

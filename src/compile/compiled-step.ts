@@ -54,6 +54,43 @@ export interface CompiledStepResult {
   next: Map<string, OrtTensor>;
 }
 
+/**
+ * Multiply-adds ×2 of a step's Conv, ConvTranspose, Gemm and MatMul nodes:
+ * the forward pass, plus the input and weight gradients the plan asks for.
+ */
+export function stepFlops(plan: BackwardPlan, shapes: Map<string, readonly number[]>): number {
+  const size = (v: string | undefined) => (shapes.get(v ?? '') ?? []).reduce((a, b) => a * b, 1);
+  let flops = 0;
+  for (const s of plan.steps) {
+    const n = s.node;
+    const w = shapes.get(n.inputs[1] ?? '') ?? [];
+    let f = 0;
+    if (n.opType === 'Conv') f = 2 * size(n.outputs[0]) * w.slice(1).reduce((a, b) => a * b, 1);
+    else if (n.opType === 'ConvTranspose') f = 2 * size(n.inputs[0]) * w.slice(1).reduce((a, b) => a * b, 1);
+    else if (n.opType === 'Gemm' || n.opType === 'MatMul') {
+      const a = shapes.get(n.inputs[0] ?? '') ?? [];
+      const inner = n.opType === 'Gemm' && n.attrs.int('transA', 0) === 1 ? a[a.length - 2] : a[a.length - 1];
+      f = 2 * size(n.outputs[0]) * (inner ?? 1);
+    }
+    flops += f * (1 + (s.needs[0] ? 1 : 0) + (s.needs[1] ? 1 : 0));
+  }
+  return flops;
+}
+
+/**
+ * Below this many FLOPs a step runs on one thread: its ops are too small to
+ * split and the pool's hand-offs cost what they save (LeNet-5 at batch 1 is
+ * 5% faster on one thread than on two on a quiet 2-core machine, equal at
+ * batches 2 and 4, slower from 8; bench/profile-ab.ts), and a core is left
+ * free. On a busy machine the single thread is much the faster.
+ */
+export const SMALL_STEP_FLOPS = 4e6;
+
+/** The intra-op thread count for a step on the CPU: 1 for a small step, else ONNX Runtime's default (undefined). */
+export function stepThreads(plan: BackwardPlan, shapes: Map<string, readonly number[]>): number | undefined {
+  return stepFlops(plan, shapes) < SMALL_STEP_FLOPS ? 1 : undefined;
+}
+
 /** Each parameter's values in a flat vector of `layout`, as views (no copy). */
 export function unpackFlat(layout: FlatLayout, flat: Float32Array): Map<string, Float32Array> {
   return new Map(layout.params.map((p, i) => [p, flat.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!)]));
@@ -104,6 +141,8 @@ export interface CompiledStepOptions {
   clip: boolean;
   /** the trained parameters in groups that share their step scalars (default: one group) */
   groups?: readonly (readonly string[])[];
+  /** the most operands of a Concat or Split (default: unlimited on the CPU, GPU_MAX_OPERANDS on GPU providers) */
+  maxOperands?: number;
   providers?: readonly string[];
   /** forward values the step also returns (on the host) */
   extraOutputs?: readonly string[];
@@ -131,14 +170,18 @@ export class CompiledStep {
     const layout = flatLayout(opts.groups ?? [plan.params], (p) => shapes.get(p)!);
     // GPU providers bind each operand of a Concat or Split as a storage buffer; WebGPU on software renderers allows 8 per shader
     const gpu = (opts.providers ?? backend.defaultProviders).some((p) => GPU_PROVIDERS.includes(p));
+    const maxOperands = opts.maxOperands ?? (gpu ? GPU_MAX_OPERANDS : undefined);
     const proto = compileStep(model, plan, shapes, {
-      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, ...(gpu ? { maxOperands: GPU_MAX_OPERANDS } : {}),
+      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, ...(maxOperands !== undefined ? { maxOperands } : {}),
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
       extraOutputs: opts.extraOutputs ?? [],
     });
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
+    const providers = opts.providers ?? backend.defaultProviders;
+    const threads = providers.every((p) => p === 'cpu') && !backend.sessionOptions?.('cpu').intraOpNumThreads ? stepThreads(plan, shapes) : undefined;
     const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
+      ...(threads !== undefined ? { ortOptions: { intraOpNumThreads: threads } } : {}),
     });
     return new CompiledStep(session, plan, layout, opts);
   }

@@ -31,11 +31,18 @@ export function reshapeEmit(ctx: EmitContext, x: string, fromDims: readonly numb
   return y;
 }
 
-/** y = transpose(x, perm): y.dims[i] = x.dims[perm[i]] (no node for the identity permutation). */
+/**
+ * y = transpose(x, perm): y.dims[i] = x.dims[perm[i]] (no node for the
+ * identity permutation; a Reshape, which copies nothing, where only axes of
+ * size 1 move).
+ */
 export function transposeEmit(ctx: EmitContext, x: string, dims: readonly number[], perm: readonly number[]): string {
   if (perm.every((p, i) => p === i)) return x;
+  const out = perm.map((p) => dims[p]!);
+  const moved = perm.filter((p) => dims[p] !== 1);
+  if (moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return reshapeEmit(ctx, x, dims, out);
   const y = ctx.op('Transpose', [x], { perm: [...perm] });
-  ctx.setDims(y, perm.map((p) => dims[p]!));
+  ctx.setDims(y, out);
   return y;
 }
 
@@ -199,10 +206,10 @@ function gemmEmit(ctx: EmitContext, a: string, b: string, transA: boolean, trans
  *   'direct'  ConvTranspose(δ, W): ONNX Runtime loops over the images, one
  *             GEMM Wᵀ·δ_n of P columns each, streaming all of W per image;
  *   'matmul'  the column gradient Wᵀ·δ [N, C·K, P] by one broadcast MatMul,
- *             summed back onto the image by Col2Im (opset 18 on);
+ *             summed back onto the image by Col2Im (opset 18 on, 1-D and 2-D);
  *   'gemm'    the same with the batch folded into the columns: one Gemm
  *             Wᵀ·δ [C·K, N·P] that reads W once, its result transposed to
- *             [N, C·K, P] for Col2Im (opset 18 on);
+ *             [N, C·K, P] for Col2Im (opset 18 on, 1-D and 2-D);
  *   'patches' stride 1 only, any opset: the full correlation of δ with the
  *             flipped kernel as one Gemm, W_flip [C, M·K] · the patch matrix
  *             of δ zero-padded by (k − 1)·d − p, [M·K, N·P_x].
@@ -239,7 +246,8 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   // measured (bench/profile-conv-grads.ts): the per-image GEMMs lose from about 32 output positions down;
   // without Col2Im (before opset 18) the patch form wins from about 16 down, for stride 1
   const unitStride = a.strides.every((s) => s === 1);
-  const input: InputGradForm = !dense ? 'direct' : ctx.opset >= 18 && P <= 32 ? 'gemm' : unitStride && P <= 16 ? 'patches' : 'direct';
+  const col2im = ctx.opset >= 18 && wDims.length <= 4;
+  const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm' : unitStride && P <= 16 ? 'patches' : 'direct';
   // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
   // with many output positions a Gemm per tap beats building the patch matrix
@@ -425,7 +433,8 @@ export function convInputGradEmit(
   if (form === 'patches' && a.group === 1 && a.strides.every((s) => s === 1)) {
     return convInputGradByPatchesEmit(ctx, dy, w, wDims, xDims, a);
   }
-  if ((form === 'gemm' || form === 'matmul') && a.group === 1 && ctx.opset >= 18) {
+  // ONNX Runtime's Col2Im gives wrong results for 3-D images
+  if ((form === 'gemm' || form === 'matmul') && a.group === 1 && ctx.opset >= 18 && r <= 2) {
     const outSizes = convOutSizes(xDims.slice(2), kernel, a);
     const P = sizeOf(outSizes);
     const wm = reshapeEmit(ctx, w, wDims, [M, C * K]);

@@ -19,7 +19,9 @@ export function emitLoss(e: GraphEmitter, name: LossName, y: string, yDims: read
   const n = yDims[0] ?? 1;
   const k = yDims.slice(1).reduce((a, b) => a * b, 1);
   const op = (o: string, i: string[], a = {}) => e.add(o, i, a)[0]!;
-  const y2 = op('Reshape', [y, e.ints([n, k])]);
+  // y is already the [N, K] the losses read for a classifier's logits
+  const flat = yDims.length === 2 && yDims[1] === k;
+  const y2 = flat ? y : op('Reshape', [y, e.ints([n, k])]);
   // one-hot as labels[:, None] == [0 .. K−1]: valid at every opset (OneHot exists only from 9)
   const classes = e.ints(Array.from({ length: k }, (_, i) => i), [1, k]);
   const t = labels
@@ -34,7 +36,8 @@ export function emitLoss(e: GraphEmitter, name: LossName, y: string, yDims: read
     grad2 = op('Mul', [diff, invN]);
   } else if (name === 'cross-entropy') {
     const logp = op('LogSoftmax', [y2], { axis: 1 });
-    loss = op('Neg', [mean(op('Mul', [t, logp]))]);
+    // −(s·(1/N)) and s·(−1/N) round alike: one Mul instead of Mul and Neg
+    loss = op('Mul', [op('ReduceSum', [op('Mul', [t, logp])], { keepdims: 0 }), e.floats([-1 / n], [])]);
     const tsum = opset >= 13 ? op('ReduceSum', [t, e.ints([1])], { keepdims: 1 }) : op('ReduceSum', [t], { axes: [1], keepdims: 1 });
     grad2 = op('Mul', [op('Sub', [op('Mul', [op('Exp', [logp]), tsum]), t]), invN]);
   } else {
@@ -44,7 +47,7 @@ export function emitLoss(e: GraphEmitter, name: LossName, y: string, yDims: read
     loss = mean(op('Add', [op('Sub', [op('Max', [y2, zero]), op('Mul', [y2, t])]), softplus]));
     grad2 = op('Mul', [op('Sub', [op('Sigmoid', [y2]), t]), invN]);
   }
-  const grad = op('Reshape', [grad2, e.ints(yDims)]);
+  const grad = flat ? grad2 : op('Reshape', [grad2, e.ints(yDims)]);
   e.setDims(grad, yDims);
   return { loss, grad };
 }

@@ -174,7 +174,13 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
 
   const op = (o: string, i: string[], a = {}) => e.add(o, i, a)[0]!;
   const ctx: Pick<EmitContext, 'op' | 'setDims' | 'maxOperands'> = { op: (o, i, a) => e.add(o, i, a)[0]!, setDims: (n, d) => e.setDims(n, d), maxOperands: e.maxOperands };
-  const flat = (v: string, i: number) => (layout.dims[i]!.length === 1 ? v : op('Reshape', [v, e.ints([layout.sizes[i]!])]));
+  const flat = (v: string, i: number) => {
+    if (layout.dims[i]!.length === 1) return v;
+    // a gradient that is itself a Reshape (a Gemm's result viewed as W's dims) is flattened from its source
+    const producer = e.nodes.find((n) => n.output[0] === v);
+    const source = producer?.op_type === 'Reshape' ? producer.input[0]! : v;
+    return op('Reshape', [source, e.ints([layout.sizes[i]!])]);
+  };
   const pieces = layout.params.map((p, i) => flat(grads.get(p)!, i));
   let grad = concatTreeEmit(ctx, pieces, layout.sizes.map((n) => [n]), 0);
   const norm = op('Sqrt', [op('ReduceSumSquare', [grad], { keepdims: 0 })]);
@@ -182,7 +188,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const used = usedScalars[opts.optimizer];
   const nScalars = scalarCount(layout, opts.optimizer, opts.clip);
   if (nScalars > 0) g.input.push(valueInfo(SCALARS, DataType.FLOAT, [nScalars]));
-  const entry = (i: number) => (opset >= 10
+  const entry = (i: number) => (nScalars === 1 ? SCALARS : opset >= 10
     ? op('Slice', [SCALARS, e.ints([i]), e.ints([i + 1]), e.ints([0])])
     : op('Slice', [SCALARS], { starts: [i], ends: [i + 1], axes: [0] }));
   if (opts.clip) {
@@ -225,8 +231,29 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   nameOutput(e, check, UPDATE_CHECK);
   g.node.unshift(...unpack);
   g.node.push(...e.nodes);
-  g.initializer.push(...e.constants);
   const keepOutput = g.output.filter((o) => o.name === plan.output);
   g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, UPDATE_CHECK, ...(opts.extraOutputs ?? [])].map((n) => ({ name: n, metadata_props: [] }))];
+  g.node = liveNodes(g.node, g.output.map((o) => o.name ?? ''));
+  const read = new Set(g.node.flatMap((n) => n.input));
+  g.initializer.push(...e.constants.filter((t) => read.has(t.name ?? '')));
   return proto;
+}
+
+/** The nodes some output depends on, in their order (emitters leave values nobody reads, such as a Reshape a later one bypasses). */
+function liveNodes(nodes: readonly NodeProto[], outputs: readonly string[]): NodeProto[] {
+  const needed = new Set(outputs);
+  const keep = new Array<boolean>(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.output.some((v) => needed.has(v))) continue;
+    keep[i] = true;
+    for (const v of [...n.input, ...subgraphReads(n)]) if (v) needed.add(v);
+  }
+  return nodes.filter((_, i) => keep[i]);
+}
+
+/** Every value the subgraphs of a node (If, Loop, Scan bodies) name as an input: outer values they may read. */
+function subgraphReads(n: NodeProto): string[] {
+  const graphs = n.attribute.flatMap((a) => [...(a.g ? [a.g] : []), ...a.graphs]);
+  return graphs.flatMap((g) => g.node.flatMap((m) => [...m.input, ...subgraphReads(m)]));
 }

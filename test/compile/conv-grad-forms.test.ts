@@ -1,0 +1,136 @@
+/**
+ * Every form of the convolution emitters (src/compile/emit-helpers.ts),
+ * forced one at a time, against the TypeScript kernels: ∂X ('direct',
+ * 'matmul', 'gemm', 'patches'), ∂W ('direct', 'gemm', 'taps'), the forward
+ * Conv as patches and one Gemm, on 1-D, 2-D and 3-D geometries with strides,
+ * pads and dilations, at opsets from 7 to 21 (a form the opset lacks falls
+ * back to one it has), and the Concat tree GPU providers get.
+ */
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import {
+  concatTreeEmit, convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, type InputGradForm, type WeightGradForm,
+} from '../../src/compile/emit-helpers.js';
+import { GraphEmitter } from '../../src/compile/emit.js';
+import type { NodeView } from '../../src/graph/graph.js';
+import { graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { encodeModel } from '../../src/onnx/model-io.js';
+import { convNd, convNdInputGrad, convNdWeightGrad, convOutputSize, type ConvAttrs } from '../../src/tensor/conv.js';
+
+interface Geo {
+  name: string;
+  x: number[];
+  w: number[];
+  a: ConvAttrs;
+}
+
+const GEOS: Geo[] = [
+  { name: '2-D 3×3 pad 1', x: [3, 4, 5, 6], w: [5, 4, 3, 3], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 } },
+  { name: '2-D stride 2, uneven pads, remainder', x: [2, 3, 7, 8], w: [4, 3, 3, 2], a: { strides: [2, 3], pads: [1, 0, 0, 1], dilations: [1, 1], group: 1 } },
+  { name: '2-D dilation 2, pads past the reach', x: [2, 2, 9, 7], w: [3, 2, 2, 3], a: { strides: [1, 1], pads: [2, 3, 1, 2], dilations: [2, 1], group: 1 } },
+  { name: '2-D 1×1 stride 2', x: [3, 6, 5, 5], w: [4, 6, 1, 1], a: { strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 } },
+  { name: '2-D one window over the whole input', x: [4, 3, 3, 2], w: [5, 3, 3, 2], a: { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 } },
+  { name: '2-D small output (2×2)', x: [3, 8, 2, 2], w: [6, 8, 3, 3], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 } },
+  { name: '2-D pads larger than (k − 1)·d', x: [2, 2, 4, 4], w: [3, 2, 2, 2], a: { strides: [1, 1], pads: [2, 2, 2, 2], dilations: [1, 1], group: 1 } },
+  { name: '1-D stride 2', x: [2, 3, 11], w: [4, 3, 3], a: { strides: [2], pads: [1, 2], dilations: [1], group: 1 } },
+  { name: '3-D', x: [2, 2, 4, 5, 3], w: [3, 2, 2, 3, 2], a: { strides: [1, 2, 1], pads: [0, 1, 1, 1, 0, 0], dilations: [1, 1, 2], group: 1 } },
+  { name: '2-D group 2 (direct forms only)', x: [2, 4, 5, 5], w: [6, 2, 3, 3], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 2 } },
+];
+
+const OPSETS = [7, 11, 13, 17, 18, 21];
+
+function values(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(seed + 0.731 * i) * (1 + (i % 3) * 0.25));
+}
+
+const sizeOf = (d: readonly number[]) => d.reduce((p, q) => p * q, 1);
+
+function outDims(g: Geo): number[] {
+  const r = g.x.length - 2;
+  return [g.x[0]!, g.w[0]!, ...g.x.slice(2).map((n, i) => convOutputSize(n, g.w[2 + i]!, g.a.strides[i]!, g.a.pads[i]!, g.a.pads[r + i]!, g.a.dilations[i]!))];
+}
+
+/** Run a graph the emitter builds from named inputs, returning its one output. */
+async function runEmitted(
+  inputs: Record<string, { dims: number[]; data: Float32Array }>, opsetVersion: number,
+  build: (ctx: ReturnType<GraphEmitter['context']>) => string, maxOperands?: number,
+): Promise<Float32Array> {
+  const e = new GraphEmitter(new Map(Object.entries(inputs).map(([k, v]) => [k, v.dims])), 'test', maxOperands ? { maxOperands } : {});
+  const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: opsetVersion });
+  const out = build(ctx);
+  e.nodes.push(node('Identity', [out], ['out']));
+  const g = graph('forms', e.nodes, Object.entries(inputs).map(([k, v]) => valueInfo(k, DataType.FLOAT, v.dims)), [valueInfo('out', DataType.FLOAT)], e.constants);
+  const s = await ort.InferenceSession.create(encodeModel(model(g, { opsets: [opset('', opsetVersion)] })), { logSeverityLevel: 3 });
+  try {
+    const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]));
+    return (await s.run(feeds)).out!.data as Float32Array;
+  } finally {
+    await s.release();
+  }
+}
+
+function expectClose(got: Float32Array, want: Float32Array): void {
+  expect(got.length).toBe(want.length);
+  let scale = 1e-6, err = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!));
+  expect(err / scale).toBeLessThanOrEqual(1e-5);
+}
+
+describe('convolution gradient forms', () => {
+  for (const g of GEOS) {
+    const yDims = outDims(g);
+    const x = { dims: g.x, data: values(sizeOf(g.x), 1) };
+    const w = { dims: g.w, data: values(sizeOf(g.w), 2) };
+    const dy = { dims: yDims, data: values(sizeOf(yDims), 3) };
+    const wantDx = convNdInputGrad(dy, w, g.x, g.a).data;
+    const wantDw = convNdWeightGrad(x, dy, g.w, g.a).data;
+    const wantY = convNd(x, w, undefined, g.a).data;
+    describe(g.name, () => {
+      it.each(OPSETS)('∂X in every form at opset %i', async (v) => {
+        for (const form of ['direct', 'matmul', 'gemm', 'patches'] as InputGradForm[]) {
+          expectClose(await runEmitted({ dy, w }, v, (ctx) => convInputGradEmit(ctx, 'dy', 'w', g.w, g.x, g.a, form)), wantDx);
+        }
+      });
+      it.each(OPSETS)('∂W in every form at opset %i', async (v) => {
+        for (const form of ['direct', 'gemm', 'taps'] as WeightGradForm[]) {
+          expectClose(await runEmitted({ x, dy }, v, (ctx) => convWeightGradEmit(ctx, 'x', g.x, 'dy', yDims, g.w, g.a, form)), wantDw);
+        }
+      });
+      it.each(OPSETS)('the forward Conv as patches and one Gemm at opset %i', async (v) => {
+        if (g.a.group !== 1 || (v < 10 && g.a.strides.some((s) => s !== 1))) return;
+        expectClose(await runEmitted({ x, w }, v, (ctx) => convForwardGemmEmit(ctx, 'x', g.x, 'w', g.w, yDims, g.a)), wantY);
+      });
+    });
+  }
+
+  it('the weight-gradient forms share δ folded once, and agree with a tree of Concats of at most 2 or 3 inputs', async () => {
+    const g = GEOS[0]!;
+    const yDims = outDims(g);
+    const x = { dims: g.x, data: values(sizeOf(g.x), 1) };
+    const dy = { dims: yDims, data: values(sizeOf(yDims), 3) };
+    const want = convNdWeightGrad(x, dy, g.w, g.a).data;
+    for (const k of [2, 3]) {
+      for (const form of ['gemm', 'taps'] as WeightGradForm[]) {
+        expectClose(await runEmitted({ x, dy }, 17, (ctx) => convWeightGradEmit(ctx, 'x', g.x, 'dy', yDims, g.w, g.a, form), k), want);
+      }
+    }
+  });
+
+  it('a Concat tree keeps the parts in order', async () => {
+    const parts = Array.from({ length: 11 }, (_, i) => ({ dims: [2, i + 1], data: values(2 * (i + 1), i) }));
+    const inputs = Object.fromEntries(parts.map((p, i) => [`p${i}`, p]));
+    const want = new Float32Array(2 * 66);
+    let col = 0;
+    for (const p of parts) {
+      const n = p.dims[1]!;
+      for (let r = 0; r < 2; r++) want.set(p.data.subarray(r * n, (r + 1) * n), r * 66 + col);
+      col += n;
+    }
+    for (const k of [2, 3, 6, Infinity]) {
+      const got = await runEmitted(inputs, 13, (ctx) => concatTreeEmit(ctx, parts.map((_, i) => `p${i}`), parts.map((p) => p.dims), 1), k);
+      expect([...got]).toEqual([...want]);
+    }
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The compiled step's flat state: parameters in groups that share their
+ * step scalars (per-parameter learning rates, Adam step counts that differ),
+ * each following the TypeScript step; Concat and Split trees of bounded
+ * width giving the same step; host arrays of their own that a caller may
+ * change between steps; forward Convs with small outputs rewritten as one
+ * Gemm; and the thread count of small steps.
+ */
+import { describe, expect, it } from 'vitest';
+import { CompiledStep, packFlat, stepFlops, stepThreads, WEIGHTS_KEY, type StepState } from '../../src/compile/compiled-step.js';
+import { optimizerHyper } from '../../src/compile/optimizer-emit.js';
+import { recordShapes } from '../../src/compile/shapes.js';
+import { OnnxModel } from '../../src/model.js';
+import { nodeBackend } from '../../src/node/backend.js';
+import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { makeBatch } from '../../src/train/fit.js';
+import { Tuner, type Batch, type TunerOptions } from '../../src/train/tuner.js';
+import { Rng } from '../../src/train/rng.js';
+import { blobs, mlp } from '../train/fixtures.js';
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let scale = 1e-6, err = 0;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]!));
+  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i]! - b[i]!));
+  return err / scale;
+}
+
+async function both(m: () => OnnxModel, opts: Omit<TunerOptions, 'backward'>): Promise<[Tuner, Tuner]> {
+  const compiled = await Tuner.create(m(), nodeBackend, { ...opts, backward: 'compiled' });
+  const ts = await Tuner.create(m(), nodeBackend, { ...opts, backward: 'typescript' });
+  expect(compiled.backwardPath).toBe('compiled');
+  return [compiled, ts];
+}
+
+function expectSameTraining(compiled: Tuner, ts: Tuner): void {
+  for (const [name, w] of ts.weights) expect(maxRelDiff(w, compiled.weights.get(name)!), name).toBeLessThanOrEqual(1e-4);
+  for (const [name, st] of ts.states) {
+    expect(compiled.states.get(name)!.step, name).toBe(st.step);
+    for (const [slot, v] of Object.entries(st.slots)) expect(maxRelDiff(v, compiled.states.get(name)!.slots[slot]!), `${name}/${slot}`).toBeLessThanOrEqual(1e-4);
+  }
+}
+
+async function train(tuners: Tuner[], steps: number): Promise<void> {
+  const data = blobs(24);
+  for (let s = 0; s < steps; s++) {
+    const rows = [0, 1, 2, 3, 4, 5].map((r) => (r + 6 * s) % 24);
+    for (const t of tuners) await t.trainStep(makeBatch(t, data, rows));
+  }
+}
+
+describe('compiled step over flat state', () => {
+  it.each(['sgd', 'momentum', 'adam', 'adamw'] as const)('%s with per-parameter learning rates (two groups) and clipping follows the TypeScript step', async (optimizer) => {
+    const [compiled, ts] = await both(() => mlp(), { loss: 'cross-entropy', optimizer, lr: 0.05, lrPerParam: { 'W*': 0.2 }, maxGradNorm: 0.5, weightDecay: 0.01 });
+    await train([compiled, ts], 4);
+    expectSameTraining(compiled, ts);
+    await compiled.dispose();
+    await ts.dispose();
+  });
+
+  it('Adam with parameters at different step counts (a loaded state) follows the TypeScript step', async () => {
+    const [compiled, ts] = await both(() => mlp(), { loss: 'cross-entropy', optimizer: 'adam', lr: 0.05 });
+    await train([compiled, ts], 2);
+    for (const t of [compiled, ts]) {
+      const states = new Map([...t.states].map(([k, v]) => [k, { step: k === 'W2' ? v.step + 5 : v.step, slots: { ...v.slots } }]));
+      t.states = states;
+    }
+    await train([compiled, ts], 3);
+    expectSameTraining(compiled, ts);
+    expect(compiled.states.get('W2')!.step).toBe(10);
+    await compiled.dispose();
+    await ts.dispose();
+  });
+
+  it('gives every parameter an array of its own, and a change a caller makes to one reaches the next step', async () => {
+    const [compiled, ts] = await both(() => mlp(), { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05 });
+    await train([compiled, ts], 2);
+    for (const t of [compiled, ts]) {
+      const w = t.weights.get('W1')!;
+      expect(w.byteOffset).toBe(0);
+      expect(w.buffer.byteLength).toBe(w.length * 4);
+      w.fill(0.01);
+      t.states.get('b2')!.slots.velocity!.fill(0.5);
+    }
+    await train([compiled, ts], 2);
+    expectSameTraining(compiled, ts);
+    await compiled.dispose();
+    await ts.dispose();
+  });
+
+  it('Concat and Split trees of at most 2 operands give the same step', async () => {
+    const t = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.05 });
+    const batch = makeBatch(t, blobs(6), [0, 1, 2, 3, 4, 5]);
+    const base = { loss: 'cross-entropy' as const, optimizer: 'adam' as const, hyper: optimizerHyper('adam', {}), clip: true, groups: [['W1', 'b2'], ['b1', 'W2']] };
+    const steps = await Promise.all([{}, { maxOperands: 2 }].map((o) => CompiledStep.create(t.engine.work, nodeBackend, t.engine.plan, batch.feeds, batch.target, t.weights, { ...base, ...o })));
+    const results: Awaited<ReturnType<CompiledStep['run']>>[] = [];
+    for (const cs of steps) {
+      const state: StepState = new Map([[WEIGHTS_KEY, { dims: [cs.layout.total], data: packFlat(cs.layout, (p) => t.weights.get(p)!) }]]);
+      for (const k of cs.stateKeys.slice(1)) state.set(k, { dims: [cs.layout.total], data: new Float32Array(cs.layout.total).fill(0.01) });
+      results.push(await cs.run(batch.feeds, batch.target, state, (p) => ({ lr: 0.1, stepSize: p.startsWith('W') ? 0.2 : 0.3, invSqrtBc2: 1.5, scale: 1 }), 0.3));
+    }
+    const [a, b] = results;
+    expect(a!.loss).toBe(b!.loss);
+    for (const k of steps[0]!.stateKeys) expect([...(b!.next.get(k)!.data as Float32Array)]).toEqual([...(a!.next.get(k)!.data as Float32Array)]);
+    for (const cs of steps) await cs.dispose();
+    await t.dispose();
+  });
+});
+
+/** x [N,3,4,4] → Conv 3×3 stride 2 pad 1 (32 maps of 2×2) → Relu → Conv 2×2 over the whole map → Flatten → [N,4]. */
+function smallOutputNet(opsetVersion: number): OnnxModel {
+  const rng = new Rng(7);
+  const r = (n: number) => Array.from({ length: n }, () => rng.next() - 0.5);
+  const g = graph('small', [
+    node('Conv', ['x', 'W1', 'B1'], ['c1'], { strides: [2, 2], pads: [1, 1, 1, 1] }),
+    node('Relu', ['c1'], ['a1']),
+    node('Conv', ['a1', 'W2', 'B2'], ['c2']),
+    node('Flatten', ['c2'], ['logits'], { axis: 1 }),
+  ], [valueInfo('x', DataType.FLOAT, ['N', 3, 4, 4])], [valueInfo('logits', DataType.FLOAT, ['N', 4])], [
+    floatTensor('W1', [32, 3, 3, 3], r(864)), floatTensor('B1', [32], r(32)), floatTensor('W2', [4, 32, 2, 2], r(512)), floatTensor('B2', [4], r(4)),
+  ]);
+  return new OnnxModel(model(g, { opsets: [opset('', opsetVersion)] }), 'small.onnx');
+}
+
+describe('forward Convs with small outputs', () => {
+  it.each([7, 11, 13, 17, 18, 21])('train as one Gemm each and follow the TypeScript step at opset %i', async (v) => {
+    const [compiled, ts] = await both(() => smallOutputNet(v), { loss: 'cross-entropy', optimizer: 'adam', lr: 0.02 });
+    const rng = new Rng(3);
+    for (let s = 0; s < 3; s++) {
+      const batch: Batch = {
+        feeds: { x: { dims: [5, 3, 4, 4], data: Float32Array.from({ length: 240 }, () => rng.next() - 0.5) } },
+        target: { dims: [5], data: BigInt64Array.from({ length: 5 }, (_, i) => BigInt((i + s) % 4)) },
+      };
+      const a = await compiled.trainStep(batch);
+      const b = await ts.trainStep(batch);
+      expect(Math.abs(a.loss - b.loss)).toBeLessThanOrEqual(1e-5);
+    }
+    expectSameTraining(compiled, ts);
+    await compiled.dispose();
+    await ts.dispose();
+  });
+});
+
+describe('thread count', () => {
+  it('a small step runs on one thread, a large one on the default pool', async () => {
+    const t = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy' });
+    const feeds = (n: number) => ({ x: { dims: [n, 6], data: new Float32Array(n * 6) } });
+    const small = await recordShapes(t.engine.work, nodeBackend, t.engine.plan, feeds(4), t.weights);
+    const large = await recordShapes(t.engine.work, nodeBackend, t.engine.plan, feeds(100_000), t.weights);
+    // fc1 (6→8) and fc2 (8→3): forward, ∂W of both and ∂X of fc2
+    expect(stepFlops(t.engine.plan, small)).toBe(2 * 4 * (48 + 24) * 2 + 2 * 4 * 24);
+    expect(stepThreads(t.engine.plan, small)).toBe(1);
+    expect(stepThreads(t.engine.plan, large)).toBeUndefined();
+    await t.dispose();
+  });
+});
