@@ -17,7 +17,9 @@ import {
 import type { OptimizerState } from './optimizers/index.js';
 
 /** The tuner's newest weights or optimizer state are in GPU memory, ahead of the host copy that was asked for. */
-export class ResidentStateError extends EdgetuneError {}
+export class ResidentStateError extends EdgetuneError {
+  override name = 'ResidentStateError';
+}
 
 /** Whether two layouts put the same parameters at the same places. */
 export function sameLayout(a: FlatLayout, b: FlatLayout): boolean {
