@@ -3,8 +3,10 @@
  * build's Tuner trains the same model on the same batch, one compiled step
  * of A, then one of B, round after round (the order swapping every round),
  * so that load on a shared machine hits both alike. Prints each build's
- * median step time, their ratio and how many paired rounds B won, and the
- * load average before and after.
+ * median step time, their ratio and how many paired rounds B won, the
+ * median CPU time per step (user + system of the process: less moved by
+ * other processes than wall time, and the measure of work on one thread),
+ * and the load average before and after.
  *
  *   node --expose-gc dist-bench/bench/profile-ab.js --a <dist root A> --b <dist root B> [--model models/lenet5.onnx]
  *        [--batch 64] [--threads 1] [--threads-a N] [--threads-b N] [--rounds 40] [--warmup 5] [--optimizer sgd] [--clip 1] [--size 64]
@@ -56,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
   const x = Float32Array.from({ length: dims.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i * 0.37) * 0.5);
   const b = { feeds: { [input.name]: { dims, data: x } }, target: { dims: [batch], data: BigInt64Array.from({ length: batch }, (_, i) => BigInt((i * 7) % classes)) } };
   const times: number[][] = [[], []];
+  const cpu: number[][] = [[], []];
   const losses: number[][] = [[], []];
   const load0 = loadavg()[0]!;
   // garbage of the previous step (large output arrays) is collected between steps, not inside the next timed one (run node with --expose-gc)
@@ -65,19 +68,22 @@ async function main(argv: string[]): Promise<void> {
     const order = r % 2 === 0 ? [0, 1] : [1, 0];
     for (const k of order) {
       await pause();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const info = await builds[k]!.tuner.trainStep(b);
       const t1 = performance.now();
-      if (r >= 0) { times[k]!.push(t1 - t0); losses[k]!.push(info.loss); }
+      const c1 = process.cpuUsage(c0);
+      if (r >= 0) { times[k]!.push(t1 - t0); cpu[k]!.push((c1.user + c1.system) / 1000); losses[k]!.push(info.loss); }
     }
   }
   for (const bd of builds) await bd.tuner.dispose();
   const wins = times[0]!.filter((t, i) => times[1]![i]! < t).length;
   const [ma, mb] = [median(times[0]!), median(times[1]!)];
+  const [ca, cb] = [median(cpu[0]!), median(cpu[1]!)];
   const lossDiff = Math.max(...losses[0]!.map((l, i) => Math.abs(l - losses[1]![i]!)));
   console.log(JSON.stringify({
     model: path.basename(file), batch, threads: threadsA === threadsB ? threadsA : `${threadsA}/${threadsB}`, optimizer: opts.optimizer, rounds, aMs: +ma.toFixed(3), bMs: +mb.toFixed(3),
-    speedup: +(ma / mb).toFixed(3), bWins: `${wins}/${rounds}`, aImgS: +(1000 * batch / ma).toFixed(1), bImgS: +(1000 * batch / mb).toFixed(1),
+    speedup: +(ma / mb).toFixed(3), bWins: `${wins}/${rounds}`, aCpuMs: +ca.toFixed(3), bCpuMs: +cb.toFixed(3), cpuSpeedup: +(ca / cb).toFixed(3), aImgS: +(1000 * batch / ma).toFixed(1), bImgS: +(1000 * batch / mb).toFixed(1),
     maxLossDiff: lossDiff, load: [+load0.toFixed(2), +loadavg()[0]!.toFixed(2)],
   }));
 }

@@ -5,7 +5,7 @@
  * milliseconds per run and the largest difference from the 'direct' form.
  * The shapes are ResNet-18's (64×64 input, batch 32) and LeNet-5's (batch 64).
  *
- *   node dist-bench/bench/profile-conv-grads.js [--threads 1] [--rounds 15] [--opset 18] [--only layer4]
+ *   node dist-bench/bench/profile-conv-grads.js [--threads 1] [--rounds 15] [--opset 18] [--only layer4] [--which fwd|dx|dw|fwd+dw]
  */
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -70,6 +70,27 @@ function forwardModel(l: Layer, form: string, opsetVersion: number): Uint8Array 
   return encodeModel(model(graph('fwd', nodes, inputs, [valueInfo('out', DataType.FLOAT)], inits), { opsets: [opset('', opsetVersion)] }));
 }
 
+/**
+ * The forward Conv and the weight gradient together: 'separate' (ONNX Runtime's
+ * Conv, then the weight gradient in `dwForm`), or 'shared' (patches and one
+ * Gemm forward, the weight gradient's Gemm reading the same patches).
+ */
+function forwardAndWeightModel(l: Layer, form: string, dwForm: WeightGradForm, opsetVersion: number): Uint8Array {
+  const yDims = outDims(l);
+  const pads = [l.pad, l.pad, l.pad, l.pad];
+  const a: ConvAttrs = { strides: [l.stride, l.stride], pads, dilations: [1, 1], group: 1 };
+  const e = new GraphEmitter(new Map<string, readonly number[]>([['x', l.x], ['w', l.w], ['dy', yDims]]), 'bench');
+  const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: opsetVersion });
+  let y: string;
+  if (form === 'shared') y = convForwardGemmEmit(ctx, 'x', l.x, 'w', l.w, yDims, a);
+  else { y = 'y0'; e.nodes.push(node('Conv', ['x', 'w'], [y], { strides: [l.stride, l.stride], pads })); }
+  const dw = convWeightGradEmit(ctx, 'x', l.x, 'dy', yDims, l.w, a, form === 'shared' ? 'gemm' : dwForm);
+  e.nodes.push(node('Identity', [y], ['out']), node('Identity', [dw], ['dw']));
+  const g = graph('fwdw', e.nodes, [valueInfo('x', DataType.FLOAT, l.x), valueInfo('w', DataType.FLOAT, l.w), valueInfo('dy', DataType.FLOAT, yDims)],
+    [valueInfo('out', DataType.FLOAT), valueInfo('dw', DataType.FLOAT)], e.constants);
+  return encodeModel(model(g, { opsets: [opset('', opsetVersion)] }));
+}
+
 /** One gradient of one layer in one form as a model with inputs x, w, dy. */
 function gradModel(l: Layer, which: 'dx' | 'dw', form: string, opsetVersion: number): Uint8Array {
   const dyDims = outDims(l);
@@ -99,13 +120,18 @@ async function main(argv: string[]): Promise<void> {
   const get = (n: string) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : undefined; };
   const threads = Number(get('--threads') ?? 1), rounds = Number(get('--rounds') ?? 15), opsetVersion = Number(get('--opset') ?? 18);
   const only = get('--only');
+  const argWhich = get('--which');
   for (const l of LAYERS.filter((x) => !only || x.name.includes(only))) {
-    for (const which of ['fwd', 'dx', 'dw'] as const) {
+    for (const which of (argWhich ? [argWhich] : ['fwd', 'dx', 'dw', 'fwd+dw']) as ('fwd' | 'dx' | 'dw' | 'fwd+dw')[]) {
       if (which === 'dx' && l.x[1] === 3) continue;
-      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches'] : ['direct', 'gemm', 'taps'];
+      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches', 'shift']
+        : which === 'dw' ? ['direct', 'gemm', 'taps'] : ['separate-direct', 'separate-gemm', 'separate-taps', 'shared'];
       const w = filled(l.w, 2);
-      const feeds: Record<string, ort.Tensor> = which === 'dx' ? { dy: filled(outDims(l), 1), w } : which === 'dw' ? { x: filled(l.x, 3), dy: filled(outDims(l), 1) } : { x: filled(l.x, 3), w };
-      const bytes = (f: string) => (which === 'fwd' ? forwardModel(l, f, opsetVersion) : gradModel(l, which, f, opsetVersion));
+      const feeds: Record<string, ort.Tensor> = which === 'dx' ? { dy: filled(outDims(l), 1), w } : which === 'dw' ? { x: filled(l.x, 3), dy: filled(outDims(l), 1) }
+        : which === 'fwd' ? { x: filled(l.x, 3), w } : { x: filled(l.x, 3), w, dy: filled(outDims(l), 1) };
+      const bytes = (f: string) => (which === 'fwd' ? forwardModel(l, f, opsetVersion)
+        : which === 'fwd+dw' ? forwardAndWeightModel(l, f.startsWith('separate') ? 'separate' : 'shared', f.replace('separate-', '') as WeightGradForm, opsetVersion)
+          : gradModel(l, which, f, opsetVersion));
       const sessions = await Promise.all(forms.map((f) => ort.InferenceSession.create(bytes(f), { intraOpNumThreads: threads, graphOptimizationLevel: 'all', logSeverityLevel: 3 })));
       const times: number[][] = forms.map(() => []);
       const outs: Float32Array[] = [];

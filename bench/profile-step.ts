@@ -10,7 +10,7 @@
  *
  *   node [--expose-gc] dist-bench/bench/profile-step.js [--model models/lenet5.onnx] [--batch 64] [--threads 0]
  *        [--rounds 20] [--warmup 3] [--optimizer sgd|momentum|adam|adamw] [--clip 1] [--profile] [--top 25]
- *        [--size 64] (the input's spatial size where the file leaves it open)
+ *        [--size 64] (the input's spatial size where the file leaves it open) [--op Slice] (slowest nodes of one op type, with shapes)
  *
  * --threads 0 keeps ONNX Runtime's default (one per core). Labels are drawn
  * from the output's class count, inputs from a seeded sine; the data does not
@@ -40,6 +40,8 @@ interface Args {
   profile: boolean;
   top: number;
   size: number;
+  /** list only this op type's nodes among the slowest */
+  op: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -59,6 +61,7 @@ function parseArgs(argv: string[]): Args {
     profile: argv.includes('--profile'),
     top: num('--top', 25),
     size: num('--size', 64),
+    op: get('--op'),
   };
 }
 
@@ -117,14 +120,14 @@ async function flopsOf(tuner: Tuner, batch: Batch, backend: Backend): Promise<{ 
   return { forward, train: forward + backward };
 }
 
-interface ProfileEvent { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }
+interface ProfileEvent { cat?: string; name?: string; dur?: number; args?: { op_name?: string; output_type_shape?: unknown } }
 
 /**
  * Per-op-type and per-node kernel times from the profile with the most node
  * events: each node's median over the runs (robust to warm-up and to load),
  * summed per op type.
  */
-function readProfile(dir: string, top: number): void {
+function readProfile(dir: string, top: number, opFilter: string | undefined): void {
   let best: ProfileEvent[] = [];
   let runs: number[] = [];
   for (const f of readdirSync(dir)) {
@@ -134,14 +137,14 @@ function readProfile(dir: string, top: number): void {
     best = events;
     runs = all.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur ?? 0);
   }
-  const byNode = new Map<string, { us: number[]; op: string }>();
+  const byNode = new Map<string, { us: number[]; op: string; shape: string }>();
   for (const e of best) {
     const node = e.name!.replace(/_kernel_time$/, '');
-    const nd = byNode.get(node) ?? { us: [], op: e.args?.op_name ?? '?' };
+    const nd = byNode.get(node) ?? { us: [], op: e.args?.op_name ?? '?', shape: JSON.stringify(e.args?.output_type_shape ?? '').replace(/"float":|[{}"]/g, '') };
     nd.us.push(e.dur ?? 0);
     byNode.set(node, nd);
   }
-  const nodes = [...byNode].map(([name, n]) => ({ name, op: n.op, us: median(n.us) }));
+  const nodes = [...byNode].map(([name, n]) => ({ name, op: n.op, us: median(n.us), shape: n.shape }));
   const byOp = new Map<string, { us: number; count: number }>();
   for (const n of nodes) {
     const o = byOp.get(n.op) ?? { us: 0, count: 0 };
@@ -155,8 +158,8 @@ function readProfile(dir: string, top: number): void {
     console.log(`  ${op.padEnd(22)} ${(o.us / 1000).toFixed(3).padStart(8)} ms  ${(100 * o.us / total).toFixed(1).padStart(5)}%  ${String(o.count).padStart(4)} nodes`);
   }
   console.log('slowest nodes:');
-  for (const n of nodes.sort((a, b) => b.us - a.us).slice(0, top)) {
-    console.log(`  ${(n.us / 1000).toFixed(3).padStart(8)} ms  ${n.op.padEnd(16)} ${n.name}`);
+  for (const n of nodes.sort((a, b) => b.us - a.us).filter((n) => !opFilter || n.op === opFilter).slice(0, top)) {
+    console.log(`  ${(n.us / 1000).toFixed(3).padStart(8)} ms  ${n.op.padEnd(16)} ${n.name}  ${n.shape}`);
   }
 }
 
@@ -204,7 +207,7 @@ export async function profileStep(a: Args): Promise<void> {
   };
   console.log(JSON.stringify(res));
   if (profileDir) {
-    readProfile(profileDir, a.top);
+    readProfile(profileDir, a.top, a.op);
     rmSync(profileDir, { recursive: true, force: true });
   }
 }

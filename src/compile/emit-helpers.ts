@@ -212,9 +212,13 @@ function gemmEmit(ctx: EmitContext, a: string, b: string, transA: boolean, trans
  *             [N, C·K, P] for Col2Im (opset 18 on, 1-D and 2-D);
  *   'patches' stride 1 only, any opset: the full correlation of δ with the
  *             flipped kernel as one Gemm, W_flip [C, M·K] · the patch matrix
- *             of δ zero-padded by (k − 1)·d − p, [M·K, N·P_x].
+ *             of δ zero-padded by (k − 1)·d − p, [M·K, N·P_x];
+ *   'shift'   any opset: the column gradient Wᵀ·δ [C·K, N·P] by one Gemm as
+ *             'gemm', each tap's columns spread to the stride and shifted to
+ *             the positions it reads by Pad (Col2Im by hand, cheap while the
+ *             image is small), and the K taps summed.
  */
-export type InputGradForm = 'direct' | 'matmul' | 'gemm' | 'patches';
+export type InputGradForm = 'direct' | 'matmul' | 'gemm' | 'patches' | 'shift';
 
 /**
  * How a convolution's weight gradient is emitted.
@@ -244,10 +248,10 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   const M = wDims[0]!;
   const dense = a.group === 1;
   // measured (bench/profile-conv-grads.ts): the per-image GEMMs lose from about 32 output positions down;
-  // without Col2Im (before opset 18) the patch form wins from about 16 down, for stride 1
+  // without Col2Im (before opset 18) the patch form wins from about 16 down for stride 1, Col2Im by Pads from 4 down otherwise
   const unitStride = a.strides.every((s) => s === 1);
   const col2im = ctx.opset >= 18 && wDims.length <= 4;
-  const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm' : unitStride && P <= 16 ? 'patches' : 'direct';
+  const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm' : unitStride && P <= 16 ? 'patches' : P <= 4 ? 'shift' : 'direct';
   // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
   // with many output positions a Gemm per tap beats building the patch matrix
@@ -433,6 +437,7 @@ export function convInputGradEmit(
   if (form === 'patches' && a.group === 1 && a.strides.every((s) => s === 1)) {
     return convInputGradByPatchesEmit(ctx, dy, w, wDims, xDims, a);
   }
+  if (form === 'shift' && a.group === 1) return convInputGradByShiftsEmit(ctx, dy, w, wDims, xDims, a, dyFolded);
   // ONNX Runtime's Col2Im gives wrong results for 3-D images
   if ((form === 'gemm' || form === 'matmul') && a.group === 1 && ctx.opset >= 18 && r <= 2) {
     const outSizes = convOutSizes(xDims.slice(2), kernel, a);
@@ -497,6 +502,82 @@ function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDi
   const P = sizeOf(inner);
   const dxt = gemmEmit(ctx, reshapeEmit(ctx, wt, [C, M, ...kernel], [C, M * K]), cols, false, false, [C, N * P]);
   return swapFirstEmit(ctx, reshapeEmit(ctx, dxt, [C, N * P], [C, N, ...inner]), [C, N, ...inner]);
+}
+
+/**
+ * convInputGradEmit's 'shift' form: cols = Wᵀ·δ [C, K, N, o…] by one Gemm
+ * (W read in place through transA); tap t's columns, [C, N, o…], get s − 1
+ * zeros after each entry along each axis (Pad between unit axes) and move
+ * by k·d − p_begin, cropped or zero-padded to the image, so that entry o
+ * lands on o·s − p_begin + k·d; the K taps are summed and the batch moved
+ * back in front.
+ */
+function convInputGradByShiftsEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs, dyFolded?: string,
+): string {
+  const [N, C] = xDims as [number, number];
+  const M = wDims[0]!;
+  const kernel = wDims.slice(2);
+  const K = sizeOf(kernel);
+  const inner = xDims.slice(2);
+  const outSizes = convOutSizes(inner, kernel, a);
+  const P = sizeOf(outSizes);
+  const folded = dyFolded ?? foldBatchEmit(ctx, dy, [N, M, ...outSizes]);
+  const cols = gemmEmit(ctx, reshapeEmit(ctx, w, wDims, [M, C * K]), folded, true, false, [C * K, N * P]);
+  const pieceDims = [C, N, ...outSizes];
+  const byTap = reshapeEmit(ctx, cols, [C * K, N * P], [C, K, N * P]);
+  const pieces = K === 1 ? [byTap] : K + 1 <= ctx.maxOperands
+    ? ctx.add('Split', ctx.opset >= 13 ? [byTap, ctx.ints(new Array<number>(K).fill(1))] : [byTap], ctx.opset >= 13 ? { axis: 1 } : { axis: 1, split: new Array<number>(K).fill(1) }, K)
+    : Array.from({ length: K }, (_, t) => (ctx.opset >= 10
+      ? ctx.op('Slice', [byTap, ctx.ints([t]), ctx.ints([t + 1]), ctx.ints([1])])
+      : ctx.op('Slice', [byTap], { starts: [t], ends: [t + 1], axes: [1] })));
+  const spread = a.strides.some((s) => s !== 1);
+  const spreadDims = [C, N, ...outSizes.map((o, i) => o * a.strides[i]!)];
+  const placed = gridOf(kernel).map((t, i) => {
+    let v = reshapeEmit(ctx, pieces[i]!, [C, 1, N * P], spread ? [C, N, ...outSizes.flatMap((o) => [o, 1])] : pieceDims);
+    if (spread) {
+      const unitDims = [C, N, ...outSizes.flatMap((o) => [o, 1])];
+      const pads = [...unitDims.map(() => 0), 0, 0, ...outSizes.flatMap((_, j) => [0, a.strides[j]! - 1])];
+      const padded = ctx.opset >= 11 ? ctx.op('Pad', [v, ctx.ints(pads)]) : ctx.op('Pad', [v], { pads });
+      v = reshapeEmit(ctx, padded, [C, N, ...outSizes.flatMap((o, j) => [o, a.strides[j]!])], spreadDims);
+    }
+    const begin = t.map((k, j) => k * a.dilations[j]! - a.pads[j]!);
+    const end = inner.map((size, j) => size - spreadDims[2 + j]! - begin[j]!);
+    return shiftSpatialEmit(ctx, v, spreadDims, begin, end);
+  });
+  const sum = sumTreeEmit(ctx, placed, [C, N, ...inner]);
+  return swapFirstEmit(ctx, sum, [C, N, ...inner]);
+}
+
+/** x with begin[a]/end[a] zeros added before/after spatial axis a, or as many entries cut where negative. */
+function shiftSpatialEmit(ctx: EmitContext, x: string, dims: readonly number[], begin: readonly number[], end: readonly number[]): string {
+  let y = x;
+  let d = [...dims];
+  const cut = begin.map((b, i) => i).filter((i) => begin[i]! < 0 || end[i]! < 0);
+  if (cut.length > 0) {
+    const axes = cut.map((i) => i + 2);
+    const starts = cut.map((i) => Math.max(0, -begin[i]!));
+    const ends = cut.map((i) => dims[i + 2]! - Math.max(0, -end[i]!));
+    y = ctx.opset >= 10 ? ctx.op('Slice', [y, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)]) : ctx.op('Slice', [y], { starts, ends, axes });
+    d = d.map((n, a) => (a >= 2 ? n - Math.max(0, -begin[a - 2]!) - Math.max(0, -end[a - 2]!) : n));
+    ctx.setDims(y, d);
+  }
+  return padSpatialEmit(ctx, y, d, begin.map((b) => Math.max(0, b)), end.map((e) => Math.max(0, e)))[0];
+}
+
+/** The sum of same-shaped `parts`: one Sum, or a tree of them with at most ctx.maxOperands inputs each. */
+function sumTreeEmit(ctx: EmitContext, parts: readonly string[], dims: readonly number[]): string {
+  if (parts.length === 1) return parts[0]!;
+  const k = Math.max(2, ctx.maxOperands - 1);
+  if (parts.length > k) {
+    const per = Math.ceil(parts.length / Math.ceil(parts.length / k));
+    const heads: string[] = [];
+    for (let i = 0; i < parts.length; i += per) heads.push(sumTreeEmit(ctx, parts.slice(i, i + per), dims));
+    return sumTreeEmit(ctx, heads, dims);
+  }
+  const y = ctx.op('Sum', [...parts]);
+  ctx.setDims(y, dims);
+  return y;
 }
 
 /** conv2dInputGrad as ONNX nodes: convInputGradEmit on [N,C,H,W] operands. */

@@ -286,7 +286,10 @@ export function maxPoolArgmaxEmit(ctx: EmitContext, x: string, w: PoolWindow): s
  * with reduction add where windows overlap (opset 16 on), so that a position
  * winning several windows gets their sum, accumulated in window order as
  * maxPoolNd does. Windows that tile the input never share a position, so
- * the plain scatter of opset 11 does for them.
+ * the plain scatter of opset 11 does for them; other windows before opset 16
+ * go class by class (windows a whole span apart, which never overlap), each
+ * class's δ added to the sum so far at its positions (GatherElements) and
+ * scattered in.
  */
 export function maxPoolScatterGradEmit(ctx: EmitContext, dy: string, x: string, w: PoolWindow): string {
   const a = w.attrs;
@@ -298,14 +301,34 @@ export function maxPoolScatterGradEmit(ctx: EmitContext, dy: string, x: string, 
   const total = sizeOf(w.dims4);
   const O = sizeOf(w.out4);
   const zeros = record(ctx, ctx.op('Expand', [ctx.floats([0], []), ctx.ints([total])]), [total]);
-  const scatter: Record<string, number | string> = tilesInput(w) ? { axis: 0 } : { axis: 0, reduction: 'add' };
-  const dx = record(ctx, ctx.op('ScatterElements', [zeros, reshapeEmit(ctx, indices, w.out4, [O]), reshapeEmit(ctx, dy, w.out4, [O])], scatter), [total]);
+  if (ctx.opset >= 16 || tilesInput(w)) {
+    const scatter: Record<string, number | string> = tilesInput(w) ? { axis: 0 } : { axis: 0, reduction: 'add' };
+    const dx = record(ctx, ctx.op('ScatterElements', [zeros, reshapeEmit(ctx, indices, w.out4, [O]), reshapeEmit(ctx, dy, w.out4, [O])], scatter), [total]);
+    return reshapeEmit(ctx, dx, [total], w.dims4);
+  }
+  // Before opset 16 a scatter cannot add. Windows c = ⌈span/s⌉ apart along every axis never overlap, so each such
+  // class of windows is one plain scatter, its δ first added to what the classes before left at its positions.
+  const inner = w.out4.slice(2);
+  const classes = a.kernel.map((k, i) => Math.min(inner[i]!, Math.ceil(((k - 1) * a.dilations[i]! + 1) / a.strides[i]!)));
+  const axes = inner.map((_, i) => i + 2);
+  let dx = zeros;
+  for (const q of gridIndices(classes)) {
+    const sizes = inner.map((o, i) => Math.ceil((o - q[i]!) / classes[i]!));
+    const count = w.out4[0]! * w.out4[1]! * sizeOf(sizes);
+    const pick = (v: string) => reshapeEmit(ctx, record(ctx, ctx.op('Slice', [v, ctx.ints(q), ctx.ints(inner), ctx.ints(axes), ctx.ints(classes)]), [w.out4[0]!, w.out4[1]!, ...sizes]),
+      [w.out4[0]!, w.out4[1]!, ...sizes], [count]);
+    const idx = pick(indices);
+    const g = pick(dy);
+    const upd = dx === zeros ? g : record(ctx, ctx.op('Add', [g, record(ctx, ctx.op('GatherElements', [dx, idx], { axis: 0 }), [count])]), [count]);
+    dx = record(ctx, ctx.op('ScatterElements', [dx, idx, upd], { axis: 0 }), [total]);
+  }
   return reshapeEmit(ctx, dx, [total], w.dims4);
 }
 
-/** Whether maxPoolScatterGradEmit is valid at the model's opset for this window. */
+/** Whether maxPoolScatterGradEmit is valid at the model's opset for this window (ScatterElements and GatherElements: opset 11). */
 export function maxPoolScatterAvailable(ctx: EmitContext, w: PoolWindow): boolean {
-  return ctx.opset >= 16 || (ctx.opset >= 11 && tilesInput(w));
+  void w;
+  return ctx.opset >= 11;
 }
 
 /** maxPool2d's argmax as ONNX nodes (maxPoolArgmaxEmit, which takes 2-D and 3-D windows). */

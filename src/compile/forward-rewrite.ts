@@ -18,8 +18,14 @@ import { sizeOf } from '../tensor/tensor.js';
 import type { GraphEmitter } from './emit.js';
 import { convForwardPatchesEmit, isDenseConv, reshapeEmit } from './emit-helpers.js';
 
-/** Output positions per image at or below which the batch-wide Gemm beats ONNX Runtime's per-image Conv (bench/profile-conv-grads.ts). */
-export const SMALL_OUTPUT = 4;
+/**
+ * Output positions per image at or below which the batch-wide Gemm and the
+ * weight gradient sharing its patches beat ONNX Runtime's per-image Conv and
+ * a weight gradient of its own (bench/profile-conv-grads.ts --which fwd+dw:
+ * ResNet-18's layer4 at 4 positions 9.4 ms against 20.8, layer3 at 16
+ * positions 8.4 against 9.3, layer2 at 64 positions 9.1 against 8.4).
+ */
+export const SMALL_OUTPUT = 16;
 
 /**
  * Replace, in `nodes` (the step's forward nodes, in order), each Conv of the

@@ -1,7 +1,7 @@
 /**
  * Every form of the convolution emitters (src/compile/emit-helpers.ts),
  * forced one at a time, against the TypeScript kernels: ∂X ('direct',
- * 'matmul', 'gemm', 'patches'), ∂W ('direct', 'gemm', 'taps'), the forward
+ * 'matmul', 'gemm', 'patches', 'shift'), ∂W ('direct', 'gemm', 'taps'), the forward
  * Conv as patches and one Gemm, on 1-D, 2-D and 3-D geometries with strides,
  * pads and dilations, at opsets from 7 to 21 (a form the opset lacks falls
  * back to one it has), and the Concat tree GPU providers get.
@@ -89,7 +89,7 @@ describe('convolution gradient forms', () => {
     const wantY = convNd(x, w, undefined, g.a).data;
     describe(g.name, () => {
       it.each(OPSETS)('∂X in every form at opset %i', async (v) => {
-        for (const form of ['direct', 'matmul', 'gemm', 'patches'] as InputGradForm[]) {
+        for (const form of ['direct', 'matmul', 'gemm', 'patches', 'shift'] as InputGradForm[]) {
           expectClose(await runEmitted({ dy, w }, v, (ctx) => convInputGradEmit(ctx, 'dy', 'w', g.w, g.x, g.a, form)), wantDx);
         }
       });
@@ -115,6 +115,15 @@ describe('convolution gradient forms', () => {
       for (const form of ['gemm', 'taps'] as WeightGradForm[]) {
         expectClose(await runEmitted({ x, dy }, 17, (ctx) => convWeightGradEmit(ctx, 'x', g.x, 'dy', yDims, g.w, g.a, form), k), want);
       }
+    }
+  });
+
+  it('the shift form of ∂X with a Sum tree and per-tap Slices (at most 3 operands)', async () => {
+    for (const g of [GEOS[1]!, GEOS[2]!]) {
+      const yDims = outDims(g);
+      const w = { dims: g.w, data: values(sizeOf(g.w), 2) };
+      const dy = { dims: yDims, data: values(sizeOf(yDims), 3) };
+      expectClose(await runEmitted({ dy, w }, 13, (ctx) => convInputGradEmit(ctx, 'dy', 'w', g.w, g.x, g.a, 'shift'), 3), convNdInputGrad(dy, w, g.x, g.a).data);
     }
   });
 

@@ -17,7 +17,8 @@
  * (opset < 9) they are shaped like one sample, [C, D1, …], and broadcast as
  * [1, C, D1, …] with the same formulas.
  * Emitted: 1/sqrt(var + ε) from the var input, Mul for ∂x, ReduceSum for
- * ∂scale and ∂B.
+ * ∂scale (of δ·(x − mean), times 1/sqrt(var + ε) per channel after the sum)
+ * and ∂B.
  */
 import { UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
@@ -78,9 +79,10 @@ function emit(ctx: EmitContext): (string | undefined)[] {
   const out: (string | undefined)[] = [];
   if (ctx.needs[0]) out[0] = ctx.op('Mul', [dy, ctx.op('Mul', [reshapeEmit(ctx, scale, statDims, bShape), invStd])]);
   if (ctx.needs[1]) {
+    // Σ δ·(x − mean)·invStd with invStd, constant per channel, applied after the sum: one full-size product fewer
     const mean = reshapeEmit(ctx, ctx.inputs[3]!, statDims, bShape);
-    const xHat = ctx.op('Mul', [ctx.op('Sub', [ctx.inputs[0]!, mean]), invStd]);
-    out[1] = reduceToShapeEmit(ctx, ctx.op('Mul', [dy, xHat]), dyDims, bShape, statDims);
+    const centred = reduceToShapeEmit(ctx, ctx.op('Mul', [dy, ctx.op('Sub', [ctx.inputs[0]!, mean])]), dyDims, bShape);
+    out[1] = reshapeEmit(ctx, ctx.op('Mul', [centred, invStd]), bShape, statDims);
   }
   if (ctx.needs[2]) out[2] = reduceToShapeEmit(ctx, dy, dyDims, bShape, statDims);
   return out;

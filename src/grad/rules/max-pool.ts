@@ -8,9 +8,10 @@
  *
  * the max-pooling form of the paper's `up(δ)` (paper-rules.md): each
  * sensitivity goes back only to the position that won its window.
- * Emitted: from opset 16 (opset 11 for windows that tile the input) one
- * ScatterElements of δ onto zeros at a second MaxPool's Indices (summing
- * where windows share a winner); before that the argmax from the Indices,
+ * Emitted: from opset 11, δ scattered onto zeros at a second MaxPool's
+ * Indices (one ScatterElements adding where windows share a winner from
+ * opset 16; before that one per class of windows that never overlap, each
+ * added to the sum so far); before opset 11 the argmax from the Indices,
  * then a mask of the winners (windows that tile the input) or a
  * ConvTranspose of per-tap masked δ (any other window), exact for ties as
  * maxPoolNd. Before opset 8
