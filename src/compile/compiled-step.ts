@@ -109,6 +109,7 @@ export function packFlat(layout: FlatLayout, parts: (p: string) => Float32Array)
     return a.buffer === first.buffer && a.byteOffset === start + layout.offsets[i]! * 4 && a.length === layout.sizes[i]!;
   });
   if (views) return new Float32Array(first.buffer, start, layout.total);
+  // the tail past the parameters stays zero
   const out = new Float32Array(layout.total);
   layout.params.forEach((p, i) => out.set(parts(p), layout.offsets[i]!));
   return out;

@@ -57,7 +57,15 @@ export interface FlatLayout {
   dims: readonly (readonly number[])[];
   offsets: readonly number[];
   sizes: readonly number[];
+  /** the values of all parameters, Σ sizes */
+  used: number;
+  /**
+   * the flat vectors' length: `used` and a zero tail, a whole number of rows
+   * of `width`, so that the gradient's norm sums rows first (float32 sums of
+   * about √used values each, where one sum over millions would lose digits)
+   */
   total: number;
+  width: number;
   /** each group's parameters' index range [begin, end) in `params` */
   groups: readonly (readonly [number, number])[];
 }
@@ -68,12 +76,13 @@ export function flatLayout(groups: readonly (readonly string[])[], dims: (p: str
   const pd = params.map((p) => [...dims(p)]);
   const sizes = pd.map((d) => d.reduce((a, b) => a * b, 1));
   const offsets: number[] = [];
-  let total = 0;
-  for (const n of sizes) { offsets.push(total); total += n; }
+  let used = 0;
+  for (const n of sizes) { offsets.push(used); used += n; }
   const ranges: [number, number][] = [];
   let begin = 0;
   for (const g of groups) { ranges.push([begin, begin + g.length]); begin += g.length; }
-  return { params, dims: pd, offsets, sizes, total, groups: ranges };
+  const width = 16 * Math.max(1, Math.ceil(Math.sqrt(used) / 16));
+  return { params, dims: pd, offsets, sizes, used, total: width * Math.ceil(used / width), width, groups: ranges };
 }
 
 /** The scalar vector's length for a layout, optimizer and clipping. */
@@ -145,7 +154,8 @@ function splitTree(e: GraphEmitter, x: string, sizes: readonly number[], opset: 
 /** The flat weights split into the parameters the forward pass reads, under their own names. */
 function unpackWeights(e: GraphEmitter, layout: FlatLayout, opset: number): NodeProto[] {
   const { params, dims, sizes } = layout;
-  const pieces = splitTree(e, WEIGHTS, sizes, opset, Math.max(2, e.maxOperands));
+  const tail = layout.total - layout.used;
+  const pieces = splitTree(e, WEIGHTS, tail > 0 ? [...sizes, tail] : sizes, opset, Math.max(2, e.maxOperands));
   params.forEach((p, i) => {
     const d = dims[i]!;
     if (d.length === 1 && pieces[i] !== WEIGHTS) renameValue(e.nodes, pieces[i]!, p);
@@ -181,9 +191,14 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     const source = producer?.op_type === 'Reshape' ? producer.input[0]! : v;
     return op('Reshape', [source, e.ints([layout.sizes[i]!])]);
   };
-  const pieces = layout.params.map((p, i) => flat(grads.get(p)!, i));
-  let grad = concatTreeEmit(ctx, pieces, layout.sizes.map((n) => [n]), 0);
-  const norm = op('Sqrt', [op('ReduceSumSquare', [grad], { keepdims: 0 })]);
+  const tail = layout.total - layout.used;
+  const pieces = [...layout.params.map((p, i) => flat(grads.get(p)!, i)), ...(tail > 0 ? [e.floats(new Array<number>(tail).fill(0), [tail])] : [])];
+  let grad = concatTreeEmit(ctx, pieces, [...layout.sizes, ...(tail > 0 ? [tail] : [])].map((n) => [n]), 0);
+  const rows = op('Reshape', [grad, e.ints([layout.total / layout.width, layout.width])]);
+  const rowSums = opset >= 18
+    ? op('ReduceSumSquare', [rows, e.ints([1])], { keepdims: 0 })
+    : op('ReduceSumSquare', [rows], { axes: [1], keepdims: 0 });
+  const norm = op('Sqrt', [op('ReduceSum', [rowSums], { keepdims: 0 })]);
 
   const used = usedScalars[opts.optimizer];
   const nScalars = scalarCount(layout, opts.optimizer, opts.clip);
@@ -205,7 +220,8 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     let v = values[0]!;
     if (values.length > 1) {
       // one value per element: each group's scalar repeated over its parameters' span
-      const spans = layout.groups.map(([b, end]) => layout.offsets[end - 1]! + layout.sizes[end - 1]! - layout.offsets[b]!);
+      // (the last group's run also covers the zero tail)
+      const spans = layout.groups.map(([b, end], gi) => (gi === layout.groups.length - 1 ? layout.total : layout.offsets[end - 1]! + layout.sizes[end - 1]!) - layout.offsets[b]!);
       const runs = values.map((s, gi) => (opset >= 8 ? op('Expand', [s, e.ints([spans[gi]!])]) : op('Tile', [s, e.ints([spans[gi]!])])));
       v = concatTreeEmit(ctx, runs, spans.map((n) => [n]), 0);
     }

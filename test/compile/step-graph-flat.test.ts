@@ -141,6 +141,27 @@ describe('forward Convs with small outputs', () => {
   });
 });
 
+describe('gradient norm', () => {
+  it('over a million parameters is the TypeScript step\'s to float32 precision (rows summed first)', async () => {
+    const rng = new Rng(11);
+    const w = Float32Array.from({ length: 1000 * 1200 }, () => (rng.next() - 0.5) * 0.05);
+    const g = graph('wide', [node('Gemm', ['x', 'W'], ['logits'], { transB: 1 })],
+      [valueInfo('x', DataType.FLOAT, ['N', 1200])], [valueInfo('logits', DataType.FLOAT, ['N', 1000])], [floatTensor('W', [1000, 1200], w)]);
+    const make = () => new OnnxModel(model(g, { opsets: [opset('', 13)] }), 'wide.onnx');
+    const [compiled, ts] = await both(make, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.01, maxGradNorm: 0.5 });
+    const batch: Batch = {
+      feeds: { x: { dims: [16, 1200], data: Float32Array.from({ length: 16 * 1200 }, () => rng.next() - 0.5) } },
+      target: { dims: [16], data: BigInt64Array.from({ length: 16 }, (_, i) => BigInt((i * 37) % 1000)) },
+    };
+    const a = await compiled.trainStep(batch);
+    const b = await ts.trainStep(batch);
+    expect(Math.abs(a.gradNorm - b.gradNorm)).toBeLessThanOrEqual(2e-6 * b.gradNorm);
+    expectSameTraining(compiled, ts);
+    await compiled.dispose();
+    await ts.dispose();
+  });
+});
+
 describe('thread count', () => {
   it('a small step runs on one thread, a large one on the default pool', async () => {
     const t = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy' });
