@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, type InputGradForm, type WeightGradForm } from '../src/compile/emit-helpers.js';
+import { convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, type InputGradForm, type WeightGradForm } from '../src/compile/emit-conv.js';
 import { GraphEmitter } from '../src/compile/emit.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../src/onnx/builder.js';
 import { DataType } from '../src/onnx/dtypes.js';

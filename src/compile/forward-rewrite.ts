@@ -16,7 +16,8 @@ import type { BackwardPlan } from '../grad/plan.js';
 import type { NodeProto } from '../onnx/types.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { GraphEmitter } from './emit.js';
-import { convForwardPatchesEmit, isDenseConv, reshapeEmit } from './emit-helpers.js';
+import { reshapeEmit } from './emit-helpers.js';
+import { convForwardPatchesEmit, isDenseConv } from './emit-conv.js';
 
 /**
  * Output positions per image at or below which the batch-wide Gemm and the

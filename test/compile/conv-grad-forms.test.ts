@@ -8,9 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import {
-  concatTreeEmit, convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, type InputGradForm, type WeightGradForm,
-} from '../../src/compile/emit-helpers.js';
+import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
+import { convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
 import { graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { softmaxColumns } from '../../customops/combine-maps.js';
 import {
-  conv2dInputGradEmit, conv2dWeightGradEmit, convInputGradEmit, convWeightGradEmit, downEmit, expandToEmit, padEndEmit, reduceSumEmit, reduceToShapeEmit, reshapeEmit,
-  softmaxColumnsBackwardEmit, softmaxColumnsEmit, upEmit,
+  downEmit, expandToEmit, padEndEmit, reduceSumEmit, reduceToShapeEmit, reshapeEmit, softmaxColumnsBackwardEmit, softmaxColumnsEmit, upEmit,
 } from '../../src/compile/emit-helpers.js';
+import { conv2dInputGradEmit, conv2dWeightGradEmit, convInputGradEmit, convWeightGradEmit } from '../../src/compile/emit-conv.js';
 import { GraphEmitter, type EmitContext } from '../../src/compile/emit.js';
 import { selectEmit, zerosEmit } from '../../src/compile/emit-shape-helpers.js';
 import { softmaxColumnsBackward } from '../../src/grad/rules/combine-maps.js';

@@ -20,9 +20,9 @@ import { reshape, tensor, type Tensor } from '../../tensor/tensor.js';
 import { transpose } from '../../tensor/transpose.js';
 import { floatIn, type GradRule } from '../rule.js';
 import {
-  conv2dInputGradEmit, reduceBiasGradEmit, reduceSumEmit, reshapeEmit, softmaxColumnsBackwardEmit, softmaxColumnsEmit,
-  swapLastEmit, transposeEmit,
+  reduceSumEmit, reshapeEmit, softmaxColumnsBackwardEmit, softmaxColumnsEmit, swapLastEmit, transposeEmit,
 } from '../../compile/emit-helpers.js';
+import { conv2dInputGradEmit, reduceBiasGradEmit } from '../../compile/emit-conv.js';
 
 const POINTWISE: Conv2dAttrs = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
 

@@ -20,14 +20,14 @@
  * one any tap writes (output_padding, an output_shape one stride longer) carry
  * only the bias, so δ is cut to the reached positions first.
  * Emitted: Slice of δ to the reached positions when some are not, Conv(δ, W),
- * the Conv weight-gradient nodes of src/compile/emit-helpers.ts on (δ, X), and
+ * the Conv weight-gradient nodes of src/compile/emit-conv.ts on (δ, X), and
  * ReduceSum for B.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
 import { convNd, convNdWeightGrad, cropEnd, reduceBiasGrad, type ConvAttrs } from '../../tensor/conv.js';
 import { floatIn, type GradRule } from '../rule.js';
-import { convWeightGradEmit, reduceBiasGradEmit } from '../../compile/emit-helpers.js';
+import { convWeightGradEmit, reduceBiasGradEmit } from '../../compile/emit-conv.js';
 import { cropPadEmit } from '../../compile/emit-shape-helpers.js';
 
 /** A ConvTranspose node's geometry on given input and weight dims. */

@@ -12,14 +12,14 @@
  * Every spatial rank runs through the same N-D kernels (src/tensor/conv.ts).
  * Emitted: ConvTranspose(δ, W) with an output_padding, a Conv of the transposed
  * x by the transposed δ (strides ↔ dilations, groups folded into the channels)
- * sliced and transposed to W's shape, and ReduceSum (src/compile/emit-helpers.ts).
+ * sliced and transposed to W's shape, and ReduceSum (src/compile/emit-conv.ts).
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
 import { convNdInputGrad, convNdWeightGrad, reduceBiasGrad, type ConvAttrs } from '../../tensor/conv.js';
 import { reshape, type Tensor } from '../../tensor/tensor.js';
 import { floatIn, type GradRule, type RuleContext } from '../rule.js';
-import { convGradEmit } from '../../compile/emit-helpers.js';
+import { convGradEmit } from '../../compile/emit-conv.js';
 
 /** A Conv-like node's geometry, as the N-D kernels take it. */
 export interface ConvGeometry {

@@ -17,7 +17,7 @@ import { binaryOp } from '../../tensor/broadcast.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
 import { floatIn, type GradRule } from '../rule.js';
 import { convGeometry, convVjp } from './conv.js';
-import { convGradEmit } from '../../compile/emit-helpers.js';
+import { convGradEmit } from '../../compile/emit-conv.js';
 
 /** The connection table of a TableConv node as a [J,I,1,1] mask for a weight [J,I,kh,kw]. */
 export function tableMask(node: NodeView, wDims: readonly number[]): Tensor {

@@ -1,0 +1,516 @@
+/**
+ * The convolution gradients as ONNX nodes, over 1–3 spatial axes: the input
+ * gradient (ConvTranspose, or batch-wide Gemm forms with Col2Im, patches or
+ * shifts, chosen per layer), the weight gradient (a Conv of x by δ, one Gemm
+ * per kernel tap, or one Gemm over the patch matrix), the bias gradient, and
+ * small-output forward convolutions as one Gemm whose patches the weight
+ * gradient reads again. Every form follows the model's opset.
+ */
+import type { ConvGeometry } from '../grad/rules/conv.js';
+import type { Conv2dAttrs, ConvAttrs } from '../tensor/conv.js';
+import { sizeOf } from '../tensor/tensor.js';
+import type { EmitContext } from './emit.js';
+import { reshapeEmit, transposeEmit, matMulEmit, reduceSumEmit, concatTreeEmit } from './emit-helpers.js';
+
+function convAttrs(a: ConvAttrs): Record<string, number[] | number> {
+  return { strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations], group: a.group };
+}
+
+/** x cut to its first `toDims[a]` entries along every axis a (Slice; no node when nothing is cut). */
+function sliceLeadingEmit(ctx: EmitContext, x: string, dims: readonly number[], toDims: readonly number[]): string {
+  const axes = dims.map((_, a) => a).filter((a) => toDims[a] !== dims[a]);
+  if (axes.length === 0) return x;
+  const starts = axes.map(() => 0);
+  const ends = axes.map((a) => toDims[a]!);
+  const y = ctx.opset >= 10
+    ? ctx.op('Slice', [x, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)])
+    : ctx.op('Slice', [x], { starts, ends, axes });
+  ctx.setDims(y, toDims);
+  return y;
+}
+
+/** Output positions of a convolution along each spatial axis: ⌊(in + pb + pe − (k − 1)·d − 1)/s⌋ + 1. */
+function convOutSizes(inner: readonly number[], kernel: readonly number[], a: ConvAttrs): number[] {
+  const r = inner.length;
+  return inner.map((size, i) => Math.floor((size + a.pads[i]! + a.pads[r + i]! - (kernel[i]! - 1) * a.dilations[i]! - 1) / a.strides[i]!) + 1);
+}
+
+/** A·B (with transA/transB) as one Gemm; before opset 11 Gemm needs its C input, a scalar 0 then. */
+function gemmEmit(ctx: EmitContext, a: string, b: string, transA: boolean, transB: boolean, dims: readonly number[]): string {
+  const attrs = { transA: transA ? 1 : 0, transB: transB ? 1 : 0 };
+  const y = ctx.opset >= 11 ? ctx.op('Gemm', [a, b], attrs) : ctx.op('Gemm', [a, b, ctx.floats([0], [])], attrs);
+  ctx.setDims(y, dims);
+  return y;
+}
+
+/**
+ * How a convolution's input gradient is emitted.
+ *   'direct'  ConvTranspose(δ, W): ONNX Runtime loops over the images, one
+ *             GEMM Wᵀ·δ_n of P columns each, streaming all of W per image;
+ *   'matmul'  the column gradient Wᵀ·δ [N, C·K, P] by one broadcast MatMul,
+ *             summed back onto the image by Col2Im (opset 18 on, 1-D and 2-D);
+ *   'gemm'    the same with the batch folded into the columns: one Gemm
+ *             Wᵀ·δ [C·K, N·P] that reads W once, its result transposed to
+ *             [N, C·K, P] for Col2Im (opset 18 on, 1-D and 2-D);
+ *   'patches' stride 1 only, any opset: the full correlation of δ with the
+ *             flipped kernel as one Gemm, W_flip [C, M·K] · the patch matrix
+ *             of δ zero-padded by (k − 1)·d − p, [M·K, N·P_x];
+ *   'shift'   any opset: the column gradient Wᵀ·δ [C·K, N·P] by one Gemm as
+ *             'gemm', each tap's columns spread to the stride and shifted to
+ *             the positions it reads by Pad (Col2Im by hand, cheap while the
+ *             image is small), and the K taps summed.
+ */
+export type InputGradForm = 'direct' | 'matmul' | 'gemm' | 'patches' | 'shift';
+
+/**
+ * How a convolution's weight gradient is emitted.
+ *   'direct'  a Conv of x (batch and channels swapped) by δ as its kernel:
+ *             one GEMM of K columns per input channel;
+ *   'gemm'    one Gemm over the whole batch, δ [M, N·P] · colsᵀ with cols
+ *             [C·K, N·P] the patch matrix of x (one strided Slice per tap);
+ *   'taps'    one Gemm per kernel tap, δ [M, N·P] · tap_tᵀ [N·P, C], the K
+ *             results [M, C] stacked and moved to [M, C, K] (no patch matrix).
+ */
+export type WeightGradForm = 'direct' | 'gemm' | 'taps';
+
+/** Whether a Conv reads each image whole with one window (output 1×…×1, no pads, kernel = input): its gradients are plain matrix products. */
+export function isDenseConv(xDims: readonly number[], wDims: readonly number[], a: ConvAttrs): boolean {
+  return a.group === 1 && a.pads.every((p) => p === 0) && xDims.slice(2).every((d, i) => d === wDims[2 + i] && (d === 1 || a.dilations[i] === 1));
+}
+
+/**
+ * The modelled choice of forms, per layer. A per-image GEMM streams all of W
+ * for each image and is efficient only with many columns (P output
+ * positions); the batch-wide forms read W once but pay for copying patches
+ * (K times the input, for ∂W) or transposing the column gradient (for ∂X).
+ */
+export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[], wDims: readonly number[], a: ConvAttrs): { input: InputGradForm; weight: WeightGradForm } {
+  const P = sizeOf(dyDims.slice(2));
+  const K = sizeOf(wDims.slice(2));
+  const M = wDims[0]!;
+  const dense = a.group === 1;
+  // measured (bench/profile-conv-grads.ts): the per-image GEMMs lose from about 32 output positions down;
+  // without Col2Im (before opset 18) the patch form wins from about 16 down for stride 1, Col2Im by Pads from 4 down otherwise
+  const unitStride = a.strides.every((s) => s === 1);
+  const col2im = ctx.opset >= 18 && wDims.length <= 4;
+  const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm' : unitStride && P <= 16 ? 'patches' : P <= 4 ? 'shift' : 'direct';
+  // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
+  const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
+  // with many output positions a Gemm per tap beats building the patch matrix
+  const weight: WeightGradForm = !dense || stridedTaps || (K > 1 && (M < 32 || K > 9)) ? 'direct' : K > 1 && P >= 64 ? 'taps' : 'gemm';
+  return { input, weight };
+}
+
+/** y = x with its first two axes swapped ([A,B,…] → [B,A,…]), no node when one of them is 1 (a Reshape then). */
+function swapFirstEmit(ctx: EmitContext, x: string, dims: readonly number[]): string {
+  const swapped = [dims[1]!, dims[0]!, ...dims.slice(2)];
+  if (dims[0] === 1 || dims[1] === 1) return reshapeEmit(ctx, x, dims, swapped);
+  return ctx.memo(`swap:${x}`, () => transposeEmit(ctx, x, dims, [1, 0, ...dims.slice(2).map((_, i) => i + 2)]));
+}
+
+/** Zero padding before and after the spatial axes (2…) of x; no node when nothing is padded. */
+function padSpatialEmit(ctx: EmitContext, x: string, dims: readonly number[], begin: readonly number[], end: readonly number[]): [string, number[]] {
+  if (begin.every((p) => p === 0) && end.every((p) => p === 0)) return [x, [...dims]];
+  const pads = [0, 0, ...begin, 0, 0, ...end];
+  const y = ctx.opset >= 11 ? ctx.op('Pad', [x, ctx.ints(pads)]) : ctx.op('Pad', [x], { pads });
+  const out = dims.map((d, i) => (i < 2 ? d : d + begin[i - 2]! + end[i - 2]!));
+  ctx.setDims(y, out);
+  return [y, out];
+}
+
+/**
+ * The patch matrix of a convolution, channel-major, from xt [A, B, in…] (the
+ * convolution's input with its first two axes swapped: A channels, B images):
+ *   cols[a·K + t, b·P + o] = xt_padded[a, b, o·s + t·d]    [A·K, B·P]
+ * with t the kernel tap (row-major over k…) and o the output position: one
+ * strided Slice of the zero-padded input per tap, each viewed as [A, 1, B·P]
+ * and joined by one Concat on axis 1 (the taps in reverse order when
+ * `reversed`, as the flipped kernel of an input gradient reads them).
+ */
+function patchesEmit(
+  ctx: EmitContext, xt: string, xtDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs, reversed = false,
+): string {
+  const key = `patches:${xt}:${kernel.join(',')}:${a.strides.join(',')}:${a.pads.join(',')}:${a.dilations.join(',')}:${reversed ? 'r' : ''}`;
+  return ctx.memo(key, () => buildPatchesEmit(ctx, xt, xtDims, kernel, outSizes, a, reversed));
+}
+
+function buildPatchesEmit(
+  ctx: EmitContext, xt: string, xtDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs, reversed: boolean,
+): string {
+  const [A, B] = xtDims as [number, number];
+  const P = sizeOf(outSizes);
+  const inOrder = tapsEmit(ctx, xt, xtDims, kernel, outSizes, a);
+  const taps = (reversed ? inOrder.reverse() : inOrder).map((t) => reshapeEmit(ctx, t, [A, B * P], [A, 1, B * P]));
+  const K = taps.length;
+  const cols = concatTreeEmit(ctx, taps, taps.map(() => [A, 1, B * P]), 1);
+  return reshapeEmit(ctx, cols, [A, K, B * P], [A * K, B * P]);
+}
+
+/**
+ * What each kernel tap t reads, from xt [A, B, in…] (the convolution's input
+ * with its first two axes swapped): tap_t[a, b·P + o] = xt_padded[a, b, o·s + t·d],
+ * [A, B·P] per tap (row-major over k…); one strided Slice of the
+ * zero-padded input each.
+ */
+function tapsEmit(ctx: EmitContext, xt: string, xtDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs): string[] {
+  const r = kernel.length;
+  const [A, B] = xtDims as [number, number];
+  const inner = xtDims.slice(2);
+  const P = sizeOf(outSizes);
+  const reach = kernel.map((k, i) => (outSizes[i]! - 1) * a.strides[i]! + (k - 1) * a.dilations[i]! + 1);
+  const begin = a.pads.slice(0, r);
+  const end = inner.map((size, i) => Math.max(0, reach[i]! - begin[i]! - size));
+  const [padded, pDims] = padSpatialEmit(ctx, xt, xtDims, begin, end);
+  const axes = inner.map((_, i) => i + 2);
+  const tapDims = [A, B, ...outSizes];
+  const whole = (starts: number[]) => starts.every((st, i) => st === 0 && outSizes[i] === pDims[2 + i]) && a.strides.every((s) => s === 1);
+  return gridOf(kernel).map((t) => {
+    const starts = t.map((k, i) => k * a.dilations[i]!);
+    let tap = padded;
+    if (!whole(starts)) {
+      const ends = starts.map((st, i) => st + (outSizes[i]! - 1) * a.strides[i]! + 1);
+      tap = ctx.opset >= 10
+        ? ctx.op('Slice', [padded, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes), ctx.ints([...a.strides])])
+        : ctx.op('Slice', [padded], { starts, ends, axes });
+      ctx.setDims(tap, tapDims);
+    }
+    return reshapeEmit(ctx, tap, tapDims, [A, B * P]);
+  });
+}
+
+
+/** Every index of a grid of `dims`, row-major. */
+function gridOf(dims: readonly number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const d of dims) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
+  return out;
+}
+
+/**
+ * A convolution (group 1) as its patch matrix and one Gemm over the whole
+ * batch: cols [C·K, N·P] from x, y [M, N·P] = W [M, C·K] · cols (+ B as a
+ * [M, 1] column), moved back to [N, M, o…]. Returns y and the patch matrix,
+ * which the weight gradient can read again.
+ */
+export function convForwardGemmEmit(
+  ctx: EmitContext, x: string, xDims: readonly number[], w: string, wDims: readonly number[], yDims: readonly number[], a: ConvAttrs, bias?: string,
+): string {
+  return convForwardPatchesEmit(ctx, x, xDims, w, wDims, yDims, a, bias).y;
+}
+
+/** convForwardGemmEmit, also returning the patch matrix. */
+export function convForwardPatchesEmit(
+  ctx: EmitContext, x: string, xDims: readonly number[], w: string, wDims: readonly number[], yDims: readonly number[], a: ConvAttrs, bias?: string,
+): { y: string; cols: string } {
+  const [N, C] = xDims as [number, number];
+  const M = wDims[0]!;
+  const kernel = wDims.slice(2);
+  const K = sizeOf(kernel);
+  const outSizes = yDims.slice(2);
+  const P = sizeOf(outSizes);
+  const cols = patchesEmit(ctx, swapFirstEmit(ctx, x, xDims), [C, N, ...xDims.slice(2)], kernel, outSizes, a);
+  const wm = reshapeEmit(ctx, w, wDims, [M, C * K]);
+  const attrs = { transA: 0, transB: 0 };
+  let y: string;
+  if (bias) y = ctx.op('Gemm', [wm, cols, reshapeEmit(ctx, bias, [M], [M, 1])], attrs);
+  else y = ctx.opset >= 11 ? ctx.op('Gemm', [wm, cols], attrs) : ctx.op('Gemm', [wm, cols, ctx.floats([0], [])], attrs);
+  ctx.setDims(y, [M, N * P]);
+  const back = swapFirstEmit(ctx, reshapeEmit(ctx, y, [M, N * P], [M, N, ...outSizes]), [M, N, ...outSizes]);
+  return { y: back, cols };
+}
+
+/** δ [N, M, o…] as [M, N·P]: the batch folded into the columns. */
+function foldBatchEmit(ctx: EmitContext, dy: string, dyDims: readonly number[]): string {
+  const [N, M] = dyDims as [number, number];
+  const P = sizeOf(dyDims.slice(2));
+  const t = swapFirstEmit(ctx, dy, dyDims);
+  return reshapeEmit(ctx, t, [M, N, ...dyDims.slice(2)], [M, N * P]);
+}
+
+/**
+ * The gradient of a convolution with respect to its input, over 1–3 spatial
+ * axes; dy [N,M,o…], w [M,C/group,k…], xDims [N,C,in…].
+ * 'direct': one ConvTranspose(δ, W) with the forward strides, pads, dilations
+ * and group, and per axis an output_padding
+ *   r = (in + p_begin + p_end − (k − 1)·d − 1) mod s  (0 ≤ r < s),
+ * the positions the forward's floor division dropped, so that the result has
+ * X's dims exactly.
+ * 'gemm' (group 1, opset 18 on): the column gradient Wᵀ·δ [N, C·K, P] by one
+ * MatMul (W [M, C·K] transposed once, δ viewed [N, M, P]), summed back onto the
+ * positions each column reads by Col2Im with the forward's geometry; image
+ * positions no window reads stay 0.
+ */
+export function convInputGradEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs,
+  form: InputGradForm = 'direct', dyFolded?: string,
+): string {
+  const r = xDims.length - 2;
+  const [N, C] = xDims as [number, number];
+  const M = wDims[0]!;
+  const kernel = wDims.slice(2);
+  const K = sizeOf(kernel);
+  if (isDenseConv(xDims, wDims, a)) {
+    const dx = gemmEmit(ctx, reshapeEmit(ctx, dy, [N, M, ...kernel.map(() => 1)], [N, M]), reshapeEmit(ctx, w, wDims, [M, C * K]), false, false, [N, C * K]);
+    return reshapeEmit(ctx, dx, [N, C * K], xDims);
+  }
+  if (form === 'patches' && a.group === 1 && a.strides.every((s) => s === 1)) {
+    return convInputGradByPatchesEmit(ctx, dy, w, wDims, xDims, a);
+  }
+  if (form === 'shift' && a.group === 1) return convInputGradByShiftsEmit(ctx, dy, w, wDims, xDims, a, dyFolded);
+  // ONNX Runtime's Col2Im gives wrong results for 3-D images
+  if ((form === 'gemm' || form === 'matmul') && a.group === 1 && ctx.opset >= 18 && r <= 2) {
+    const outSizes = convOutSizes(xDims.slice(2), kernel, a);
+    const P = sizeOf(outSizes);
+    const wm = reshapeEmit(ctx, w, wDims, [M, C * K]);
+    let cols: string;
+    if (form === 'gemm') {
+      const folded = dyFolded ?? foldBatchEmit(ctx, dy, [N, M, ...outSizes]);
+      const colsT = reshapeEmit(ctx, gemmEmit(ctx, wm, folded, true, false, [C * K, N * P]), [C * K, N * P], [C * K, N, P]);
+      cols = swapFirstEmit(ctx, colsT, [C * K, N, P]);
+    } else {
+      [cols] = matMulEmit(ctx, transposeEmit(ctx, wm, [M, C * K], [1, 0]), [C * K, M], reshapeEmit(ctx, dy, [N, M, ...outSizes], [N, M, P]), [N, M, P]);
+    }
+    const dx = ctx.op('Col2Im', [cols, ctx.ints(xDims.slice(2)), ctx.ints(kernel)], {
+      strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations],
+    });
+    ctx.setDims(dx, xDims);
+    return dx;
+  }
+  const outputPadding = xDims.slice(2).map((size, i) => (size + a.pads[i]! + a.pads[r + i]! - (wDims[2 + i]! - 1) * a.dilations[i]! - 1) % a.strides[i]!);
+  const attrs: Record<string, number[] | number> = convAttrs(a);
+  if (outputPadding.some((p) => p !== 0)) attrs.output_padding = outputPadding;
+  const dx = ctx.op('ConvTranspose', [dy, w], attrs);
+  ctx.setDims(dx, xDims);
+  return dx;
+}
+
+/**
+ * convInputGradEmit's 'patches' form (stride 1): with q = (k − 1)·d − p per
+ * side, ∂X[n,c,i] = Σ_{m,t} δ_q[n, m, i + t·d] · W[m, c, K − 1 − t], δ_q being δ
+ * zero-padded by q (cropped where q < 0): a valid correlation of δ_q with the
+ * flipped, transposed kernel, done as one Gemm over the batch (the flip
+ * taken by reading the patches' taps in reverse) and moved back to
+ * [N, C, in…].
+ */
+function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs): string {
+  const [N, C] = xDims as [number, number];
+  const M = wDims[0]!;
+  const kernel = wDims.slice(2);
+  const K = sizeOf(kernel);
+  const inner = xDims.slice(2);
+  const outSizes = convOutSizes(inner, kernel, a);
+  const dyDims = [N, M, ...outSizes];
+  const q = kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!);
+  let dyt = swapFirstEmit(ctx, dy, dyDims);
+  let dtDims = [M, N, ...outSizes];
+  if (q.some((v) => v < 0)) {
+    const axes = q.map((_, i) => i + 2).filter((ax) => q[ax - 2]! < 0);
+    const starts = axes.map((ax) => -q[ax - 2]!);
+    const ends = axes.map((ax) => dtDims[ax]!);
+    dyt = ctx.opset >= 10
+      ? ctx.op('Slice', [dyt, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)])
+      : ctx.op('Slice', [dyt], { starts, ends, axes });
+    dtDims = dtDims.map((d, ax) => (ax >= 2 && q[ax - 2]! < 0 ? d + q[ax - 2]! : d));
+    ctx.setDims(dyt, dtDims);
+  }
+  const flipAttrs: ConvAttrs = { strides: kernel.map(() => 1), pads: [...q.map((v) => Math.max(0, v)), ...q.map(() => 0)], dilations: [...a.dilations], group: 1 };
+  // rows (m, t) with the taps reversed, so that W itself, [C, M·K] once its first two axes are swapped, is the flipped kernel
+  const cols = patchesEmit(ctx, dyt, dtDims, kernel, inner, flipAttrs, true);
+  const wt = swapFirstEmit(ctx, w, wDims);
+  const P = sizeOf(inner);
+  const dxt = gemmEmit(ctx, reshapeEmit(ctx, wt, [C, M, ...kernel], [C, M * K]), cols, false, false, [C, N * P]);
+  return swapFirstEmit(ctx, reshapeEmit(ctx, dxt, [C, N * P], [C, N, ...inner]), [C, N, ...inner]);
+}
+
+/**
+ * convInputGradEmit's 'shift' form: cols = Wᵀ·δ [C, K, N, o…] by one Gemm
+ * (W read in place through transA); tap t's columns, [C, N, o…], get s − 1
+ * zeros after each entry along each axis (Pad between unit axes) and move
+ * by k·d − p_begin, cropped or zero-padded to the image, so that entry o
+ * lands on o·s − p_begin + k·d; the K taps are summed and the batch moved
+ * back in front.
+ */
+function convInputGradByShiftsEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs, dyFolded?: string,
+): string {
+  const [N, C] = xDims as [number, number];
+  const M = wDims[0]!;
+  const kernel = wDims.slice(2);
+  const K = sizeOf(kernel);
+  const inner = xDims.slice(2);
+  const outSizes = convOutSizes(inner, kernel, a);
+  const P = sizeOf(outSizes);
+  const folded = dyFolded ?? foldBatchEmit(ctx, dy, [N, M, ...outSizes]);
+  const cols = gemmEmit(ctx, reshapeEmit(ctx, w, wDims, [M, C * K]), folded, true, false, [C * K, N * P]);
+  const pieceDims = [C, N, ...outSizes];
+  const byTap = reshapeEmit(ctx, cols, [C * K, N * P], [C, K, N * P]);
+  const pieces = K === 1 ? [byTap] : K + 1 <= ctx.maxOperands
+    ? ctx.add('Split', ctx.opset >= 13 ? [byTap, ctx.ints(new Array<number>(K).fill(1))] : [byTap], ctx.opset >= 13 ? { axis: 1 } : { axis: 1, split: new Array<number>(K).fill(1) }, K)
+    : Array.from({ length: K }, (_, t) => (ctx.opset >= 10
+      ? ctx.op('Slice', [byTap, ctx.ints([t]), ctx.ints([t + 1]), ctx.ints([1])])
+      : ctx.op('Slice', [byTap], { starts: [t], ends: [t + 1], axes: [1] })));
+  const spread = a.strides.some((s) => s !== 1);
+  const spreadDims = [C, N, ...outSizes.map((o, i) => o * a.strides[i]!)];
+  const placed = gridOf(kernel).map((t, i) => {
+    let v = reshapeEmit(ctx, pieces[i]!, [C, 1, N * P], spread ? [C, N, ...outSizes.flatMap((o) => [o, 1])] : pieceDims);
+    if (spread) {
+      const unitDims = [C, N, ...outSizes.flatMap((o) => [o, 1])];
+      const pads = [...unitDims.map(() => 0), 0, 0, ...outSizes.flatMap((_, j) => [0, a.strides[j]! - 1])];
+      const padded = ctx.opset >= 11 ? ctx.op('Pad', [v, ctx.ints(pads)]) : ctx.op('Pad', [v], { pads });
+      v = reshapeEmit(ctx, padded, [C, N, ...outSizes.flatMap((o, j) => [o, a.strides[j]!])], spreadDims);
+    }
+    const begin = t.map((k, j) => k * a.dilations[j]! - a.pads[j]!);
+    const end = inner.map((size, j) => size - spreadDims[2 + j]! - begin[j]!);
+    return shiftSpatialEmit(ctx, v, spreadDims, begin, end);
+  });
+  const sum = sumTreeEmit(ctx, placed, [C, N, ...inner]);
+  return swapFirstEmit(ctx, sum, [C, N, ...inner]);
+}
+
+/** x with begin[a]/end[a] zeros added before/after spatial axis a, or as many entries cut where negative. */
+function shiftSpatialEmit(ctx: EmitContext, x: string, dims: readonly number[], begin: readonly number[], end: readonly number[]): string {
+  let y = x;
+  let d = [...dims];
+  const cut = begin.map((b, i) => i).filter((i) => begin[i]! < 0 || end[i]! < 0);
+  if (cut.length > 0) {
+    const axes = cut.map((i) => i + 2);
+    const starts = cut.map((i) => Math.max(0, -begin[i]!));
+    const ends = cut.map((i) => dims[i + 2]! - Math.max(0, -end[i]!));
+    y = ctx.opset >= 10 ? ctx.op('Slice', [y, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)]) : ctx.op('Slice', [y], { starts, ends, axes });
+    d = d.map((n, a) => (a >= 2 ? n - Math.max(0, -begin[a - 2]!) - Math.max(0, -end[a - 2]!) : n));
+    ctx.setDims(y, d);
+  }
+  return padSpatialEmit(ctx, y, d, begin.map((b) => Math.max(0, b)), end.map((e) => Math.max(0, e)))[0];
+}
+
+/** The sum of same-shaped `parts`: one Sum, or a tree of them with at most ctx.maxOperands inputs each. */
+function sumTreeEmit(ctx: EmitContext, parts: readonly string[], dims: readonly number[]): string {
+  if (parts.length === 1) return parts[0]!;
+  const k = Math.max(2, ctx.maxOperands - 1);
+  if (parts.length > k) {
+    const per = Math.ceil(parts.length / Math.ceil(parts.length / k));
+    const heads: string[] = [];
+    for (let i = 0; i < parts.length; i += per) heads.push(sumTreeEmit(ctx, parts.slice(i, i + per), dims));
+    return sumTreeEmit(ctx, heads, dims);
+  }
+  const y = ctx.op('Sum', [...parts]);
+  ctx.setDims(y, dims);
+  return y;
+}
+
+/** conv2dInputGrad as ONNX nodes: convInputGradEmit on [N,C,H,W] operands. */
+export function conv2dInputGradEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: Conv2dAttrs,
+): string {
+  return convInputGradEmit(ctx, dy, w, wDims, xDims, a);
+}
+
+/**
+ * The gradient of a convolution with respect to its weight, over 1–3 spatial axes:
+ *   dW[m,c,k…] = Σ_{n,o…} δ[n,m,o…] · x[n, g·Cg + c, o·s − p_begin + k·d …]
+ * 'direct': one Conv whose batch is the input channel and whose kernel is δ:
+ *   x [N,G·Cg,in…] → [Cg, G·N, in…] (channel g·N + n),  δ [N,M,o…] → [M, N, o…],
+ *   Conv(group G, strides = forward dilations, dilations = forward strides, pads as forward)
+ *     → [Cg, M, ≥k…],
+ * sliced to k… (the extra positions come from padding past the last window)
+ * and transposed to [M, Cg, k…].
+ * 'gemm' (group 1; strided taps need opset 10): one Gemm over the whole batch,
+ *   dW [M, C·K] = δ [M, N·P] · colsᵀ,  cols [C·K, N·P] the patch matrix of x,
+ * reshaped to W's dims. `dyFolded` is δ already as [M, N·P] when the caller
+ * has it.
+ */
+export function convWeightGradEmit(
+  ctx: EmitContext, x: string, xDims: readonly number[], dy: string, dyDims: readonly number[],
+  wDims: readonly number[], a: ConvAttrs, form: WeightGradForm = 'direct', dyFolded?: string,
+): string {
+  const r = xDims.length - 2;
+  const [N] = xDims as [number];
+  const [, M] = dyDims as [number, number];
+  const [, Cg] = wDims as [number, number];
+  const inner = xDims.slice(2);
+  const kernel = wDims.slice(2);
+  const K = sizeOf(kernel);
+  if (isDenseConv(xDims, wDims, a)) {
+    const dw = gemmEmit(ctx, reshapeEmit(ctx, dy, dyDims, [N, M]), reshapeEmit(ctx, x, xDims, [N, Cg * K]), true, false, [M, Cg * K]);
+    return reshapeEmit(ctx, dw, [M, Cg * K], wDims);
+  }
+  if (form !== 'direct' && a.group === 1 && (ctx.opset >= 10 || a.strides.every((s) => s === 1))) {
+    const xt = swapFirstEmit(ctx, x, xDims);
+    const folded = dyFolded ?? foldBatchEmit(ctx, dy, dyDims);
+    if (form === 'gemm' || K === 1) {
+      const cols = patchesEmit(ctx, xt, [Cg, N, ...inner], kernel, dyDims.slice(2), a);
+      return reshapeEmit(ctx, gemmEmit(ctx, folded, cols, false, true, [M, Cg * K]), [M, Cg * K], wDims);
+    }
+    const parts = tapsEmit(ctx, xt, [Cg, N, ...inner], kernel, dyDims.slice(2), a)
+      .map((t) => reshapeEmit(ctx, gemmEmit(ctx, folded, t, false, true, [M, Cg]), [M, Cg], [M, 1, Cg]));
+    const stacked = concatTreeEmit(ctx, parts, parts.map(() => [M, 1, Cg]), 1);
+    return reshapeEmit(ctx, transposeEmit(ctx, stacked, [M, K, Cg], [0, 2, 1]), [M, Cg, K], wDims);
+  }
+  const axes = inner.map((_, i) => i + 3);
+  const G = a.group;
+  const xg = reshapeEmit(ctx, x, xDims, [N, G, Cg, ...inner]);
+  const xt = transposeEmit(ctx, xg, [N, G, Cg, ...inner], [2, 1, 0, ...axes]);
+  const xBatch = reshapeEmit(ctx, xt, [Cg, G, N, ...inner], [Cg, G * N, ...inner]);
+  const dyKernel = transposeEmit(ctx, dy, dyDims, [1, 0, ...axes.map((i) => i - 1)]);
+  const full = ctx.op('Conv', [xBatch, dyKernel], {
+    strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads], group: G,
+  });
+  const fullDims = [Cg, M, ...inner.map((size, i) => Math.floor((size + a.pads[i]! + a.pads[r + i]! - (dyDims[2 + i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1)];
+  ctx.setDims(full, fullDims);
+  const kDims = [Cg, M, ...wDims.slice(2)];
+  const cropped = sliceLeadingEmit(ctx, full, fullDims, kDims);
+  return transposeEmit(ctx, cropped, kDims, [1, 0, ...axes.map((i) => i - 1)]);
+}
+
+/** conv2dWeightGrad as ONNX nodes: convWeightGradEmit on [N,C,H,W] operands. */
+export function conv2dWeightGradEmit(
+  ctx: EmitContext, x: string, xDims: readonly number[], dy: string, dyDims: readonly number[],
+  wDims: readonly number[], a: Conv2dAttrs,
+): string {
+  return convWeightGradEmit(ctx, x, xDims, dy, dyDims, wDims, a);
+}
+
+/** reduceBiasGrad: db[m] = Σ_{n, spatial} δ[n,m,...], a ReduceSum over every axis but 1. */
+export function reduceBiasGradEmit(ctx: EmitContext, dy: string, dyDims: readonly number[]): string {
+  return reduceSumEmit(ctx, dy, dyDims, dyDims.map((_, i) => i).filter((i) => i !== 1), false);
+}
+
+/** The names and static dims a Conv-like emitter works on. */
+export interface ConvOperands {
+  x: string;
+  xDims: readonly number[];
+  w: string;
+  wDims: readonly number[];
+  /** δ = ∂E/∂Y */
+  dy: string;
+  dyDims: readonly number[];
+}
+
+/**
+ * convVjp as ONNX nodes: [∂X, ∂W, ∂B] for the inputs `needs` asks for, in
+ * their own ranks. Operands whose rank is below the geometry's (a 1-D
+ * convolution given in the 2-D view, H = 1) are reshaped in and out.
+ */
+export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometry, needs: readonly boolean[]): (string | undefined)[] {
+  const r = geo.attrs.strides.length;
+  const lift = (d: readonly number[]) => [d[0]!, d[1]!, ...new Array<number>(Math.max(0, r + 2 - d.length)).fill(1), ...d.slice(2)];
+  const dyKDims = lift(o.dyDims);
+  const xKDims = lift(o.xDims);
+  const wKDims = lift(o.wDims);
+  const forms = chooseConvGradForms(ctx, dyKDims, wKDims, geo.attrs);
+  const dyK = needs[0] || needs[1] ? reshapeEmit(ctx, o.dy, o.dyDims, dyKDims) : o.dy;
+  // δ with the batch folded into the columns, shared by the batch-wide forms of both gradients
+  const shareFold = needs[0] && needs[1] && forms.input === 'gemm' && forms.weight === 'gemm' && !isDenseConv(xKDims, wKDims, geo.attrs);
+  const folded = shareFold ? foldBatchEmit(ctx, dyK, dyKDims) : undefined;
+  let dx: string | undefined;
+  let dw: string | undefined;
+  if (needs[0]) {
+    const wK = reshapeEmit(ctx, o.w, o.wDims, wKDims);
+    dx = reshapeEmit(ctx, convInputGradEmit(ctx, dyK, wK, wKDims, xKDims, geo.attrs, forms.input, folded), xKDims, o.xDims);
+  }
+  if (needs[1]) {
+    const xK = reshapeEmit(ctx, o.x, o.xDims, xKDims);
+    dw = reshapeEmit(ctx, convWeightGradEmit(ctx, xK, xKDims, dyK, dyKDims, wKDims, geo.attrs, forms.weight, folded), wKDims, o.wDims);
+  }
+  return [dx, dw, needs[2] ? reduceBiasGradEmit(ctx, o.dy, o.dyDims) : undefined];
+}
