@@ -15,7 +15,7 @@ import {
   type AdapterInfo, type ClassifierPlan, type Dataset, type DigitSplit, type Tuner, type WebModel,
 } from './index.js';
 import { DrawPad, showInput } from './demo-draw.js';
-import { $, ago, checkDigitModel, countWeights, percent } from './demo-format.js';
+import { $, ago, checkDigitModel, countWeights, exclusive, message, percent, setStatus } from './demo-format.js';
 import { BATCH, checkNumber, LEARNING_RATE, showMessage, STEPS, type NumberField } from './personalise-form.js';
 import { TrainingPlot } from './demo-plot.js';
 import { bootPersonalise, personaliseMode } from './personalise-app.js';
@@ -47,23 +47,6 @@ interface State {
 
 const state: State = { name: SHIPPED_NAME, shipped: true, wanted: 'wasm', busy: false, stop: false, steps: 0, seed: 1 };
 
-/** One ONNX Runtime call at a time: training steps, evaluations and predictions take turns. */
-let queue: Promise<unknown> = Promise.resolve();
-function exclusive<T>(f: () => Promise<T>): Promise<T> {
-  const run = queue.then(f, f);
-  queue = run.catch(() => undefined);
-  return run;
-}
-
-function message(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-}
-
-function setStatus(text: string, kind: 'info' | 'ok' | 'error' = 'info'): void {
-  const el = $('status');
-  el.textContent = text;
-  el.dataset.kind = kind;
-}
 
 function setBusy(busy: boolean): void {
   state.busy = busy;

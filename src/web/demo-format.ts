@@ -45,3 +45,22 @@ export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return el as T;
 };
 
+/** One ONNX Runtime call at a time in the page: training steps, measurements and predictions take turns. */
+let queue: Promise<unknown> = Promise.resolve();
+export function exclusive<T>(f: () => Promise<T>): Promise<T> {
+  const run = queue.then(f, f);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** The first line of an error's message. */
+export function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+}
+
+/** The page's status line, with its kind for styling. */
+export function setStatus(text: string, kind: 'info' | 'ok' | 'error' = 'info'): void {
+  const el = $('status');
+  el.textContent = text;
+  el.dataset.kind = kind;
+}

@@ -15,7 +15,7 @@ import {
   chooseDefaultProviders, classifierPlan, configureOrt, fetchBytes, loadModel, OnnxModel, ort, replaceHead, webBackend,
   type ClassifierPlan, type ClassifyResult, type GpuAdapterDescription, type WebModel,
 } from './index.js';
-import { $, countWeights, percent } from './demo-format.js';
+import { $, countWeights, exclusive, message, percent, setStatus } from './demo-format.js';
 import { TrainingPlot } from './demo-plot.js';
 import { Camera, cameraError, filePixels, paint, pngUrl } from './personalise-camera.js';
 import { BATCH, checkClasses, checkName, checkNumber, LEARNING_RATE, MAX_CLASSES, MAX_NAME, showMessage, STEPS, type NumberField } from './personalise-form.js';
@@ -78,23 +78,6 @@ const state = {
 let plot: TrainingPlot;
 let camera: Camera;
 
-/** One ONNX Runtime call at a time: training steps, measurements and predictions take turns. */
-let queue: Promise<unknown> = Promise.resolve();
-function exclusive<T>(f: () => Promise<T>): Promise<T> {
-  const run = queue.then(f, f);
-  queue = run.catch(() => undefined);
-  return run;
-}
-
-function message(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-}
-
-function setStatus(text: string, kind: 'info' | 'ok' | 'error' = 'info'): void {
-  const el = $('status');
-  el.textContent = text;
-  el.dataset.kind = kind;
-}
 
 function describeProvider(p: string): string {
   if (p === 'webgpu') return `WebGPU${state.adapter ? ` · ${state.adapter.name}` : ''}`;
