@@ -114,19 +114,27 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Start the demo server on a free port and Chromium with a fresh profile; the page is blank. */
-export async function openBrowser(): Promise<BrowserSession> {
+/**
+ * Start the demo server on a free port and Chromium with a fresh profile; the
+ * page is blank. `prepare` may write files into the profile's folder (removed
+ * on close) and returns extra Chromium flags.
+ */
+export async function openBrowser(prepare?: (dir: string) => Promise<string[]>): Promise<BrowserSession> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}; the browser tests need it when CI=true`);
   await ensureWebBuild();
   const server = await startDemoServer({ port: 0 });
   const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'edgetune-chromium-'));
   let context: BrowserContext;
   try {
+    const extra = prepare ? await prepare(profile) : [];
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 900 },
-      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+        ...extra,
+      ],
     });
   } catch (e) {
     await server.close();

@@ -1,17 +1,15 @@
 /**
- * Set-up for the personalisation page's browser tests: Chromium (Debian's,
- * as helpers.ts finds it) with a fake webcam that plays a generated Y4M
+ * Set-up for the personalisation page's browser tests: Chromium (opened by
+ * helpers.ts) with a fake webcam that plays a generated Y4M
  * file, the demo server, test pictures as PNG bytes, and waiting for the
  * page to settle.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startDemoServer } from '../../src/cli/demo.js';
+import type { Locator, Page } from 'playwright-core';
 import { Rng } from '../../src/train/rng.js';
-import { CHROMIUM, ensureWebBuild, type BrowserSession } from './helpers.js';
+import { openBrowser, type BrowserSession } from './helpers.js';
 
 export type Rgb = [number, number, number];
 
@@ -69,40 +67,12 @@ export function pngFiles(prefix: string, colour: Rgb, n: number, seed: number): 
 }
 
 /** The demo server and Chromium with a fake camera playing a Y4M of `camera` (its permission granted). */
-export async function openWithCamera(camera: Rgb): Promise<BrowserSession> {
-  await ensureWebBuild();
-  const server = await startDemoServer({ port: 0 });
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'edgetune-personalise-'));
-  const video = path.join(dir, 'camera.y4m');
-  await fs.writeFile(video, y4m(camera));
-  let context: BrowserContext;
-  try {
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`,
-      ],
-    });
-  } catch (e) {
-    await server.close();
-    await fs.rm(dir, { recursive: true, force: true });
-    throw e;
-  }
-  const page = context.pages()[0] ?? (await context.newPage());
-  const logs: string[] = [];
-  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-  return {
-    context, page, server, logs,
-    close: async () => {
-      await context.close().catch(() => undefined);
-      await server.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    },
-  };
+export function openWithCamera(camera: Rgb): Promise<BrowserSession> {
+  return openBrowser(async (dir) => {
+    const video = path.join(dir, 'camera.y4m');
+    await fs.writeFile(video, y4m(camera));
+    return ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`];
+  });
 }
 
 /** Wait until the page is ready (or failed) and return its status line. */
