@@ -13,7 +13,7 @@ import { encodeModel } from '../onnx/model-io.js';
 import type { Backend, OrtTensor } from '../runtime/backend.js';
 import { fromOrt, type Feed, type HostTensor } from '../runtime/host-tensor.js';
 import { GPU_PROVIDERS } from '../runtime/lower.js';
-import { Session } from '../runtime/session.js';
+import { RuntimeError, Session } from '../runtime/session.js';
 import { asFloat } from '../grad/rule.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
@@ -22,8 +22,9 @@ import { recordShapes } from './shapes.js';
 import { DataType } from '../onnx/dtypes.js';
 import {
   compileStep, flatLayout, GRAD_NORM, LOSS, NEW_WEIGHTS, newSlot, SCALARS, scalarCount, scalarVector, slotInput, TARGET, UPDATE_CHECK, WEIGHTS,
-  type FlatLayout,
+  type FlatLayout, type StepIo,
 } from './step-graph.js';
+import { newParam, newParamSlot, paramSlotInput } from './split-update.js';
 
 export type { StepScalars } from './optimizer-emit.js';
 
@@ -91,6 +92,20 @@ export function stepThreads(plan: BackwardPlan, shapes: Map<string, readonly num
   return stepFlops(plan, shapes) < SMALL_STEP_FLOPS ? 1 : undefined;
 }
 
+/**
+ * From this many trained values on, a step on onnxruntime-node's CPU provider
+ * takes and returns each parameter on its own ('split'), bound to views of the
+ * host's flat vectors: no whole-vector copies in the step and no new arrays
+ * for its results. Below it the flat update's few nodes cost less than the
+ * per-parameter ones (LeNet-5 has 61,706 values in 10 parameters).
+ */
+export const SPLIT_IO_VALUES = 1 << 18;
+
+/** How a step on `providers` with `layout` takes its state: 'split' on onnxruntime-node's CPU provider for large models, else 'flat'. */
+export function stepIo(providers: readonly string[], layout: FlatLayout): StepIo {
+  return providers.every((p) => p === 'cpu') && layout.used >= SPLIT_IO_VALUES ? 'split' : 'flat';
+}
+
 /** Each parameter's values in a flat vector of `layout`, as views (no copy). */
 export function unpackFlat(layout: FlatLayout, flat: Float32Array): Map<string, Float32Array> {
   return new Map(layout.params.map((p, i) => [p, flat.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!)]));
@@ -147,15 +162,22 @@ export interface CompiledStepOptions {
   providers?: readonly string[];
   /** forward values the step also returns (on the host) */
   extraOutputs?: readonly string[];
+  /** how the state enters and leaves the step (default: stepIo's choice; 'split' needs onnxruntime-node's CPU provider) */
+  io?: StepIo;
 }
 
 export class CompiledStep {
+  /** flat host vectors this step allocated for its results and may write again once they are no longer the state */
+  private readonly owned = new WeakSet<Float32Array>();
+  private readonly spare: Float32Array[] = [];
+
   private constructor(
     private readonly session: Session,
     private readonly plan: BackwardPlan,
     /** where each parameter lies in the flat weights and slots */
     readonly layout: FlatLayout,
     private readonly opts: CompiledStepOptions,
+    readonly io: StepIo,
   ) {}
 
   get provider(): string {
@@ -172,19 +194,20 @@ export class CompiledStep {
     // GPU providers bind each operand of a Concat or Split as a storage buffer; WebGPU on software renderers allows 8 per shader
     const gpu = (opts.providers ?? backend.defaultProviders).some((p) => GPU_PROVIDERS.includes(p));
     const maxOperands = opts.maxOperands ?? (gpu ? GPU_MAX_OPERANDS : undefined);
+    const providers = opts.providers ?? backend.defaultProviders;
+    const io = opts.io ?? stepIo(providers, layout);
     const proto = compileStep(model, plan, shapes, {
-      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, ...(maxOperands !== undefined ? { maxOperands } : {}),
+      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, io, ...(maxOperands !== undefined ? { maxOperands } : {}),
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
       extraOutputs: opts.extraOutputs ?? [],
     });
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
-    const providers = opts.providers ?? backend.defaultProviders;
     const threads = providers.every((p) => p === 'cpu') && !backend.sessionOptions?.('cpu').intraOpNumThreads ? stepThreads(plan, shapes) : undefined;
     const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
       ...(threads !== undefined ? { ortOptions: { intraOpNumThreads: threads } } : {}),
     });
-    return new CompiledStep(session, plan, layout, opts);
+    return new CompiledStep(session, plan, layout, opts, io);
   }
 
   /** The state keys this step reads and returns: the flat weights, then each slot. */
@@ -208,15 +231,22 @@ export class CompiledStep {
     const n = scalarCount(this.layout, optimizer, clip);
     if (n > 0) all[SCALARS] = { dims: [n], data: scalarVector(this.layout, optimizer, clip, scalars, maxNorm ?? Infinity) };
     const extras = this.opts.extraOutputs ?? [];
-    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK, ...extras, NEW_WEIGHTS];
-    all[WEIGHTS] = state.get(WEIGHTS)!;
-    for (const s of slotNames[optimizer]) {
-      all[slotInput(s)] = state.get(slotInput(s))!;
-      names.push(newSlot(s));
+    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK, ...extras];
+    let out: Record<string, OrtTensor>;
+    let next: Map<string, OrtTensor>;
+    if (this.io === 'split') {
+      ({ out, next } = await this.runSplit(all, names, state));
+    } else {
+      names.push(NEW_WEIGHTS);
+      all[WEIGHTS] = state.get(WEIGHTS)!;
+      for (const s of slotNames[optimizer]) {
+        all[slotInput(s)] = state.get(slotInput(s))!;
+        names.push(newSlot(s));
+      }
+      out = await this.session.runRaw(all, names);
+      next = new Map<string, OrtTensor>([[WEIGHTS, out[NEW_WEIGHTS]!]]);
+      for (const s of slotNames[optimizer]) next.set(slotInput(s), out[newSlot(s)]!);
     }
-    const out = await this.session.runRaw(all, names);
-    const next = new Map<string, OrtTensor>([[WEIGHTS, out[NEW_WEIGHTS]!]]);
-    for (const s of slotNames[optimizer]) next.set(slotInput(s), out[newSlot(s)]!);
     return {
       loss: Number((out[LOSS]!.data as Float32Array)[0]),
       gradNorm: Number((out[GRAD_NORM]!.data as Float32Array)[0]),
@@ -227,7 +257,60 @@ export class CompiledStep {
     };
   }
 
+  /**
+   * A 'split' step: each parameter (and slot) fed as a view of the state's
+   * flat host vector, each new value written into a view of a flat vector of
+   * the step's own (a spare one when `recycle` returned any).
+   */
+  private async runSplit(all: Record<string, Feed>, names: string[], state: StepState): Promise<{ out: Record<string, OrtTensor>; next: Map<string, OrtTensor> }> {
+    const { layout } = this;
+    const keys = this.stateKeys;
+    const into: Record<string, Feed> = {};
+    const fresh = new Map<string, Float32Array>();
+    for (const key of keys) {
+      const src = state.get(key)!;
+      if (!(src.data instanceof Float32Array)) throw new RuntimeError(`compiled step: state '${key}' is not a host float32 vector`);
+      const fed = new Set([...state.values()].map((t) => t.data));
+      let dst = this.spare.pop();
+      if (dst === undefined || fed.has(dst)) dst = this.allocate();
+      fresh.set(key, dst);
+      const slot = key === WEIGHTS ? undefined : key.slice(slotInput('').length);
+      layout.params.forEach((p, i) => {
+        const [begin, end] = [layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!];
+        const dims = layout.dims[i]!;
+        all[slot === undefined ? p : paramSlotInput(slot, p)] = { dims, data: (src.data as Float32Array).subarray(begin, end) };
+        const output = slot === undefined ? newParam(p) : newParamSlot(slot, p);
+        into[output] = { dims, data: dst.subarray(begin, end) };
+        names.push(output);
+      });
+    }
+    const out = await this.session.runRaw(all, names, into);
+    const next = new Map<string, OrtTensor>([...fresh].map(([k, v]) => [k, this.session.tensor({ dims: [layout.total], data: v })]));
+    return { out, next };
+  }
+
+  /** A zeroed flat vector of the layout's length, owned by this step. */
+  private allocate(): Float32Array {
+    const v = new Float32Array(this.layout.total);
+    this.owned.add(v);
+    return v;
+  }
+
+  /**
+   * Hand back state this step's results replaced (the state it was fed once
+   * the new state is accepted, or results that were rejected): the flat
+   * vectors it allocated itself are written again by later steps. Others
+   * (the caller's) are left alone.
+   */
+  recycle(state: Iterable<Feed | OrtTensor>): void {
+    for (const t of state) {
+      const data = t.data;
+      if (data instanceof Float32Array && this.owned.has(data) && !this.spare.includes(data)) this.spare.push(data);
+    }
+  }
+
   async dispose(): Promise<void> {
+    this.spare.length = 0;
     await this.session.dispose();
   }
 }

@@ -5,12 +5,14 @@
  * slots, the loss, the model output, the gradient norm and a finiteness check
  * of the new weights — one session.run per step.
  *
- * The weights and each optimizer slot travel as one flat vector over all
- * parameters (FlatLayout): the graph splits the weights into the parameters
- * the forward pass reads, concatenates the flattened gradients, and runs the
- * norm, clipping, update and finiteness check once over the whole vector.
- * The step's scalars (the clipping bound, then each group's optimizer
- * scalars) are one vector input.
+ * With StepIo 'flat' the weights and each optimizer slot travel as one flat
+ * vector over all parameters (FlatLayout): the graph splits the weights into
+ * the parameters the forward pass reads, concatenates the flattened
+ * gradients, and runs the norm, clipping, update and finiteness check once
+ * over the whole vector. With 'split' each parameter and each of its slots is
+ * an input and an output of its own (split-update.ts), which the host binds
+ * to views of the same flat vectors. The step's scalars (the clipping bound,
+ * then each group's optimizer scalars) are one vector input.
  */
 import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
@@ -27,6 +29,7 @@ import { concatTreeEmit } from './emit-helpers.js';
 import { rewriteForwardConvs } from './forward-rewrite.js';
 import { emitLoss } from './loss-emit.js';
 import { emitUpdate, slotNames, usedScalars, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
+import { emitSplitUpdate, newParam, newParamSlot, paramSlotInput } from './split-update.js';
 
 export const TARGET = 'edgetune.target';
 export const LOSS = 'edgetune.loss';
@@ -119,7 +122,20 @@ export interface StepGraphOptions {
   layout: FlatLayout;
   /** the most operands of a Concat or Split (EmitContext.maxOperands; default unlimited) */
   maxOperands?: number;
+  /** how the weights and slots enter and leave the step (default 'flat') */
+  io?: StepIo;
 }
+
+/**
+ * How the step's weights and optimizer slots enter and leave it:
+ *   'flat'  one input and one output each, over the whole FlatLayout (what
+ *           GPU-resident state needs, and the fewest nodes for small models);
+ *   'split' one input and output per parameter (and per slot), which the
+ *           host binds to views of its flat vectors: no copies of the whole
+ *           vector inside the step, and each gradient freed once its update
+ *           has run.
+ */
+export type StepIo = 'flat' | 'split';
 
 /** Give the value `from`, produced by one of `nodes`, the name `to` (every reader follows), so that no Identity copy is needed. */
 function renameValue(nodes: NodeProto[], from: string, to: string): boolean {
@@ -172,15 +188,20 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const yDims = shapes.get(plan.output)!;
   const opset = defaultOpset(model.proto);
   const trained = new Set(layout.params);
-  g.input = g.input.filter((v) => !trained.has(v.name ?? ''));
-  g.input.push(valueInfo(WEIGHTS, DataType.FLOAT, [layout.total]));
-  const unpack = unpackWeights(e, layout, opset);
-  // the parameters keep their declared dims, which passes that lay out their consumers read
-  layout.params.forEach((p, i) => g.value_info.push(valueInfo(p, DataType.FLOAT, [...layout.dims[i]!])));
+  const split = opts.io === 'split';
+  let unpack: NodeProto[] = [];
+  if (!split) {
+    g.input = g.input.filter((v) => !trained.has(v.name ?? ''));
+    g.input.push(valueInfo(WEIGHTS, DataType.FLOAT, [layout.total]));
+    unpack = unpackWeights(e, layout, opset);
+    // the parameters keep their declared dims, which passes that lay out their consumers read
+    layout.params.forEach((p, i) => g.value_info.push(valueInfo(p, DataType.FLOAT, [...layout.dims[i]!])));
+  }
   g.node = rewriteForwardConvs(g.node, plan, e, trained, opset);
   g.input.push(valueInfo(TARGET, opts.target.elemType, [...opts.target.dims]));
   const loss = emitLoss(e, opts.loss, plan.output, yDims, TARGET, opts.labels, opset);
   const grads = emitBackward(plan, e, loss.grad, opset);
+  if (split) return finishSplit(proto, e, plan, opts, opset, loss.loss, grads);
 
   const op = (o: string, i: string[], a = {}) => e.add(o, i, a)[0]!;
   const ctx: Pick<EmitContext, 'op' | 'setDims' | 'maxOperands'> = { op: (o, i, a) => e.add(o, i, a)[0]!, setDims: (n, d) => e.setDims(n, d), maxOperands: e.maxOperands };
@@ -250,10 +271,16 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     nameOutput(e, v, newSlot(s));
     outputs.push(newSlot(s));
   }
-  nameOutput(e, loss.loss, LOSS);
+  g.node.unshift(...unpack);
+  return finish(proto, e, plan, opts, outputs, loss.loss, norm, check);
+}
+
+/** The step's outputs named and declared, the nodes nobody reads dropped, the emitted constants added. */
+function finish(proto: ModelProto, e: GraphEmitter, plan: BackwardPlan, opts: StepGraphOptions, outputs: readonly string[], loss: string, norm: string, check: string): ModelProto {
+  const g = proto.graph!;
+  nameOutput(e, loss, LOSS);
   nameOutput(e, norm, GRAD_NORM);
   nameOutput(e, check, UPDATE_CHECK);
-  g.node.unshift(...unpack);
   g.node.push(...e.nodes);
   const keepOutput = g.output.filter((o) => o.name === plan.output);
   g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, UPDATE_CHECK, ...(opts.extraOutputs ?? [])].map((n) => ({ name: n, metadata_props: [] }))];
@@ -261,6 +288,43 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const read = new Set(g.node.flatMap((n) => n.input));
   g.initializer.push(...e.constants.filter((t) => read.has(t.name ?? '')));
   return proto;
+}
+
+/** compileStep's end for StepIo 'split': per-parameter slot inputs, update and outputs (split-update.ts). */
+function finishSplit(
+  proto: ModelProto, e: GraphEmitter, plan: BackwardPlan, opts: StepGraphOptions, opset: number, loss: string, grads: ReadonlyMap<string, string>,
+): ModelProto {
+  const g = proto.graph!;
+  const { layout } = opts;
+  const nScalars = scalarCount(layout, opts.optimizer, opts.clip);
+  if (nScalars > 0) g.input.push(valueInfo(SCALARS, DataType.FLOAT, [nScalars]));
+  const entries = new Map<number, string>();
+  const entry = (i: number): string => {
+    let v = entries.get(i);
+    if (!v) {
+      v = nScalars === 1 ? SCALARS : opset >= 10
+        ? e.add('Slice', [SCALARS, e.ints([i]), e.ints([i + 1]), e.ints([0])])[0]!
+        : e.add('Slice', [SCALARS], { starts: [i], ends: [i + 1], axes: [0] })[0]!;
+      entries.set(i, v);
+    }
+    return v;
+  };
+  const params = layout.params.map((name, i) => ({ name, dims: layout.dims[i]!, group: layout.groups.findIndex(([b, end]) => i >= b && i < end) }));
+  for (const s of slotNames[opts.optimizer]) {
+    for (const p of params) g.input.push(valueInfo(paramSlotInput(s, p.name), DataType.FLOAT, [...p.dims]));
+  }
+  const u = emitSplitUpdate(e, { optimizer: opts.optimizer, hyper: opts.hyper, clip: opts.clip, opset, params, grads, entry });
+  const outputs: string[] = [];
+  for (const p of params) {
+    const v = u.updated.get(p.name)!;
+    nameOutput(e, v.weight, newParam(p.name));
+    outputs.push(newParam(p.name));
+    for (const [s, slot] of Object.entries(v.slots)) {
+      nameOutput(e, slot, newParamSlot(s, p.name));
+      outputs.push(newParamSlot(s, p.name));
+    }
+  }
+  return finish(proto, e, plan, opts, outputs, loss, u.norm, u.check);
 }
 
 /** The nodes some output depends on, in their order (emitters leave values nobody reads, such as a Reshape a later one bypasses). */

@@ -111,18 +111,27 @@ export class Session {
    * Run the model on feeds as they are (ONNX Runtime tensors, GPU ones
    * included, pass through unconverted); returns ONNX Runtime tensors, those
    * named in `gpuOutputs` still in GPU memory on a GPU provider. The caller
-   * owns them: dispose() frees a GPU tensor's buffer.
+   * owns them: dispose() frees a GPU tensor's buffer. Outputs named in
+   * `into` are written into those host arrays (onnxruntime-node's CPU
+   * provider), with no array allocated for them.
    */
-  async runRaw(feeds: Record<string, Feed>, outputs?: readonly string[]): Promise<Record<string, OrtTensor>> {
+  async runRaw(feeds: Record<string, Feed>, outputs?: readonly string[], into?: Record<string, Feed>): Promise<Record<string, OrtTensor>> {
     this.check(feeds);
     const ortFeeds: Record<string, OrtTensor> = {};
     for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(this.backend.ort, v);
+    // outputs named in `into` are written into the tensors given there (CPU arrays of the output's size)
+    const fetches = into && outputs ? Object.fromEntries(outputs.map((n) => [n, into[n] ? toOrt(this.backend.ort, into[n]) : null])) : undefined;
     try {
-      const result = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
+      const result = fetches ? await this.session.run(ortFeeds, fetches) : outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
       return result as Record<string, OrtTensor>;
     } catch (e) {
       throw new RuntimeError(`${this.label}: ONNX Runtime failed to run the model (${firstLine(e)})`);
     }
+  }
+
+  /** A host array as a tensor of this session's ONNX Runtime (no copy). */
+  tensor(feed: Feed): OrtTensor {
+    return toOrt(this.backend.ort, feed);
   }
 
   async dispose(): Promise<void> {

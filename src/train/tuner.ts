@@ -250,15 +250,19 @@ export class Tuner {
     const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), gradNorm: r.gradNorm, skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
     if (!Number.isFinite(r.loss)) {
       disposeState(r.next);
+      cs.recycle(r.next.values());
       return this.badStep(info, names[0] ?? 'loss');
     }
     if (!r.updateFinite) {
       const data = unpackFlat(cs.layout, (await downloadTensors(r.next)).get(WEIGHTS_KEY)!);
+      cs.recycle(r.next.values());
       return this.badStep(info, names.find((name) => !allFinite(data.get(name)!)) ?? names[0] ?? 'loss');
     }
     // the graph checked the update: on the GPU it stays there unread
     if (locationOf(r.next) === 'gpu-buffer') this.store.acceptResident(r.next, cs.provider, cs.layout);
     else this.store.acceptHost(await downloadTensors(r.next), cs.layout);
+    // the state fed is replaced: the step may write its own vectors again
+    cs.recycle(state.values());
     this.engine.updateRunningStats(r.batchStats);
     return this.accepted(info);
   }

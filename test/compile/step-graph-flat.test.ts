@@ -4,10 +4,12 @@
  * each following the TypeScript step; Concat and Split trees of bounded
  * width giving the same step; host arrays of their own that a caller may
  * change between steps; forward Convs with small outputs rewritten as one
- * Gemm; and the thread count of small steps.
+ * Gemm; the same step with each parameter its own input and output
+ * ('split', bound to views of the flat vectors); and the thread count of
+ * small steps.
  */
 import { describe, expect, it } from 'vitest';
-import { CompiledStep, packFlat, stepFlops, stepThreads, WEIGHTS_KEY, type StepState } from '../../src/compile/compiled-step.js';
+import { CompiledStep, packFlat, SPLIT_IO_VALUES, stepFlops, stepIo, stepThreads, WEIGHTS_KEY, type StepState } from '../../src/compile/compiled-step.js';
 import { optimizerHyper } from '../../src/compile/optimizer-emit.js';
 import { recordShapes } from '../../src/compile/shapes.js';
 import { OnnxModel } from '../../src/model.js';
@@ -104,6 +106,103 @@ describe('compiled step over flat state', () => {
     for (const k of steps[0]!.stateKeys) expect([...(b!.next.get(k)!.data as Float32Array)]).toEqual([...(a!.next.get(k)!.data as Float32Array)]);
     for (const cs of steps) await cs.dispose();
     await t.dispose();
+  });
+});
+
+describe('state split per parameter', () => {
+  const stepOf = async (t: Tuner, batch: Batch, io: 'flat' | 'split', optimizer: 'sgd' | 'momentum' | 'adam' | 'adamw', clip: boolean) => {
+    const cs = await CompiledStep.create(t.engine.work, nodeBackend, t.engine.plan, batch.feeds, batch.target, t.weights, {
+      loss: 'cross-entropy', optimizer, hyper: optimizerHyper(optimizer, { weightDecay: 0.01 }), clip, groups: [['W1', 'b2'], ['b1', 'W2']], io,
+    });
+    expect(cs.io).toBe(io);
+    return cs;
+  };
+
+  it.each([
+    ['sgd', true], ['momentum', false], ['adam', true], ['adamw', false],
+  ] as const)('%s (clipping %s) gives the flat step\'s loss, norm and new state, in arrays of its own', async (optimizer, clip) => {
+    const t = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.05 });
+    const batch = makeBatch(t, blobs(6), [0, 1, 2, 3, 4, 5]);
+    const steps = [await stepOf(t, batch, 'flat', optimizer, clip), await stepOf(t, batch, 'split', optimizer, clip)];
+    const results: Awaited<ReturnType<CompiledStep['run']>>[] = [];
+    const fed: StepState[] = [];
+    for (const cs of steps) {
+      const state: StepState = new Map([[WEIGHTS_KEY, { dims: [cs.layout.total], data: packFlat(cs.layout, (p) => t.weights.get(p)!) }]]);
+      cs.stateKeys.slice(1).forEach((k, i) => state.set(k, { dims: [cs.layout.total], data: new Float32Array(cs.layout.total).fill(0.01 * (i + 1)) }));
+      fed.push(state);
+      results.push(await cs.run(batch.feeds, batch.target, state, (p) => ({ lr: p.startsWith('W') ? 0.1 : 0.2, stepSize: p.startsWith('W') ? 0.2 : 0.3, invSqrtBc2: 1.5, scale: 0.99 }), 0.3));
+    }
+    const [flat, split] = results;
+    expect(split!.loss).toBe(flat!.loss);
+    expect(Math.abs(split!.gradNorm - flat!.gradNorm)).toBeLessThanOrEqual(1e-6 * flat!.gradNorm);
+    expect(split!.updateFinite).toBe(true);
+    for (const k of steps[0]!.stateKeys) {
+      const a = flat!.next.get(k)!.data as Float32Array;
+      const b = split!.next.get(k)!.data as Float32Array;
+      expect(b.length, k).toBe(a.length);
+      // the zero tail past the parameters is padding: the flat step moves it by its slots, the split one leaves it
+      const used = steps[0]!.layout.used;
+      expect(maxRelDiff(a.subarray(0, used), b.subarray(0, used)), k).toBeLessThanOrEqual(1e-6);
+      // written into a vector of the step's own, the one fed left as it was
+      expect(b.buffer, k).not.toBe(fed[1]!.get(k)!.data.buffer);
+    }
+    expect([...(fed[1]!.get(WEIGHTS_KEY)!.data as Float32Array)]).toEqual([...(fed[0]!.get(WEIGHTS_KEY)!.data as Float32Array)]);
+    for (const cs of steps) await cs.dispose();
+    await t.dispose();
+  });
+
+  it('writes a later step into the vectors a replaced state handed back, never into the state it is fed', async () => {
+    const t = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05 });
+    const batch = makeBatch(t, blobs(6), [0, 1, 2, 3, 4, 5]);
+    const cs = await stepOf(t, batch, 'split', 'momentum', false);
+    const scalars = () => ({ lr: 0.1, stepSize: 0, invSqrtBc2: 0, scale: 1 });
+    let state: StepState = new Map(cs.stateKeys.map((k, i) => [k, { dims: [cs.layout.total], data: i === 0 ? packFlat(cs.layout, (p) => t.weights.get(p)!) : new Float32Array(cs.layout.total) }]));
+    const first = await cs.run(batch.feeds, batch.target, state, scalars);
+    // the caller's vectors are not the step's: handing them back changes nothing
+    cs.recycle(state.values());
+    const second = await cs.run(batch.feeds, batch.target, first.next, scalars);
+    for (const k of cs.stateKeys) expect(second.next.get(k)!.data.buffer).not.toBe(first.next.get(k)!.data.buffer);
+    cs.recycle(first.next.values());
+    const kept = new Map([...second.next].map(([k, v]) => [k, Float32Array.from(v.data as Float32Array)]));
+    const third = await cs.run(batch.feeds, batch.target, second.next, scalars);
+    const reused = new Set([...first.next.values()].map((v) => v.data.buffer));
+    for (const k of cs.stateKeys) {
+      expect(reused.has(third.next.get(k)!.data.buffer), k).toBe(true);
+      expect([...(second.next.get(k)!.data as Float32Array)], k).toEqual([...kept.get(k)!]);
+    }
+    await cs.dispose();
+    await t.dispose();
+  });
+
+  it('is chosen on the CPU provider from SPLIT_IO_VALUES trained values, flat elsewhere', () => {
+    const layout = (n: number) => ({ params: ['W'], dims: [[n]], offsets: [0], sizes: [n], used: n, total: n, width: 1, groups: [[0, 1] as const] });
+    expect(stepIo(['cpu'], layout(SPLIT_IO_VALUES))).toBe('split');
+    expect(stepIo(['cpu'], layout(SPLIT_IO_VALUES - 1))).toBe('flat');
+    expect(stepIo(['wasm'], layout(SPLIT_IO_VALUES))).toBe('flat');
+    expect(stepIo(['webgpu', 'cpu'], layout(SPLIT_IO_VALUES))).toBe('flat');
+  });
+
+  it('over a million parameters follows the TypeScript step through kept, skipped and resumed steps', async () => {
+    const rng = new Rng(5);
+    const w = Float32Array.from({ length: 600 * 500 }, () => (rng.next() - 0.5) * 0.05);
+    const g = graph('wide', [node('Gemm', ['x', 'W', 'B'], ['logits'], { transB: 1 })],
+      [valueInfo('x', DataType.FLOAT, ['N', 500])], [valueInfo('logits', DataType.FLOAT, ['N', 600])], [floatTensor('W', [600, 500], w), floatTensor('B', [600], new Array<number>(600).fill(0))]);
+    const make = () => new OnnxModel(model(g, { opsets: [opset('', 13)] }), 'wide.onnx');
+    const [compiled, ts] = await both(make, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05 });
+    const batch = (s: number, bad = false): Batch => ({
+      feeds: { x: { dims: [8, 500], data: Float32Array.from({ length: 8 * 500 }, (_, i) => (bad && i === 7 ? NaN : Math.sin(i * 0.37 + s))) } },
+      target: { dims: [8], data: BigInt64Array.from({ length: 8 }, (_, i) => BigInt((i * 71 + s) % 600)) },
+    });
+    for (const [s, bad] of [[0, false], [1, false], [2, true], [3, false], [4, false]] as const) {
+      const a = await compiled.trainStep(batch(s, bad));
+      const b = await ts.trainStep(batch(s, bad));
+      expect(a.skipped, `step ${s}`).toBe(bad);
+      expect(b.skipped, `step ${s}`).toBe(bad);
+      if (s === 3) expectSameTraining(compiled, ts);
+    }
+    expectSameTraining(compiled, ts);
+    await compiled.dispose();
+    await ts.dispose();
   });
 });
 
