@@ -144,7 +144,7 @@ describe('state split per parameter', () => {
       const used = steps[0]!.layout.used;
       expect(maxRelDiff(a.subarray(0, used), b.subarray(0, used)), k).toBeLessThanOrEqual(1e-6);
       // written into a vector of the step's own, the one fed left as it was
-      expect(b.buffer, k).not.toBe(fed[1]!.get(k)!.data.buffer);
+      expect(b.buffer, k).not.toBe((fed[1]!.get(k)!.data as Float32Array).buffer);
     }
     expect([...(fed[1]!.get(WEIGHTS_KEY)!.data as Float32Array)]).toEqual([...(fed[0]!.get(WEIGHTS_KEY)!.data as Float32Array)]);
     for (const cs of steps) await cs.dispose();
@@ -161,13 +161,13 @@ describe('state split per parameter', () => {
     // the caller's vectors are not the step's: handing them back changes nothing
     cs.recycle(state.values());
     const second = await cs.run(batch.feeds, batch.target, first.next, scalars);
-    for (const k of cs.stateKeys) expect(second.next.get(k)!.data.buffer).not.toBe(first.next.get(k)!.data.buffer);
+    for (const k of cs.stateKeys) expect((second.next.get(k)!.data as Float32Array).buffer).not.toBe((first.next.get(k)!.data as Float32Array).buffer);
     cs.recycle(first.next.values());
     const kept = new Map([...second.next].map(([k, v]) => [k, Float32Array.from(v.data as Float32Array)]));
     const third = await cs.run(batch.feeds, batch.target, second.next, scalars);
-    const reused = new Set([...first.next.values()].map((v) => v.data.buffer));
+    const reused = new Set([...first.next.values()].map((v) => (v.data as Float32Array).buffer));
     for (const k of cs.stateKeys) {
-      expect(reused.has(third.next.get(k)!.data.buffer), k).toBe(true);
+      expect(reused.has((third.next.get(k)!.data as Float32Array).buffer), k).toBe(true);
       expect([...(second.next.get(k)!.data as Float32Array)], k).toEqual([...kept.get(k)!]);
     }
     await cs.dispose();
