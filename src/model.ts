@@ -130,16 +130,17 @@ export class OnnxModel {
    * the model's own functions inlined (see `inlined`), and Subsample calls
    * replaced by their standard-op form (AveragePool·n²·β + b), which ONNX
    * Runtime runs faster than the function body; the value names the rest of
-   * the graph sees are unchanged.
+   * the graph sees are unchanged. Initializers named in `omit` are left out
+   * (never copied).
    */
-  runtimeProto(): ModelProto {
+  runtimeProto(omit?: ReadonlySet<string>): ModelProto {
     let copy: ModelProto;
     try {
-      copy = this.inlined();
+      copy = this.inlined(omit);
     } catch (e) {
       // ONNX Runtime inlines functions itself; only the backward pass needs them expanded here.
       if (!(e instanceof UnsupportedError)) throw e;
-      copy = cloneModel(this.proto);
+      copy = cloneModel(withoutInitializers(this.proto, omit));
     }
     lowerEdgetuneOps(copy, this.file, { only: ['Subsample'] });
     const store = this.external;
@@ -158,10 +159,11 @@ export class OnnxModel {
 
   /**
    * A copy whose main graph has the model's own (non-edgetune) functions
-   * inlined: the graph the backward pass walks. Value names are unchanged.
+   * inlined: the graph the backward pass walks. Value names are unchanged;
+   * initializers named in `omit` are left out.
    */
-  inlined(): ModelProto {
-    const copy = cloneModel(this.proto);
+  inlined(omit?: ReadonlySet<string>): ModelProto {
+    const copy = cloneModel(withoutInitializers(this.proto, omit));
     inlineLocalFunctions(copy);
     return copy;
   }
@@ -169,4 +171,10 @@ export class OnnxModel {
   clone(): OnnxModel {
     return new OnnxModel(cloneModel(this.proto), this.file, this.external?.clone());
   }
+}
+
+/** A shallow view of `proto` whose main graph lacks the initializers named in `omit` (the proto itself when none is), so that a copy need not copy them. */
+function withoutInitializers(proto: ModelProto, omit: ReadonlySet<string> | undefined): ModelProto {
+  if (!omit || omit.size === 0 || !proto.graph) return proto;
+  return { ...proto, graph: { ...proto.graph, initializer: proto.graph.initializer.filter((t) => !omit.has(t.name ?? '')) } };
 }

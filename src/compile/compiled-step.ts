@@ -106,6 +106,15 @@ export function stepIo(providers: readonly string[], layout: FlatLayout): StepIo
   return providers.every((p) => p === 'cpu') && layout.used >= SPLIT_IO_VALUES ? 'split' : 'flat';
 }
 
+/**
+ * Memory options of a step session on onnxruntime-node's CPU provider. With
+ * a memory pattern ONNX Runtime allocates one block for a run's planned peak
+ * from its arena, which grows by powers of two: on ResNet-18 (batch 32,
+ * 64×64) the process's peak RSS is about 120 MB lower without it, at the
+ * same step time (bench/RESULTS.md).
+ */
+export const CPU_STEP_MEMORY = { enableMemPattern: false } as const;
+
 /** Each parameter's values in a flat vector of `layout`, as views (no copy). */
 export function unpackFlat(layout: FlatLayout, flat: Float32Array): Map<string, Float32Array> {
   return new Map(layout.params.map((p, i) => [p, flat.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!)]));
@@ -202,10 +211,11 @@ export class CompiledStep {
       extraOutputs: opts.extraOutputs ?? [],
     });
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
-    const threads = providers.every((p) => p === 'cpu') && !backend.sessionOptions?.('cpu').intraOpNumThreads ? stepThreads(plan, shapes) : undefined;
+    const cpu = providers.every((p) => p === 'cpu');
+    const threads = cpu && !backend.sessionOptions?.('cpu').intraOpNumThreads ? stepThreads(plan, shapes) : undefined;
     const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
-      ...(threads !== undefined ? { ortOptions: { intraOpNumThreads: threads } } : {}),
+      ortOptions: { ...(threads !== undefined ? { intraOpNumThreads: threads } : {}), ...(cpu ? CPU_STEP_MEMORY : {}) },
     });
     return new CompiledStep(session, plan, layout, opts, io);
   }
@@ -303,7 +313,10 @@ export class CompiledStep {
    * (the caller's) are left alone.
    */
   recycle(state: Iterable<Feed | OrtTensor>): void {
+    // only a 'split' step writes into vectors of its own; GPU tensors (flat steps on WebGPU) may be disposed already
+    if (this.io !== 'split') return;
     for (const t of state) {
+      if ('location' in t && t.location !== 'cpu') continue;
       const data = t.data;
       if (data instanceof Float32Array && this.owned.has(data) && !this.spare.includes(data)) this.spare.push(data);
     }

@@ -11,11 +11,11 @@ import { tensorDims } from '../onnx/tensor-codec.js';
 import type { ModelProto } from '../onnx/types.js';
 
 export function trainingView(model: OnnxModel, params: readonly string[], saved: readonly string[]): ModelProto {
-  const proto = model.runtimeProto();
-  const g = proto.graph!;
   const trained = new Set(params);
-  const moved = g.initializer.filter((t) => trained.has(t.name ?? ''));
-  g.initializer = g.initializer.filter((t) => !trained.has(t.name ?? ''));
+  // the trained initializers become inputs: the copy leaves their data out
+  const moved = model.graph.initializer.filter((t) => trained.has(t.name ?? ''));
+  const proto = model.runtimeProto(trained);
+  const g = proto.graph!;
   const declared = new Set(g.input.map((v) => v.name));
   g.input = g.input.filter((v) => !trained.has(v.name ?? ''));
   for (const t of moved) g.input.push(valueInfo(t.name ?? '', t.data_type ?? 1, tensorDims(t)));

@@ -156,6 +156,9 @@ export class TrainingWeights {
     disposeState(this.resident);
     this.resident.clear();
     this.flat = { layout, weights: data.get(WEIGHTS_KEY)!, slots: new Map(this.slotNames.map((s) => [s, data.get(slotKey(s))!])) };
+    // the host arrays are older than the flat vectors, which the getters cut new arrays from: they need not be kept
+    this.hostWeights = new Map();
+    this.hostStates = new Map(this.params.map((p) => [p, { step: this.hostStates.get(p)!.step, slots: {} }]));
     this.bumpSteps();
   }
 
