@@ -7,7 +7,7 @@ import { ensureEdgetuneFunctions } from '../customops/index.js';
 import { InputError, ModelFormatError, UnsupportedError } from './errors.js';
 import { DataType, dtypeName, type TypedArray } from './onnx/dtypes.js';
 import { MemoryExternalStore } from './onnx/external-data.js';
-import { cloneModel, decodeModel, encodeModel } from './onnx/model-io.js';
+import { cloneModel, cloneSharingData, decodeModel, encodeModel } from './onnx/model-io.js';
 import { lowerEdgetuneOps } from './runtime/lower.js';
 import { findTensor } from './graph/constant-tensors.js';
 import { inlineLocalFunctions } from './graph/inline-functions.js';
@@ -140,7 +140,7 @@ export class OnnxModel {
     } catch (e) {
       // ONNX Runtime inlines functions itself; only the backward pass needs them expanded here.
       if (!(e instanceof UnsupportedError)) throw e;
-      copy = cloneModel(withoutInitializers(this.proto, omit));
+      copy = cloneSharingData(withoutInitializers(this.proto, omit));
     }
     lowerEdgetuneOps(copy, this.file, { only: ['Subsample'] });
     const store = this.external;
@@ -160,10 +160,11 @@ export class OnnxModel {
   /**
    * A copy whose main graph has the model's own (non-edgetune) functions
    * inlined: the graph the backward pass walks. Value names are unchanged;
-   * initializers named in `omit` are left out.
+   * initializers named in `omit` are left out, the others' raw bytes shared
+   * with this model (cloneSharingData).
    */
   inlined(omit?: ReadonlySet<string>): ModelProto {
-    const copy = cloneModel(withoutInitializers(this.proto, omit));
+    const copy = cloneSharingData(withoutInitializers(this.proto, omit));
     inlineLocalFunctions(copy);
     return copy;
   }

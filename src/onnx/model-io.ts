@@ -61,6 +61,24 @@ export function cloneModel(m: ModelProto): ModelProto {
   return decodeKeepingUnknown(encodeModel(m));
 }
 
+/**
+ * A deep copy like cloneModel, except that the main graph's initializers
+ * share their raw_data bytes with the original's (not copied: a model's
+ * weights can be most of its size). Safe because nothing writes into those
+ * bytes in place: writeTensor gives a tensor new ones.
+ */
+export function cloneSharingData(m: ModelProto): ModelProto {
+  const inits = m.graph?.initializer ?? [];
+  if (!m.graph || inits.every((t) => !t.raw_data || t.raw_data.length === 0)) return cloneModel(m);
+  const bare = { ...m, graph: { ...m.graph, initializer: inits.map((t) => (t.raw_data && t.raw_data.length > 0 ? { ...t, raw_data: new Uint8Array(0) } : t)) } };
+  const copy = cloneModel(bare);
+  copy.graph!.initializer.forEach((t, i) => {
+    const raw = inits[i]!.raw_data;
+    if (raw && raw.length > 0) t.raw_data = raw;
+  });
+  return copy;
+}
+
 /** The default-domain opset version a model imports. */
 export function defaultOpset(m: ModelProto): number {
   const def = m.opset_import.find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { FileError, ModelFormatError } from '../../src/errors.js';
 import { Model } from '../../src/node/model.js';
 import { loadModelFile } from '../../src/node/model-file.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
-import { cloneModel, decodeModel, defaultOpset, encodeModel } from '../../src/onnx/model-io.js';
+import { cloneModel, cloneSharingData, decodeModel, defaultOpset, encodeModel } from '../../src/onnx/model-io.js';
+import { readTensor, writeTensor } from '../../src/onnx/tensor-codec.js';
 import { TensorProtoType } from '../../src/onnx/schema.js';
 import type { ModelProto } from '../../src/onnx/types.js';
 import { randomBytes, seeded } from '../helpers/random.js';
@@ -98,6 +100,22 @@ describe('decodeModel refuses what is not a usable ONNX model', () => {
     c.graph!.node[0]!.op_type = 'Sigmoid';
     expect(m.graph!.node[0]!.op_type).toBe('Relu');
     expect(Buffer.from(encodeModel(cloneModel(m))).equals(Buffer.from(encodeModel(m)))).toBe(true);
+  });
+
+  it('cloneSharingData copies all but the initializers\' raw bytes, and a write to the copy leaves the original', () => {
+    const m = decodeModel(readFileSync(LENET5));
+    const c = cloneSharingData(m);
+    expect(Buffer.from(encodeModel(c)).equals(Buffer.from(encodeModel(m)))).toBe(true);
+    const t = m.graph!.initializer.find((i) => (i.raw_data?.length ?? 0) > 0)!;
+    const ct = c.graph!.initializer.find((i) => i.name === t.name)!;
+    expect(ct).not.toBe(t);
+    expect(ct.raw_data).toBe(t.raw_data);
+    const before = readTensor(t).data.slice();
+    writeTensor(ct, new Float32Array(before.length).fill(3));
+    expect([...readTensor(t).data]).toEqual([...before]);
+    expect(readTensor(ct).data[0]).toBe(3);
+    c.graph!.node[0]!.op_type = 'Sigmoid';
+    expect(m.graph!.node[0]!.op_type).not.toBe('Sigmoid');
   });
 });
 
