@@ -1,9 +1,10 @@
 /**
  * Static shapes for compilation: one forward pass of the training view with
- * every value the backward pass touches made an output, recording its dims.
+ * the Shape of every value the backward pass touches made an output.
  */
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
+import { node } from '../onnx/builder.js';
 import { encodeModel } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
@@ -24,16 +25,26 @@ export async function recordShapes(
   const initDims = new Map(model.initializers.map((t) => [t.name ?? '', t.dims.map(Number)]));
   const all = valuesTouched(plan);
   const produced = all.filter((v) => !initDims.has(v) && !(v in feeds));
-  const view = trainingView(model, plan.params, produced);
-  const session = await Session.create(backend, encodeModel(view), model.inputs, { label: model.file, ...(providers ? { providers } : {}) });
+  const view = trainingView(model, plan.params, []);
+  // each value's dims as a small int64 output of a Shape node: the values themselves stay inside ONNX Runtime,
+  // freed as the pass goes on, instead of all being copied out
+  const shapeOf = (v: string) => `edgetune.shape::${v}`;
+  const g = view.graph!;
+  produced.forEach((v, i) => g.node.push(node('Shape', [v], [shapeOf(v)], {}, { name: `edgetune.shape/${i}` })));
+  g.output = produced.map((v) => ({ name: shapeOf(v), metadata_props: [] }));
+  // unoptimised: a Shape node is then read off the value the kernel made, never folded from ONNX's shape inference
+  // (which disagrees with the kernels on, e.g., a ceil_mode pooling window that would start in the padding)
+  const session = await Session.create(backend, encodeModel(view), model.inputs, {
+    label: model.file, ...(providers ? { providers } : {}), ortOptions: { graphOptimizationLevel: 'disabled' },
+  });
   try {
     const full: Record<string, HostTensor> = { ...feeds };
     for (const p of plan.params) full[p] = { dims: initDims.get(p)!, data: weights.get(p)! };
-    const out = await session.run(full, produced);
+    const out = await session.run(full, produced.map(shapeOf));
     const shapes = new Map<string, readonly number[]>();
     for (const [k, d] of initDims) shapes.set(k, d);
     for (const [k, v] of Object.entries(feeds)) shapes.set(k, [...v.dims]);
-    for (const [k, v] of Object.entries(out)) shapes.set(k, [...v.dims]);
+    for (const v of produced) shapes.set(v, Array.from(out[shapeOf(v)]!.data as BigInt64Array, Number));
     return shapes;
   } finally {
     await session.dispose();

@@ -62,6 +62,34 @@ export interface StepGradients {
   batchStats: Map<string, Float32Array>;
 }
 
+/** A session opened now or when first asked for. */
+class SessionSlot {
+  private opening: Promise<Session> | undefined;
+
+  constructor(private readonly open: () => Promise<Session>, private session: Session | undefined) {}
+
+  get(): Promise<Session> {
+    if (this.session) return Promise.resolve(this.session);
+    this.opening ??= this.open().then((s) => (this.session = s), (e: unknown) => {
+      this.opening = undefined;
+      throw e;
+    });
+    return this.opening;
+  }
+
+  /** The provider of the open session, or the only one it can open on ('cpu') before it is. */
+  get provider(): string {
+    return this.session?.provider ?? 'cpu';
+  }
+
+  async dispose(): Promise<void> {
+    const s = this.session ?? (await this.opening?.catch(() => undefined));
+    this.session = undefined;
+    this.opening = undefined;
+    await s?.dispose();
+  }
+}
+
 export class GradientEngine {
   readonly params: Param[];
   private readonly opset: number;
@@ -74,7 +102,7 @@ export class GradientEngine {
     private readonly prepared: TrainingModel,
     readonly view: GraphView,
     readonly plan: BackwardPlan,
-    readonly session: Session,
+    private readonly openSession: SessionSlot,
     readonly loss: LossName,
     private readonly constants: Map<string, HostTensor>,
     private readonly backend: Backend,
@@ -89,6 +117,11 @@ export class GradientEngine {
       this.running.set(s.runningMean, Float32Array.from(prepared.model.readFloat(s.runningMean)));
       this.running.set(s.runningVar, Float32Array.from(prepared.model.readFloat(s.runningVar)));
     }
+  }
+
+  /** The execution provider the training forward pass runs on. */
+  get provider(): string {
+    return this.openSession.provider;
   }
 
   /** BatchNormalization running statistics (batchNorm 'train'), updated by `updateRunningStats` after accepted steps. */
@@ -138,11 +171,14 @@ export class GradientEngine {
       ...(opts.frozen ? { frozen: opts.frozen } : {}),
     });
     const statValues = prepared.batchStats.flatMap((s) => [s.batchMean, s.batchVar]);
-    const trainView = trainingView(work, plan.params, [...plan.saved, ...statValues]);
     const feedsSpec = work.inputs;
-    const session = await Session.create(backend, encodeModel(trainView), feedsSpec, {
+    const open = () => Session.create(backend, encodeModel(trainingView(work, plan.params, [...plan.saved, ...statValues])), feedsSpec, {
       label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
     });
+    // on onnxruntime-node's CPU provider the session opens when first run: a compiled step never needs it, and
+    // it would hold ONNX Runtime's copy of every frozen weight; GPU providers open it now, to settle which one runs
+    const lazy = (opts.providers ?? backend.defaultProviders).every((p) => p === 'cpu');
+    const session = new SessionSlot(open, lazy ? undefined : await open());
     const trained = new Set(plan.params);
     const constants = new Map<string, HostTensor>();
     for (const s of plan.steps) {
@@ -177,7 +213,7 @@ export class GradientEngine {
   /** Run the training view: the loss output and every saved value. */
   async forward(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<ForwardResult> {
     const all = this.withWeights(feeds, weights);
-    const result = await this.session.run(all, [this.plan.output, ...this.plan.saved, ...this.batchStatValues]);
+    const result = await (await this.openSession.get()).run(all, [this.plan.output, ...this.plan.saved, ...this.batchStatValues]);
     const values = new Map<string, HostTensor>(Object.entries(result));
     for (const [k, v] of Object.entries(all)) values.set(k, v);
     for (const [k, v] of this.constants) values.set(k, v);
@@ -198,7 +234,7 @@ export class GradientEngine {
 
   /** The output of the training forward pass and the batch statistics (no other saved values). */
   private async trainingOutput(feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>): Promise<{ output: Tensor; batchStats: Map<string, Float32Array> }> {
-    const result = await this.session.run(this.withWeights(feeds, weights), [this.plan.output, ...this.batchStatValues]);
+    const result = await (await this.openSession.get()).run(this.withWeights(feeds, weights), [this.plan.output, ...this.batchStatValues]);
     return { output: asFloat(result[this.plan.output], `output '${this.plan.output}'`), batchStats: this.statsOf(result) };
   }
 
@@ -290,7 +326,7 @@ export class GradientEngine {
   async dispose(): Promise<void> {
     for (const cb of this.compiled.values()) await (await cb.catch(() => undefined))?.dispose();
     this.compiled.clear();
-    await this.session.dispose();
+    await this.openSession.dispose();
     await this.inference?.dispose();
   }
 }

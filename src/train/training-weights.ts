@@ -129,14 +129,40 @@ export class TrainingWeights {
    * into flat vectors.
    */
   stepState(layout: FlatLayout): StepState {
-    const f = this.flat && sameLayout(this.flat.layout, layout) ? this.flat : undefined;
+    let f = this.flat && sameLayout(this.flat.layout, layout) ? this.flat : undefined;
     const state: StepState = new Map();
-    state.set(WEIGHTS_KEY, this.resident.get(WEIGHTS_KEY)
-      ?? { dims: [layout.total], data: f?.weights ?? packFlat(layout, (p) => this.weights.get(p)!) });
+    const packed = (data: () => Float32Array) => ({ dims: [layout.total], data: data() });
+    let weights = this.resident.get(WEIGHTS_KEY) ?? (f?.weights ? packed(() => f!.weights!) : undefined);
+    if (!weights) {
+      const data = packFlat(layout, (p) => this.weights.get(p)!);
+      // the packed vector becomes the truth (the host arrays are cut from it again when asked for), so that the
+      // weights are not held twice while the step runs
+      if (!this.flat || f) {
+        f = this.flat = { layout, weights: data, slots: f?.slots ?? new Map() };
+        this.hostWeights = new Map();
+      }
+      weights = { dims: [layout.total], data };
+    }
+    state.set(WEIGHTS_KEY, weights);
+    const toPack = this.slotNames.filter((s) => !this.resident.has(slotKey(s)) && !f?.slots.has(s));
+    // bring the host slots up to date once (the getter cuts what another layout's flat vectors hold)
+    const host = toPack.length > 0 ? this.states : this.hostStates;
     for (const s of this.slotNames) {
       const key = slotKey(s);
-      state.set(key, this.resident.get(key)
-        ?? { dims: [layout.total], data: f?.slots.get(s) ?? packFlat(layout, (p) => this.states.get(p)!.slots[s]!) });
+      let slot = this.resident.get(key) ?? (f?.slots.has(s) ? packed(() => f!.slots.get(s)!) : undefined);
+      if (!slot) {
+        const data = packFlat(layout, (p) => host.get(p)!.slots[s]!);
+        if (f && f === this.flat) {
+          f.slots.set(s, data);
+          this.hostStates = new Map(this.params.map((p) => {
+            const st = this.hostStates.get(p)!;
+            const { [s]: _dropped, ...rest } = st.slots;
+            return [p, { step: st.step, slots: rest }];
+          }));
+        }
+        slot = { dims: [layout.total], data };
+      }
+      state.set(key, slot);
     }
     return state;
   }

@@ -118,7 +118,7 @@ export async function createTuner(model: WebModel, options: WebTunerOptions): Pr
 
 /** The execution provider a tuner's forward pass runs on. */
 export function tunerProvider(tuner: Tuner): string {
-  return tuner.engine.session.provider;
+  return tuner.engine.provider;
 }
 
 /** Write the tuner's weights into its model (recording the fine-tune in the metadata) and return the .onnx bytes. */
