@@ -123,9 +123,9 @@ export function unpackFlat(layout: FlatLayout, flat: Float32Array): Map<string, 
 /**
  * The flat vector of `layout` holding each parameter's values from `parts`:
  * when they already are the views unpackFlat gave of one vector, that vector
- * itself; else a new vector they are copied into.
+ * itself; else a new vector they are copied into (from `alloc`, zeroed).
  */
-export function packFlat(layout: FlatLayout, parts: (p: string) => Float32Array): Float32Array {
+export function packFlat(layout: FlatLayout, parts: (p: string) => Float32Array, alloc: (n: number) => Float32Array = (n) => new Float32Array(n)): Float32Array {
   const first = parts(layout.params[0]!);
   const start = first.byteOffset;
   const views = start + layout.total * 4 <= first.buffer.byteLength && layout.params.every((p, i) => {
@@ -134,7 +134,7 @@ export function packFlat(layout: FlatLayout, parts: (p: string) => Float32Array)
   });
   if (views) return new Float32Array(first.buffer, start, layout.total);
   // the tail past the parameters stays zero
-  const out = new Float32Array(layout.total);
+  const out = alloc(layout.total);
   layout.params.forEach((p, i) => out.set(parts(p), layout.offsets[i]!));
   return out;
 }
@@ -299,8 +299,13 @@ export class CompiledStep {
     return { out, next };
   }
 
-  /** A zeroed flat vector of the layout's length, owned by this step. */
-  private allocate(): Float32Array {
+  /**
+   * A zeroed flat vector of the layout's length, owned by this step: state
+   * packed into it is written again by later steps once `recycle` hands it
+   * back (with 'flat' I/O a plain new vector).
+   */
+  allocate(): Float32Array {
+    if (this.io !== 'split') return new Float32Array(this.layout.total);
     const v = new Float32Array(this.layout.total);
     this.owned.add(v);
     return v;

@@ -126,15 +126,15 @@ export class TrainingWeights {
   /**
    * The step state to feed a compiled step of `layout`: resident tensors,
    * else the flat host vectors of the last step, else the host arrays packed
-   * into flat vectors.
+   * into flat vectors (from `alloc`).
    */
-  stepState(layout: FlatLayout): StepState {
+  stepState(layout: FlatLayout, alloc?: (n: number) => Float32Array): StepState {
     let f = this.flat && sameLayout(this.flat.layout, layout) ? this.flat : undefined;
     const state: StepState = new Map();
     const packed = (data: () => Float32Array) => ({ dims: [layout.total], data: data() });
     let weights = this.resident.get(WEIGHTS_KEY) ?? (f?.weights ? packed(() => f!.weights!) : undefined);
     if (!weights) {
-      const data = packFlat(layout, (p) => this.weights.get(p)!);
+      const data = packFlat(layout, (p) => this.weights.get(p)!, alloc);
       // the packed vector becomes the truth (the host arrays are cut from it again when asked for), so that the
       // weights are not held twice while the step runs
       if (!this.flat || f) {
@@ -151,7 +151,7 @@ export class TrainingWeights {
       const key = slotKey(s);
       let slot = this.resident.get(key) ?? (f?.slots.has(s) ? packed(() => f!.slots.get(s)!) : undefined);
       if (!slot) {
-        const data = packFlat(layout, (p) => host.get(p)!.slots[s]!);
+        const data = packFlat(layout, (p) => host.get(p)!.slots[s]!, alloc);
         if (f && f === this.flat) {
           f.slots.set(s, data);
           this.hostStates = new Map(this.params.map((p) => {

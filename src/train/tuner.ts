@@ -243,7 +243,7 @@ export class Tuner {
     }
     if (this.store.provider !== undefined && (cs.provider !== this.store.provider || !this.store.residentFits(cs.layout))) await this.sync();
     const names = this.params.map((p) => p.name);
-    const state = this.store.stepState(cs.layout);
+    const state = this.store.stepState(cs.layout, () => cs.allocate());
     const scalars = this.stepScalars();
     const r = await cs.run(batch.feeds, batch.target, state, (p) => scalars.get(p)!, this.options.maxGradNorm);
     const n = r.output.dims[0] ?? 1;
