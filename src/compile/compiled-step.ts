@@ -287,10 +287,10 @@ export class CompiledStep {
       const slot = key === WEIGHTS ? undefined : key.slice(slotInput('').length);
       layout.params.forEach((p, i) => {
         const [begin, end] = [layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!];
-        const dims = layout.dims[i]!;
-        all[slot === undefined ? p : paramSlotInput(slot, p)] = { dims, data: (src.data as Float32Array).subarray(begin, end) };
+        // the weights in their own dims (the forward pass reads them), the slots and every new value as one axis
+        all[slot === undefined ? p : paramSlotInput(slot, p)] = { dims: slot === undefined ? layout.dims[i]! : [layout.sizes[i]!], data: (src.data as Float32Array).subarray(begin, end) };
         const output = slot === undefined ? newParam(p) : newParamSlot(slot, p);
-        into[output] = { dims, data: dst.subarray(begin, end) };
+        into[output] = { dims: [layout.sizes[i]!], data: dst.subarray(begin, end) };
         names.push(output);
       });
     }

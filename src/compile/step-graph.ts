@@ -311,7 +311,7 @@ function finishSplit(
   };
   const params = layout.params.map((name, i) => ({ name, dims: layout.dims[i]!, group: layout.groups.findIndex(([b, end]) => i >= b && i < end) }));
   for (const s of slotNames[opts.optimizer]) {
-    for (const p of params) g.input.push(valueInfo(paramSlotInput(s, p.name), DataType.FLOAT, [...p.dims]));
+    for (const p of params) g.input.push(valueInfo(paramSlotInput(s, p.name), DataType.FLOAT, [p.dims.reduce((a, b) => a * b, 1)]));
   }
   const u = emitSplitUpdate(e, { optimizer: opts.optimizer, hyper: opts.hyper, clip: opts.clip, opset, params, grads, entry });
   const outputs: string[] = [];
