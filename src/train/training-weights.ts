@@ -54,10 +54,16 @@ export class TrainingWeights {
   private residentProvider = '';
   private syncing: Promise<void> | undefined;
 
+  /** the host weights; undefined until first asked for when the constructor was given a reader */
+  private hostWeights: Map<string, Float32Array> | undefined;
+  private readonly initial: (() => Map<string, Float32Array>) | undefined;
+
   constructor(
-    private hostWeights: Map<string, Float32Array>, states: Map<string, OptimizerState>,
+    weights: Map<string, Float32Array> | (() => Map<string, Float32Array>), states: Map<string, OptimizerState>,
     private readonly params: readonly string[], private readonly slotNames: readonly string[],
   ) {
+    if (typeof weights === 'function') this.initial = weights;
+    else this.hostWeights = weights;
     this.hostStates = states;
   }
 
@@ -72,6 +78,7 @@ export class TrainingWeights {
       this.hostWeights = cut(f.layout, f.weights);
       f.weights = undefined;
     }
+    this.hostWeights ??= this.initial!();
     return this.hostWeights;
   }
 

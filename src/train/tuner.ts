@@ -121,9 +121,9 @@ export class Tuner {
       ...(options.momentum !== undefined ? { momentum: options.momentum } : {}),
       ...(options.nesterov !== undefined ? { nesterov: options.nesterov } : {}),
     } as OptimizerOptions;
-    const weights = engine.currentWeights();
-    const states = new Map(engine.params.map((p) => [p.name, this.optimizer.init(weights.get(p.name)!)]));
-    this.store = new TrainingWeights(weights, states, engine.params.map((p) => p.name), slotNames[options.optimizer ?? 'adam']);
+    const states = new Map(engine.params.map((p) => [p.name, this.optimizer.init({ length: p.dims.reduce((a, b) => a * b, 1) })]));
+    // the host weights are read from the model when first asked for (a first compiled step packs them at once)
+    this.store = new TrainingWeights(() => engine.currentWeights(), states, engine.params.map((p) => p.name), slotNames[options.optimizer ?? 'adam']);
     this.compiledPath = this.chooseCompiled();
   }
 

@@ -80,7 +80,7 @@ export function adamUpdate(
 }
 
 /** Zero first and second moments (slots `m` and `v`). */
-export function adamInit(param: Float32Array): OptimizerState {
+export function adamInit(param: { readonly length: number }): OptimizerState {
   return { step: 0, slots: { m: new Float32Array(param.length), v: new Float32Array(param.length) } };
 }
 

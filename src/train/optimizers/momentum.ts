@@ -19,7 +19,7 @@ export interface MomentumOptions {
  */
 export const momentum: Optimizer<MomentumOptions> = {
   name: 'momentum',
-  init(param: Float32Array): OptimizerState {
+  init(param: { readonly length: number }): OptimizerState {
     return { step: 0, slots: { velocity: new Float32Array(param.length) } };
   },
   step(param: Float32Array, grad: Float32Array, state: OptimizerState, lr: number, opts: MomentumOptions = {}): StepResult {

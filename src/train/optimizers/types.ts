@@ -31,7 +31,8 @@ export interface StepResult {
  */
 export interface Optimizer<O> {
   name: string;
-  init(param: Float32Array): OptimizerState;
+  /** The zeroed state of a parameter; only its length is read. */
+  init(param: { readonly length: number }): OptimizerState;
   step(param: Float32Array, grad: Float32Array, state: OptimizerState, lr: number, opts: O): StepResult;
 }
 
