@@ -95,9 +95,11 @@ export function stepThreads(plan: BackwardPlan, shapes: Map<string, readonly num
 /**
  * From this many trained values on, a step on onnxruntime-node's CPU provider
  * takes and returns each parameter on its own ('split'), bound to views of the
- * host's flat vectors: no whole-vector copies in the step and no new arrays
- * for its results. Below it the flat update's few nodes cost less than the
- * per-parameter ones (LeNet-5 has 61,706 values in 10 parameters).
+ * host's flat vectors: no whole-vector copies in the step, and its results
+ * written into vectors the step reuses (onnxruntime-node still hands back a
+ * copy of every output, which is dropped unread). Below it the flat update's
+ * few nodes cost less than the per-parameter ones (LeNet-5 has 61,706 values
+ * in 10 parameters).
  */
 export const SPLIT_IO_VALUES = 1 << 18;
 
@@ -111,7 +113,8 @@ export function stepIo(providers: readonly string[], layout: FlatLayout): StepIo
  * a memory pattern ONNX Runtime allocates one block for a run's planned peak
  * from its arena, which grows by powers of two: on ResNet-18 (batch 32,
  * 64×64) the process's peak RSS is about 120 MB lower without it, at the
- * same step time (bench/RESULTS.md).
+ * same step time (measured with bench/memory-child.ts and
+ * bench/profile-step.ts).
  */
 export const CPU_STEP_MEMORY = { enableMemPattern: false } as const;
 

@@ -132,8 +132,8 @@ export interface StepGraphOptions {
  *           GPU-resident state needs, and the fewest nodes for small models);
  *   'split' one input and output per parameter (and per slot), which the
  *           host binds to views of its flat vectors: no copies of the whole
- *           vector inside the step, and each gradient freed once its update
- *           has run.
+ *           vector inside the step, and (without clipping) nothing reads a
+ *           gradient after its parameter's update.
  */
 export type StepIo = 'flat' | 'split';
 
