@@ -1,7 +1,8 @@
 /**
  * The convolution gradients as ONNX nodes, over 1–3 spatial axes: the input
  * gradient (ConvTranspose, or batch-wide Gemm forms with Col2Im, patches or
- * shifts, chosen per layer), the weight gradient (a Conv of x by δ, one Gemm
+ * shifts, chosen per layer; small depthwise convolutions as per-channel
+ * dense matrices, emit-depthwise.ts), the weight gradient (a Conv of x by δ, one Gemm
  * per kernel tap, or one Gemm over the patch matrix), the bias gradient, and
  * small-output forward convolutions as one Gemm whose patches the weight
  * gradient reads again. Every form follows the model's opset.
@@ -11,6 +12,7 @@ import type { Conv2dAttrs, ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
 import { reshapeEmit, transposeEmit, matMulEmit, reduceSumEmit, concatTreeEmit } from './emit-helpers.js';
+import { depthwiseInputGradEmit, depthwiseWeightGradEmit, isSmallDepthwise } from './emit-depthwise.js';
 
 function convAttrs(a: ConvAttrs): Record<string, number[] | number> {
   return { strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations], group: a.group };
@@ -497,8 +499,17 @@ export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometr
   const dyKDims = lift(o.dyDims);
   const xKDims = lift(o.xDims);
   const wKDims = lift(o.wDims);
-  const forms = chooseConvGradForms(ctx, dyKDims, wKDims, geo.attrs);
   const dyK = needs[0] || needs[1] ? reshapeEmit(ctx, o.dy, o.dyDims, dyKDims) : o.dy;
+  if (isSmallDepthwise(xKDims, wKDims, dyKDims, geo.attrs)) {
+    const wK = () => reshapeEmit(ctx, o.w, o.wDims, wKDims);
+    const xK = () => reshapeEmit(ctx, o.x, o.xDims, xKDims);
+    return [
+      needs[0] ? reshapeEmit(ctx, depthwiseInputGradEmit(ctx, dyK, dyKDims, wK(), wKDims, xKDims, geo.attrs), xKDims, o.xDims) : undefined,
+      needs[1] ? reshapeEmit(ctx, depthwiseWeightGradEmit(ctx, xK(), xKDims, dyK, dyKDims, wKDims, geo.attrs), wKDims, o.wDims) : undefined,
+      needs[2] ? reduceBiasGradEmit(ctx, o.dy, o.dyDims) : undefined,
+    ];
+  }
+  const forms = chooseConvGradForms(ctx, dyKDims, wKDims, geo.attrs);
   // δ with the batch folded into the columns, shared by the batch-wide forms of both gradients
   const shareFold = needs[0] && needs[1] && forms.input === 'gemm' && forms.weight === 'gemm' && !isDenseConv(xKDims, wKDims, geo.attrs);
   const folded = shareFold ? foldBatchEmit(ctx, dyK, dyKDims) : undefined;

@@ -7,7 +7,8 @@
  * batch instead: W [M, C·K] · cols [C·K, N·P] with cols the patch matrix of x
  * (src/compile/emit-helpers.ts), which the weight gradient then reads again
  * rather than building it twice; a Conv whose one window covers the whole
- * input is a plain Gemm of x. The result keeps the Conv's output name, so
+ * input is a plain Gemm of x; a depthwise Conv on small maps is one MatMul
+ * by per-channel dense matrices (emit-depthwise.ts). The result keeps the Conv's output name, so
  * the rest of the graph and the backward rules see the same values (up to
  * float rounding: the sums run in another order).
  */
@@ -15,9 +16,10 @@ import { convGeometry } from '../grad/rules/conv.js';
 import type { BackwardPlan } from '../grad/plan.js';
 import type { NodeProto } from '../onnx/types.js';
 import { sizeOf } from '../tensor/tensor.js';
-import type { GraphEmitter } from './emit.js';
+import type { EmitContext, GraphEmitter } from './emit.js';
 import { reshapeEmit } from './emit-helpers.js';
 import { convForwardPatchesEmit, isDenseConv } from './emit-conv.js';
+import { depthwiseForwardEmit, isSmallDepthwise } from './emit-depthwise.js';
 
 /**
  * Output positions per image at or below which the batch-wide Gemm and the
@@ -56,18 +58,20 @@ function rewriteOne(node: Parameters<typeof convGeometry>[0], e: GraphEmitter, o
   }
   const geo = convGeometry(node, xDims, wDims);
   const a = geo.attrs;
-  if (a.group !== 1 || a.strides.length !== xDims.length - 2) return undefined;
+  if (a.strides.length !== xDims.length - 2) return undefined;
+  if (isSmallDepthwise(xDims, wDims, yDims, a)) {
+    return replaceWith(node, e, opset, y, yDims, (ctx) => depthwiseForwardEmit(ctx, x, xDims, w, wDims, yDims, a, b ? b : undefined));
+  }
+  if (a.group !== 1) return undefined;
   const dense = isDenseConv(xDims, wDims, a);
   // strided taps are Slices with steps, which opset 10 brought; the form was measured faster where the weight
   // gradient reads the same patches (chooseConvGradForms: many output channels, small kernels)
   const K = sizeOf(wDims.slice(2));
   const shared = wDims[0]! >= 32 && K <= 9;
   if (!dense && (!shared || sizeOf(yDims.slice(2)) > SMALL_OUTPUT || (opset < 10 && a.strides.some((s) => s !== 1)))) return undefined;
-  const start = e.nodes.length;
-  const ctx = e.context({ node, inputs: node.inputs, outputs: node.outputs, gradOutputs: [], needs: [], opset });
   const bias = b ? b : undefined;
-  let result: string;
-  if (dense) {
+  return replaceWith(node, e, opset, y, yDims, (ctx) => {
+    if (!dense) return convForwardPatchesEmit(ctx, x, xDims, w, wDims, yDims, a, bias).y;
     const [N, C] = xDims as [number, number];
     const M = wDims[0]!;
     const inputs = [reshapeEmit(ctx, x, xDims, [N, C * K]), reshapeEmit(ctx, w, wDims, [M, C * K])];
@@ -75,10 +79,17 @@ function rewriteOne(node: Parameters<typeof convGeometry>[0], e: GraphEmitter, o
     else if (opset < 11) inputs.push(ctx.floats([0], []));
     const g = ctx.op('Gemm', inputs, { transB: 1 });
     ctx.setDims(g, [N, M]);
-    result = ctx.op('Reshape', [g, ctx.ints(yDims)]);
-  } else {
-    result = convForwardPatchesEmit(ctx, x, xDims, w, wDims, yDims, a, bias).y;
-  }
+    return ctx.op('Reshape', [g, ctx.ints(yDims)]);
+  });
+}
+
+/** The nodes `form` emits for a Conv, the last one writing the Conv's output `y`. */
+function replaceWith(
+  node: Parameters<typeof convGeometry>[0], e: GraphEmitter, opset: number, y: string, yDims: readonly number[], form: (ctx: EmitContext) => string,
+): NodeProto[] {
+  const start = e.nodes.length;
+  const ctx = e.context({ node, inputs: node.inputs, outputs: node.outputs, gradOutputs: [], needs: [], opset });
+  const result = form(ctx);
   const emitted = e.nodes.splice(start);
   // the form ends in the node that makes its result: that node now writes the Conv's output
   const last = emitted[emitted.length - 1]!;

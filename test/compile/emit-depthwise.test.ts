@@ -1,0 +1,103 @@
+/**
+ * Small depthwise convolutions as per-channel dense matrices: the input and
+ * weight gradients equal the TypeScript rule's (itself checked against
+ * central differences) over strides, asymmetric pads, dilations, 1-D maps
+ * and old opsets, the backward graph runs no grouped Conv or ConvTranspose,
+ * and a compiled step whose forward depthwise Convs are rewritten follows the
+ * TypeScript step.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileBackward } from '../../src/compile/backward-graph.js';
+import { isSmallDepthwise } from '../../src/compile/emit-depthwise.js';
+import { recordShapes } from '../../src/compile/shapes.js';
+import { GradientEngine } from '../../src/grad/engine.js';
+import { OnnxModel } from '../../src/model.js';
+import { nodeBackend } from '../../src/node/backend.js';
+import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { Rng } from '../../src/train/rng.js';
+import { Tuner, type Batch } from '../../src/train/tuner.js';
+import { buildSpecModel } from '../helpers/check-gradients.js';
+import { expectEmitterMatches } from '../helpers/check-emitter.js';
+import { convSpec } from '../grad/rules/conv.cases.js';
+
+const attrs = (a: Partial<{ strides: number[]; pads: number[]; dilations: number[] }>, group: number) => ({ strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], ...a, group });
+
+describe('small depthwise Conv emitter', () => {
+  it.each([
+    ['3×3 pad 1 on 2×2 maps, with bias', [3, 5, 2, 2], [5, 1, 3, 3], { pads: [1, 1, 1, 1] }, 5, 17],
+    ['stride 2, asymmetric pads, 4×4 → 2×2', [2, 4, 4, 4], [4, 1, 3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }, 4, 13],
+    ['dilation 2 with pads 2 on 4×3 maps', [2, 3, 4, 3], [3, 1, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }, 3, 17],
+    ['a 2×1 kernel, stride (1, 2), at opset 9', [2, 3, 3, 4], [3, 1, 2, 1], { strides: [1, 2], pads: [0, 1, 1, 0] }, 3, 9],
+  ] as const)("gives the TypeScript rule's gradients: %s", async (_name, x, w, a, group, opsetVersion) => {
+    const spec = { ...convSpec([...x], [...w], attrs(a, group)), opsetVersion };
+    await expectEmitterMatches(spec);
+  });
+
+  it("gives the TypeScript rule's gradients on 1-D maps", async () => {
+    await expectEmitterMatches(convSpec([2, 4, 6], [4, 1, 3], { strides: [2], pads: [1, 1], dilations: [1], group: 4 }));
+  });
+
+  it('runs no grouped Conv or ConvTranspose in the backward graph', async () => {
+    const spec = convSpec([3, 5, 2, 2], [5, 1, 3, 3], attrs({ pads: [1, 1, 1, 1] }, 5));
+    const onnx = buildSpecModel(spec);
+    const engine = await GradientEngine.create(onnx, nodeBackend, { loss: 'mse', output: 'y', trainable: ['x', 'w', 'b'] });
+    const shapes = await recordShapes(onnx, nodeBackend, engine.plan, {}, engine.currentWeights());
+    const ops = compileBackward(onnx, engine.plan, shapes).proto.graph!.node.map((n) => n.op_type);
+    expect(ops).not.toContain('ConvTranspose');
+    // the forward pass's own Conv only
+    expect(ops.filter((o) => o === 'Conv')).toHaveLength(1);
+    expect(ops).toContain('MatMul');
+    await engine.dispose();
+  });
+
+  it('is chosen for depthwise Convs up to 4×4 maps only', () => {
+    const a = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 8 };
+    expect(isSmallDepthwise([2, 8, 4, 4], [8, 1, 3, 3], [2, 8, 4, 4], a)).toBe(true);
+    expect(isSmallDepthwise([2, 8, 8, 8], [8, 1, 3, 3], [2, 8, 8, 8], a)).toBe(false);
+    // a channel multiplier of 2, or groups of two maps, are not depthwise in this sense
+    expect(isSmallDepthwise([2, 8, 4, 4], [16, 1, 3, 3], [2, 16, 4, 4], a)).toBe(false);
+    expect(isSmallDepthwise([2, 8, 4, 4], [8, 2, 3, 3], [2, 8, 4, 4], { ...a, group: 4 })).toBe(false);
+  });
+});
+
+/** x [N,6,4,4] → depthwise 3×3 stride 2 pad 1 (6 maps of 2×2) → Relu → depthwise 3×3 pad 1 → Flatten → MatMul → [N,3]. */
+function depthwiseNet(opsetVersion: number): OnnxModel {
+  const rng = new Rng(9);
+  const r = (n: number) => Array.from({ length: n }, () => rng.next() - 0.5);
+  const g = graph('dw', [
+    node('Conv', ['x', 'W1', 'B1'], ['c1'], { strides: [2, 2], pads: [1, 1, 1, 1], group: 6 }),
+    node('Relu', ['c1'], ['a1']),
+    node('Conv', ['a1', 'W2'], ['c2'], { pads: [1, 1, 1, 1], group: 6 }),
+    node('Flatten', ['c2'], ['f'], { axis: 1 }),
+    node('MatMul', ['f', 'W3'], ['logits']),
+  ], [valueInfo('x', DataType.FLOAT, ['N', 6, 4, 4])], [valueInfo('logits', DataType.FLOAT, ['N', 3])], [
+    floatTensor('W1', [6, 1, 3, 3], r(54)), floatTensor('B1', [6], r(6)), floatTensor('W2', [6, 1, 3, 3], r(54)), floatTensor('W3', [24, 3], r(72)),
+  ]);
+  return new OnnxModel(model(g, { opsets: [opset('', opsetVersion)] }), 'depthwise.onnx');
+}
+
+describe('a compiled step with small depthwise Convs', () => {
+  it.each([9, 13, 17])('rewrites their forward pass and follows the TypeScript step at opset %i', async (v) => {
+    const compiled = await Tuner.create(depthwiseNet(v), nodeBackend, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05, backward: 'compiled' });
+    const ts = await Tuner.create(depthwiseNet(v), nodeBackend, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05, backward: 'typescript' });
+    const rng = new Rng(4);
+    for (let s = 0; s < 3; s++) {
+      const batch: Batch = {
+        feeds: { x: { dims: [5, 6, 4, 4], data: Float32Array.from({ length: 480 }, () => rng.next() - 0.5) } },
+        target: { dims: [5], data: BigInt64Array.from({ length: 5 }, (_, i) => BigInt((i + s) % 3)) },
+      };
+      const a = await compiled.trainStep(batch);
+      const b = await ts.trainStep(batch);
+      expect(Math.abs(a.loss - b.loss), `step ${s}`).toBeLessThanOrEqual(1e-5);
+    }
+    for (const [name, w] of ts.weights) {
+      const c = compiled.weights.get(name)!;
+      let err = 0, scale = 1e-6;
+      for (let i = 0; i < w.length; i++) { err = Math.max(err, Math.abs(w[i]! - c[i]!)); scale = Math.max(scale, Math.abs(w[i]!)); }
+      expect(err / scale, name).toBeLessThanOrEqual(1e-4);
+    }
+    await compiled.dispose();
+    await ts.dispose();
+  });
+});
