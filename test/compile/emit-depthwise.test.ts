@@ -21,7 +21,8 @@ import { buildSpecModel } from '../helpers/check-gradients.js';
 import { expectEmitterMatches } from '../helpers/check-emitter.js';
 import { convSpec } from '../grad/rules/conv.cases.js';
 
-const attrs = (a: Partial<{ strides: number[]; pads: number[]; dilations: number[] }>, group: number) => ({ strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], ...a, group });
+type Geometry = Partial<{ strides: readonly number[]; pads: readonly number[]; dilations: readonly number[] }>;
+const attrs = (a: Geometry, group: number) => ({ strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], ...Object.fromEntries(Object.entries(a).map(([k, v]) => [k, [...v]])), group });
 
 describe('small depthwise Conv emitter', () => {
   it.each([
