@@ -278,10 +278,39 @@ export function convInputGradEmit(
     ctx.setDims(dx, xDims);
     return dx;
   }
+  const flipped = depthwiseFlipEmit(ctx, dy, w, wDims, xDims, a);
+  if (flipped) return flipped;
   const outputPadding = xDims.slice(2).map((size, i) => (size + a.pads[i]! + a.pads[r + i]! - (wDims[2 + i]! - 1) * a.dilations[i]! - 1) % a.strides[i]!);
   const attrs: Record<string, number[] | number> = convAttrs(a);
   if (outputPadding.some((p) => p !== 0)) attrs.output_padding = outputPadding;
   const dx = ctx.op('ConvTranspose', [dy, w], attrs);
+  ctx.setDims(dx, xDims);
+  return dx;
+}
+
+/**
+ * The input gradient of a depthwise Conv (one input and one output map per
+ * group) with unit strides as a forward Conv of δ by the kernel flipped in
+ * every spatial axis, padded by q = (k − 1)·d − p on each side (opset 10 on,
+ * for Slice's negative steps; undefined where some q < 0):
+ *   ∂X[n, c, i] = Σ_t W[c, 0, K − 1 − t] · δ_q[n, c, i + t·d]
+ * ONNX Runtime's grouped Conv runs this about twice as fast as its grouped
+ * ConvTranspose (MobileNetV2's 16×16 and 32×32 maps).
+ */
+function depthwiseFlipEmit(ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs): string | undefined {
+  const r = xDims.length - 2;
+  const C = xDims[1]!;
+  if (ctx.opset < 10 || a.group !== C || wDims[0] !== C || wDims[1] !== 1 || a.strides.some((s) => s !== 1)) return undefined;
+  const kernel = wDims.slice(2);
+  const q = [...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!), ...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[r + i]!)];
+  if (q.some((v) => v < 0)) return undefined;
+  const axes = kernel.map((_, i) => i + 2);
+  const flip = ctx.memo(`flip:${w}`, () => {
+    const f = ctx.op('Slice', [w, ctx.ints(axes.map(() => -1)), ctx.ints(axes.map(() => Number.MIN_SAFE_INTEGER)), ctx.ints(axes), ctx.ints(axes.map(() => -1))]);
+    ctx.setDims(f, wDims);
+    return f;
+  });
+  const dx = ctx.op('Conv', [dy, flip], { strides: kernel.map(() => 1), pads: q, dilations: [...a.dilations], group: C });
   ctx.setDims(dx, xDims);
   return dx;
 }

@@ -4,7 +4,8 @@
  * central differences) over strides, asymmetric pads, dilations, 1-D maps
  * and old opsets, the backward graph runs no grouped Conv or ConvTranspose,
  * and a compiled step whose forward depthwise Convs are rewritten follows the
- * TypeScript step.
+ * TypeScript step. On larger maps with unit strides the input gradient is a
+ * Conv by the flipped kernel.
  */
 import { describe, expect, it } from 'vitest';
 import { compileBackward } from '../../src/compile/backward-graph.js';
@@ -49,6 +50,22 @@ describe('small depthwise Conv emitter', () => {
     // the forward pass's own Conv only
     expect(ops.filter((o) => o === 'Conv')).toHaveLength(1);
     expect(ops).toContain('MatMul');
+    await engine.dispose();
+  });
+
+  it.each([
+    ['3×3 pad 1 on 6×6 maps', [2, 3, 6, 6], { pads: [1, 1, 1, 1] }, true],
+    ['dilation 2, asymmetric pads, 5×7 maps', [2, 3, 5, 7], { dilations: [2, 2], pads: [2, 1, 0, 2] }, true],
+    ['pads past the kernel (ConvTranspose kept)', [2, 3, 6, 6], { pads: [3, 3, 3, 3] }, false],
+    ['stride 2 (ConvTranspose kept)', [2, 3, 7, 7], { strides: [2, 2], pads: [1, 1, 1, 1] }, false],
+  ] as const)("larger maps, %s: the input gradient as a Conv by the flipped kernel where it can, the TypeScript rule's gradients", async (_name, x, a, flipped) => {
+    const spec = convSpec([...x], [3, 1, 3, 3], attrs(a, 3));
+    await expectEmitterMatches(spec);
+    const onnx = buildSpecModel(spec);
+    const engine = await GradientEngine.create(onnx, nodeBackend, { loss: 'mse', output: 'y', trainable: ['x', 'w', 'b'] });
+    const shapes = await recordShapes(onnx, nodeBackend, engine.plan, {}, engine.currentWeights());
+    const ops = compileBackward(onnx, engine.plan, shapes).proto.graph!.node.map((n) => n.op_type);
+    expect(ops.includes('ConvTranspose')).toBe(!flipped);
     await engine.dispose();
   });
 
