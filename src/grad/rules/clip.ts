@@ -7,14 +7,14 @@
  * Differentiable: x. Saved: x, min, max.
  * ∂L/∂x = δ where lo < x < hi, 0 elsewhere (0 at the bounds themselves, and
  * everywhere when lo ≥ hi, where ONNX outputs the constant hi).
- * Emitted (Where from opset 9, a 0/1 mask product before): Where(Greater(x, lo) ∧ Less(x, hi), δ, 0), comparing with the bound
+ * Emitted: δ · Cast(Greater(x, lo) ∧ Less(x, hi)) (maskedEmit), comparing with the bound
  * inputs themselves (or attribute constants before opset 11); an absent bound
  * drops its comparison.
  */
 import { InputError } from '../../errors.js';
 import { asFloat, floatIn, type GradRule, type RuleContext } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
-import { selectEmit } from './unary-common.js';
+import { maskedEmit } from './unary-common.js';
 
 /** Bound input k (1 = min, 2 = max) as a number, or `dflt` when the input is absent. */
 function boundInput(ctx: RuleContext, k: number, dflt: number): number {
@@ -56,6 +56,6 @@ export const clip: GradRule = {
     const dy = ctx.gradOutputs[0]!;
     if (tests.length === 0) return [dy];
     const inside = tests.length === 2 ? ctx.op('And', tests) : tests[0]!;
-    return [selectEmit(ctx, inside, dy, ctx.floats([0], []))];
+    return [maskedEmit(ctx, inside, dy)];
   },
 };

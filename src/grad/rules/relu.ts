@@ -2,11 +2,11 @@
  * Relu: y = max(0, x);  ∂L/∂x = δ where y > 0 (equivalently x > 0), 0 elsewhere
  * (the subgradient 0 is taken at x = 0).
  *
- * Differentiable: x. Saved: y (its sign is the input's). Emitted (Where from opset 9, a 0/1 mask product before): Where(y > 0, δ, 0).
+ * Differentiable: x. Saved: y (its sign is the input's). Emitted: δ · Cast(y > 0) (maskedEmit).
  */
 import { floatOut, type GradRule } from '../rule.js';
 import { zipWith } from '../../tensor/tensor.js';
-import { selectEmit } from './unary-common.js';
+import { maskedEmit } from './unary-common.js';
 
 export const relu: GradRule = {
   differentiable: [0],
@@ -17,6 +17,6 @@ export const relu: GradRule = {
   },
   emit(ctx) {
     const positive = ctx.op('Greater', [ctx.outputs[0]!, ctx.floats([0], [])]);
-    return [selectEmit(ctx, positive, ctx.gradOutputs[0]!, ctx.floats([0], []))];
+    return [maskedEmit(ctx, positive, ctx.gradOutputs[0]!)];
   },
 };
