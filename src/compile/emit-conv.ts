@@ -11,7 +11,7 @@ import type { ConvGeometry } from '../grad/rules/conv.js';
 import type { Conv2dAttrs, ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
-import { reshapeEmit, transposeEmit, matMulEmit, reduceSumEmit, concatTreeEmit } from './emit-helpers.js';
+import { reshapeEmit, transposeEmit, matMulEmit, reduceSumEmit, concatTreeEmit, gridOf } from './emit-helpers.js';
 import { depthwiseInputGradEmit, depthwiseWeightGradEmit, isSmallDepthwise } from './emit-depthwise.js';
 
 function convAttrs(a: ConvAttrs): Record<string, number[] | number> {
@@ -180,13 +180,6 @@ function tapsEmit(ctx: EmitContext, xt: string, xtDims: readonly number[], kerne
   });
 }
 
-
-/** Every index of a grid of `dims`, row-major. */
-function gridOf(dims: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const d of dims) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
-  return out;
-}
 
 /**
  * A convolution (group 1) as its patch matrix and one Gemm over the whole

@@ -20,7 +20,7 @@
 import type { ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
-import { reshapeEmit, transposeEmit } from './emit-helpers.js';
+import { gridOf, reshapeEmit, transposeEmit } from './emit-helpers.js';
 
 /** The largest P_out·P_in of a map for which the dense form is used (4×4 maps; at 8×8 it does 7× the multiplies and no longer wins). */
 export const DEPTHWISE_DENSE_MAX = 256;
@@ -30,13 +30,6 @@ export function isSmallDepthwise(xDims: readonly number[], wDims: readonly numbe
   const C = xDims[1]!;
   return xDims.length >= 3 && a.group === C && wDims[0] === C && wDims[1] === 1 && yDims[1] === C
     && sizeOf(xDims.slice(2)) * sizeOf(yDims.slice(2)) <= DEPTHWISE_DENSE_MAX;
-}
-
-/** Every index of a grid of `dims`, row-major. */
-function gridOf(dims: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const d of dims) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
-  return out;
 }
 
 /**

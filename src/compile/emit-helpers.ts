@@ -217,3 +217,10 @@ export function softmaxColumnsBackwardEmit(ctx: EmitContext, alpha: string, g: s
   ctx.setDims(dc, [I, J]);
   return dc;
 }
+
+/** Every index of a grid of `dims`, row-major. */
+export function gridOf(dims: readonly number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const d of dims) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
+  return out;
+}
