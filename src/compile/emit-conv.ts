@@ -12,7 +12,7 @@ import type { Conv2dAttrs, ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
 import { reshapeEmit, transposeEmit, matMulEmit, reduceSumEmit, concatTreeEmit, gridOf } from './emit-helpers.js';
-import { depthwiseInputGradEmit, depthwiseWeightGradEmit, isSmallDepthwise } from './emit-depthwise.js';
+import { depthwiseFlipEmit, depthwiseInputGradEmit, depthwiseWeightGradEmit, isSmallDepthwise } from './emit-depthwise.js';
 
 function convAttrs(a: ConvAttrs): Record<string, number[] | number> {
   return { strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations], group: a.group };
@@ -277,33 +277,6 @@ export function convInputGradEmit(
   const attrs: Record<string, number[] | number> = convAttrs(a);
   if (outputPadding.some((p) => p !== 0)) attrs.output_padding = outputPadding;
   const dx = ctx.op('ConvTranspose', [dy, w], attrs);
-  ctx.setDims(dx, xDims);
-  return dx;
-}
-
-/**
- * The input gradient of a depthwise Conv (one input and one output map per
- * group) with unit strides as a forward Conv of δ by the kernel flipped in
- * every spatial axis, padded by q = (k − 1)·d − p on each side (opset 10 on,
- * for Slice's negative steps; undefined where some q < 0):
- *   ∂X[n, c, i] = Σ_t W[c, 0, K − 1 − t] · δ_q[n, c, i + t·d]
- * ONNX Runtime's grouped Conv runs this about twice as fast as its grouped
- * ConvTranspose (MobileNetV2's 16×16 and 32×32 maps).
- */
-function depthwiseFlipEmit(ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs): string | undefined {
-  const r = xDims.length - 2;
-  const C = xDims[1]!;
-  if (ctx.opset < 10 || a.group !== C || wDims[0] !== C || wDims[1] !== 1 || a.strides.some((s) => s !== 1)) return undefined;
-  const kernel = wDims.slice(2);
-  const q = [...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!), ...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[r + i]!)];
-  if (q.some((v) => v < 0)) return undefined;
-  const axes = kernel.map((_, i) => i + 2);
-  const flip = ctx.memo(`flip:${w}`, () => {
-    const f = ctx.op('Slice', [w, ctx.ints(axes.map(() => -1)), ctx.ints(axes.map(() => Number.MIN_SAFE_INTEGER)), ctx.ints(axes), ctx.ints(axes.map(() => -1))]);
-    ctx.setDims(f, wDims);
-    return f;
-  });
-  const dx = ctx.op('Conv', [dy, flip], { strides: kernel.map(() => 1), pads: q, dilations: [...a.dilations], group: C });
   ctx.setDims(dx, xDims);
   return dx;
 }
