@@ -87,7 +87,12 @@ export function stepFlops(plan: BackwardPlan, shapes: Map<string, readonly numbe
  */
 export const SMALL_STEP_FLOPS = 4e6;
 
-/** The intra-op thread count for a step on the CPU: 1 for a small step, else ONNX Runtime's default (undefined). */
+/**
+ * The intra-op thread count for a step on the CPU: 1 for a small step, else
+ * the session's own (undefined: the backend's intraOpNumThreads, or ONNX
+ * Runtime's default). A thread count the caller set is the most a step
+ * uses, as a small step is slower on more.
+ */
 export function stepThreads(plan: BackwardPlan, shapes: Map<string, readonly number[]>): number | undefined {
   return stepFlops(plan, shapes) < SMALL_STEP_FLOPS ? 1 : undefined;
 }
@@ -215,7 +220,7 @@ export class CompiledStep {
     });
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
     const cpu = providers.every((p) => p === 'cpu');
-    const threads = cpu && !backend.sessionOptions?.('cpu').intraOpNumThreads ? stepThreads(plan, shapes) : undefined;
+    const threads = cpu ? stepThreads(plan, shapes) : undefined;
     const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
       ortOptions: { ...(threads !== undefined ? { intraOpNumThreads: threads } : {}), ...(cpu ? CPU_STEP_MEMORY : {}) },

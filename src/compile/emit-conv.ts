@@ -410,7 +410,9 @@ export function conv2dInputGradEmit(
  *   Conv(group G, strides = forward dilations, dilations = forward strides, pads as forward)
  *     → [Cg, M, ≥k…],
  * sliced to k… (the extra positions come from padding past the last window)
- * and transposed to [M, Cg, k…].
+ * and transposed to [M, Cg, k…]. With S = directBatchSplit(…) > 1 the batch
+ * is S groups of that Conv (δ → [S·M, N/S, o…], group S) whose S results
+ * [Cg, S, M, ≥k…] are summed.
  * 'gemm' (group 1; strided taps need opset 10): one Gemm over the whole batch,
  *   dW [M, C·K] = δ [M, N·P] · colsᵀ,  cols [C·K, N·P] the patch matrix of x,
  * reshaped to W's dims. `dyFolded` is δ already as [M, N·P] when the caller
@@ -445,18 +447,42 @@ export function convWeightGradEmit(
   }
   const axes = inner.map((_, i) => i + 3);
   const G = a.group;
+  // with few input channels the batch is cut into S groups of images, summed after, so that the Conv has
+  // Cg·S independent images to share among threads
+  const S = directBatchSplit(Cg, N, G);
   const xg = reshapeEmit(ctx, x, xDims, [N, G, Cg, ...inner]);
   const xt = transposeEmit(ctx, xg, [N, G, Cg, ...inner], [2, 1, 0, ...axes]);
   const xBatch = reshapeEmit(ctx, xt, [Cg, G, N, ...inner], [Cg, G * N, ...inner]);
-  const dyKernel = transposeEmit(ctx, dy, dyDims, [1, 0, ...axes.map((i) => i - 1)]);
-  const full = ctx.op('Conv', [xBatch, dyKernel], {
-    strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads], group: G,
+  const outer = dyDims.slice(2);
+  const dyKernel = S === 1 ? transposeEmit(ctx, dy, dyDims, [1, 0, ...axes.map((i) => i - 1)])
+    : reshapeEmit(ctx, transposeEmit(ctx, reshapeEmit(ctx, dy, dyDims, [S, N / S, M, ...outer]), [S, N / S, M, ...outer], [0, 2, 1, ...axes]),
+      [S, M, N / S, ...outer], [S * M, N / S, ...outer]);
+  const conv = ctx.op('Conv', [xBatch, dyKernel], {
+    strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads], group: G * S,
   });
-  const fullDims = [Cg, M, ...inner.map((size, i) => Math.floor((size + a.pads[i]! + a.pads[r + i]! - (dyDims[2 + i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1)];
+  const reach = inner.map((size, i) => Math.floor((size + a.pads[i]! + a.pads[r + i]! - (outer[i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1);
+  const fullDims = [Cg, M, ...reach];
+  let full = conv;
+  if (S > 1) {
+    ctx.setDims(conv, [Cg, S * M, ...reach]);
+    full = reduceSumEmit(ctx, reshapeEmit(ctx, conv, [Cg, S * M, ...reach], [Cg, S, M, ...reach]), [Cg, S, M, ...reach], [1], false);
+  }
   ctx.setDims(full, fullDims);
   const kDims = [Cg, M, ...wDims.slice(2)];
   const cropped = sliceLeadingEmit(ctx, full, fullDims, kDims);
   return transposeEmit(ctx, cropped, kDims, [1, 0, ...axes.map((i) => i - 1)]);
+}
+
+/**
+ * How many groups of images the 'direct' weight gradient cuts the batch into:
+ * 2 for a dense convolution with fewer than 4 input channels and an even
+ * batch, else 1. ONNX Runtime runs a Conv's images on separate threads, and
+ * the 'direct' form's images are the input channels: ResNet-18's first layer
+ * (3 channels, batch 32) takes 3.2 ms instead of 4.5 on two threads, LeNet-5's
+ * (1 channel, batch 64) 0.45 instead of 0.60, at about 3% more on one thread.
+ */
+export function directBatchSplit(Cg: number, N: number, group: number): number {
+  return group === 1 && Cg < 4 && N >= 2 && N % 2 === 0 ? 2 : 1;
 }
 
 /** conv2dWeightGrad as ONNX nodes: convWeightGradEmit on [N,C,H,W] operands. */

@@ -21,6 +21,7 @@ import { valueInfo } from '../onnx/builder.js';
 import { DataType } from '../onnx/dtypes.js';
 import { defaultOpset } from '../onnx/model-io.js';
 import type { ModelProto, NodeProto } from '../onnx/types.js';
+import { lowerEdgetuneOps } from '../runtime/lower.js';
 import { trainingView } from '../runtime/training-view.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import { emitBackward } from './backward-graph.js';
@@ -197,6 +198,9 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     // the parameters keep their declared dims, which passes that lay out their consumers read
     layout.params.forEach((p, i) => g.value_info.push(valueInfo(p, DataType.FLOAT, [...layout.dims[i]!])));
   }
+  // Subsample as AveragePool·n²·β + b, as inference runs it: ONNX Runtime pools several times faster than its
+  // function body's block ReduceSum (the backward reads only the call's inputs and output)
+  lowerEdgetuneOps(proto, model.file, { only: ['Subsample'] });
   g.node = rewriteForwardConvs(g.node, plan, e, trained, opset);
   g.input.push(valueInfo(TARGET, opts.target.elemType, [...opts.target.dims]));
   const loss = emitLoss(e, opts.loss, plan.output, yDims, TARGET, opts.labels, opset);

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
-import { convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, directBatchSplit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
 import { graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
@@ -34,6 +34,7 @@ const GEOS: Geo[] = [
   { name: '2-D pads larger than (k − 1)·d', x: [2, 2, 4, 4], w: [3, 2, 2, 2], a: { strides: [1, 1], pads: [2, 2, 2, 2], dilations: [1, 1], group: 1 } },
   { name: '1-D stride 2', x: [2, 3, 11], w: [4, 3, 3], a: { strides: [2], pads: [1, 2], dilations: [1], group: 1 } },
   { name: '3-D', x: [2, 2, 4, 5, 3], w: [3, 2, 2, 3, 2], a: { strides: [1, 2, 1], pads: [0, 1, 1, 1, 0, 0], dilations: [1, 1, 2], group: 1 } },
+  { name: '2-D one input channel, batch 4 (∂W direct: the batch in two groups)', x: [4, 1, 6, 5], w: [3, 1, 3, 2], a: { strides: [1, 2], pads: [1, 0, 1, 1], dilations: [1, 1], group: 1 } },
   { name: '2-D group 2 (direct forms only)', x: [2, 4, 5, 5], w: [6, 2, 3, 3], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 2 } },
 ];
 
@@ -103,6 +104,21 @@ describe('convolution gradient forms', () => {
       });
     });
   }
+
+  it("the direct ∂W cuts the batch into two Conv groups only for a dense convolution with < 4 input channels and an even batch", () => {
+    const groups = (x: number[], w: number[], group: number) => {
+      const e = new GraphEmitter(new Map([['x', x], ['dy', [x[0]!, w[0]!, x[2]! - w[2]! + 1, x[3]! - w[3]! + 1]]]), 'test');
+      const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: 17 });
+      const a = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group };
+      convWeightGradEmit(ctx, 'x', x, 'dy', [x[0]!, w[0]!, x[2]! - w[2]! + 1, x[3]! - w[3]! + 1], w, a, 'direct');
+      const conv = e.nodes.find((n) => n.op_type === 'Conv')!;
+      return Number(conv.attribute.find((t) => t.name === 'group')!.i);
+    };
+    expect([directBatchSplit(1, 64, 1), directBatchSplit(3, 32, 1), directBatchSplit(4, 32, 1), directBatchSplit(3, 7, 1), directBatchSplit(1, 8, 2)]).toEqual([2, 2, 1, 1, 1]);
+    expect(groups([8, 3, 6, 6], [4, 3, 3, 3], 1)).toBe(2);
+    expect(groups([8, 6, 6, 6], [4, 6, 3, 3], 1)).toBe(1);
+    expect(groups([5, 3, 6, 6], [4, 3, 3, 3], 1)).toBe(1);
+  });
 
   it('the weight-gradient forms share δ folded once, and agree with a tree of Concats of at most 2 or 3 inputs', async () => {
     const g = GEOS[0]!;

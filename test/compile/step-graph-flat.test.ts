@@ -19,6 +19,7 @@ import { DataType } from '../../src/onnx/dtypes.js';
 import { makeBatch } from '../../src/train/fit.js';
 import { Tuner, type Batch, type TunerOptions } from '../../src/train/tuner.js';
 import { Rng } from '../../src/train/rng.js';
+import type { Backend, InferenceSession } from '../../src/runtime/backend.js';
 import { blobs, mlp } from '../train/fixtures.js';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
@@ -272,5 +273,31 @@ describe('thread count', () => {
     expect(stepThreads(t.engine.plan, small)).toBe(1);
     expect(stepThreads(t.engine.plan, large)).toBeUndefined();
     await t.dispose();
+  });
+
+  it("a small step runs on one thread even when the backend asks for more (the caller's count is the most a step uses)", async () => {
+    const created: { label: string; threads: number | undefined }[] = [];
+    const backend: Backend = {
+      ...nodeBackend,
+      sessionOptions: (p: string) => ({ ...nodeBackend.sessionOptions?.(p), intraOpNumThreads: 2 }),
+      ort: {
+        Tensor: nodeBackend.ort.Tensor,
+        InferenceSession: {
+          create: (m: Uint8Array, o?: InferenceSession.SessionOptions) => {
+            created.push({ label: String(created.length), threads: o?.intraOpNumThreads });
+            return nodeBackend.ort.InferenceSession.create(m, o);
+          },
+        },
+      },
+    };
+    const data = blobs(8);
+    for (const [rows, want] of [[[0, 1, 2, 3], 1], [Array.from({ length: 20_000 }, (_, i) => i % 8), 2]] as const) {
+      const t = await Tuner.create(mlp(), backend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1 });
+      created.length = 0;
+      await t.trainStep(makeBatch(t, data, Int32Array.from(rows)));
+      // the step's session is the last one the first step opens (after the shape-recording forward)
+      expect(created.at(-1)!.threads).toBe(want);
+      await t.dispose();
+    }
   });
 });

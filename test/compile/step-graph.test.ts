@@ -8,6 +8,10 @@ import { blobs, mlp } from '../train/fixtures.js';
 import { OnnxModel } from '../../src/model.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
+import { readFileSync } from 'node:fs';
+import { compileStep, flatLayout } from '../../src/compile/step-graph.js';
+import { optimizerHyper } from '../../src/compile/optimizer-emit.js';
+import { recordShapes } from '../../src/compile/shapes.js';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
   let scale = 1e-6, err = 0;
@@ -99,6 +103,38 @@ describe('compiled training step', () => {
     await ts.trainStep(batch);
     expect(compiled.backwardPath).toBe('compiled');
     for (const [name, w] of ts.weights) expect(maxRelDiff(w, compiled.weights.get(name)!), name).toBeLessThanOrEqual(1e-4);
+    await compiled.dispose();
+    await ts.dispose();
+  });
+
+  it("runs LeNet-5's Subsample layers as AveragePool in the step, and follows the TypeScript step", async () => {
+    const lenet = () => OnnxModel.fromBytes(readFileSync('models/lenet5.onnx'), 'lenet5.onnx');
+    const make = (backward: 'compiled' | 'typescript') => Tuner.create(lenet(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, backward });
+    const n = 4;
+    const batch = {
+      feeds: { input: { dims: [n, 1, 28, 28], data: Float32Array.from({ length: n * 784 }, (_, i) => Math.sin(0.37 * i)) } },
+      target: { dims: [n], data: BigInt64Array.from([3n, 1n, 4n, 1n]) },
+    };
+    const compiled = await make('compiled');
+    const ts = await make('typescript');
+    for (let s = 0; s < 2; s++) {
+      await compiled.trainStep(batch);
+      await ts.trainStep(batch);
+    }
+    expect(compiled.backwardPath).toBe('compiled');
+    for (const [name, w] of ts.weights) expect(maxRelDiff(w, compiled.weights.get(name)!), name).toBeLessThanOrEqual(1e-4);
+
+    const m = lenet();
+    const plan = compiled.engine.plan;
+    const shapes = await recordShapes(m, nodeBackend, plan, batch.feeds, compiled.engine.currentWeights());
+    const layout = flatLayout([plan.params], (p) => shapes.get(p)!);
+    const proto = compileStep(m, plan, shapes, {
+      loss: 'cross-entropy', optimizer: 'sgd', hyper: optimizerHyper('sgd', {}), labels: true, clip: false, layout, io: 'flat',
+      target: { dims: [n], elemType: DataType.INT64 },
+    });
+    const ops = proto.graph!.node.map((v) => `${v.domain ?? ''}:${v.op_type}`);
+    expect(ops.filter((o) => o === 'edgetune:Subsample')).toEqual([]);
+    expect(ops.filter((o) => o === ':AveragePool').length).toBeGreaterThanOrEqual(2);
     await compiled.dispose();
     await ts.dispose();
   });
