@@ -12,7 +12,7 @@ import type { Conv2dAttrs, ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
 import { reshapeEmit, transposeEmit, matMulEmit, reduceSumEmit, concatTreeEmit, gridOf } from './emit-helpers.js';
-import { depthwiseFlipEmit, depthwiseInputGradEmit, depthwiseWeightGradEmit, isSmallDepthwise } from './emit-depthwise.js';
+import { depthwiseFlipEmit, depthwiseInputGradEmit, depthwiseWeightGradByRowsEmit, depthwiseWeightGradEmit, isSmallDepthwise } from './emit-depthwise.js';
 
 function convAttrs(a: ConvAttrs): Record<string, number[] | number> {
   return { strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations], group: a.group };
@@ -542,7 +542,10 @@ export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometr
   }
   if (needs[1]) {
     const xK = reshapeEmit(ctx, o.x, o.xDims, xKDims);
-    dw = reshapeEmit(ctx, convWeightGradEmit(ctx, xK, xKDims, dyK, dyKDims, wKDims, geo.attrs, forms.weight, folded), wKDims, o.wDims);
+    // depthwise with unit strides: by rows (MobileNetV2's 8×8–32×32 maps 1.7–2.7× faster than the grouped Conv; with
+    // stride 2 the rows form reads twice the rows it needs and loses)
+    const rows = geo.attrs.strides.every((s) => s === 1) ? depthwiseWeightGradByRowsEmit(ctx, xK, xKDims, dyK, dyKDims, wKDims, geo.attrs) : undefined;
+    dw = reshapeEmit(ctx, rows ?? convWeightGradEmit(ctx, xK, xKDims, dyK, dyKDims, wKDims, geo.attrs, forms.weight, folded), wKDims, o.wDims);
   }
   return [dx, dw, needs[2] ? reduceBiasGradEmit(ctx, o.dy, o.dyDims) : undefined];
 }

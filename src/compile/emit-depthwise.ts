@@ -17,7 +17,8 @@
  * for 960 maps at batch 32), which on 2×2–4×4 maps costs many times the
  * arithmetic; the dense matrices do at most P_in/K times more multiplies.
  * On larger maps with unit strides the input gradient is a grouped Conv by
- * the flipped kernel (depthwiseFlipEmit).
+ * the flipped kernel (depthwiseFlipEmit) and the weight gradient a few
+ * MatMuls over rows (depthwiseWeightGradByRowsEmit).
  */
 import type { ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
@@ -163,4 +164,63 @@ export function depthwiseFlipEmit(ctx: EmitContext, dy: string, w: string, wDims
   const dx = ctx.op('Conv', [dy, flip], { strides: kernel.map(() => 1), pads: q, dilations: [...a.dilations], group: C });
   ctx.setDims(dx, xDims);
   return dx;
+}
+
+/**
+ * ∂W of a 2-D depthwise Conv on larger maps (opset 10 on, for strided
+ * Slices), by rows: with x padded to xp and, per kernel column j, the strided
+ * column view xr_j[c, r, (n, w)] = xp[n, c, r, w·s_w + j·d_w] (r over the Hn
+ * rows the windows reach),
+ *   G_j[c, h, r] = Σ_{n,w} δ[n, c, h, w] · xr_j[c, r, (n, w)]     one MatMul batched over C
+ *   ∂W[c, 0, i, j] = Σ_h G_j[c, h, h·s_h + i·d_h]                  a band of G_j
+ * The band is read by laying G_j out flat with s_h zeros after each row of
+ * Hn, so that entry (h, h·s_h + q) of G_j falls in row h, column q. It does
+ * Hn/k_h times the multiplies of the sum itself, but as a few MatMuls over
+ * C channels, where ONNX Runtime's grouped Conv builds a K-fold patch matrix
+ * per channel and multiplies it by one row. undefined where it does not
+ * apply (not 2-D, not depthwise, before opset 10).
+ */
+export function depthwiseWeightGradByRowsEmit(
+  ctx: EmitContext, x: string, xDims: readonly number[], dy: string, dyDims: readonly number[], wDims: readonly number[], a: ConvAttrs,
+): string | undefined {
+  const [N, C, H, W] = xDims as [number, number, number, number];
+  if (xDims.length !== 4 || ctx.opset < 10 || a.group !== C || wDims[0] !== C || wDims[1] !== 1 || dyDims[1] !== C) return undefined;
+  const [, , Ho, Wo] = dyDims as [number, number, number, number];
+  const [kh, kw] = [wDims[2]!, wDims[3]!];
+  const [sh, sw] = a.strides as [number, number];
+  const [dh, dw] = a.dilations as [number, number];
+  const [pt, pl, pb, pr] = a.pads as [number, number, number, number];
+  // the rows and columns of the padded input that some window reads
+  const Hn = (Ho - 1) * sh + (kh - 1) * dh + 1;
+  const Wn = (Wo - 1) * sw + (kw - 1) * dw + 1;
+  const [Hp, Wp] = [H + pt + pb, W + pl + pr];
+  if (Hn > Hp || Wn > Wp) return undefined;
+  const pads = [0, 0, pt, pl, 0, 0, pb, pr];
+  let xp = x;
+  if (pads.some((p) => p !== 0)) {
+    xp = ctx.opset >= 11 ? ctx.op('Pad', [x, ctx.ints(pads)]) : ctx.op('Pad', [x], { pads });
+    ctx.setDims(xp, [N, C, Hp, Wp]);
+  }
+  // [C, Hp, N, Wp]: each channel's rows, the batch and the columns inside
+  const xt = transposeEmit(ctx, xp, [N, C, Hp, Wp], [1, 2, 0, 3]);
+  const dyt = reshapeEmit(ctx, transposeEmit(ctx, dy, dyDims, [1, 2, 0, 3]), [C, Ho, N, Wo], [C, Ho, N * Wo]);
+  const bands = Array.from({ length: kw }, (_, j) => {
+    const cols = ctx.op('Slice', [xt, ctx.ints([0, j * dw]), ctx.ints([Hn, j * dw + (Wo - 1) * sw + 1]), ctx.ints([1, 3]), ctx.ints([1, sw])]);
+    ctx.setDims(cols, [C, Hn, N, Wo]);
+    const colsT = transposeEmit(ctx, reshapeEmit(ctx, cols, [C, Hn, N, Wo], [C, Hn, N * Wo]), [C, Hn, N * Wo], [0, 2, 1]);
+    const g = ctx.op('MatMul', [dyt, colsT]);
+    ctx.setDims(g, [C, Ho, Hn]);
+    return reshapeEmit(ctx, g, [C, Ho, Hn], [C, 1, Ho * Hn]);
+  });
+  const G = kw === 1 ? bands[0]! : ctx.op('Concat', bands, { axis: 1 });
+  ctx.setDims(G, [C, kw, Ho * Hn]);
+  // s_h zeros after each row: entry (h, h·s_h + q) lands at (h, q)
+  const padded = ctx.opset >= 11 ? ctx.op('Pad', [G, ctx.ints([0, 0, 0, 0, 0, Ho * sh])]) : ctx.op('Pad', [G], { pads: [0, 0, 0, 0, 0, Ho * sh] });
+  ctx.setDims(padded, [C, kw, Ho * (Hn + sh)]);
+  const rows = reshapeEmit(ctx, padded, [C, kw, Ho * (Hn + sh)], [C, kw, Ho, Hn + sh]);
+  const band = ctx.op('Slice', [rows, ctx.ints([0]), ctx.ints([(kh - 1) * dh + 1]), ctx.ints([3]), ctx.ints([dh])]);
+  ctx.setDims(band, [C, kw, Ho, kh]);
+  const summed = ctx.opset >= 13 ? ctx.op('ReduceSum', [band, ctx.ints([2])], { keepdims: 0 }) : ctx.op('ReduceSum', [band], { axes: [2], keepdims: 0 });
+  ctx.setDims(summed, [C, kw, kh]);
+  return reshapeEmit(ctx, transposeEmit(ctx, summed, [C, kw, kh], [0, 2, 1]), [C, kh, kw], wDims);
 }

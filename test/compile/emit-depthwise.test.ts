@@ -5,11 +5,16 @@
  * and old opsets, the backward graph runs no grouped Conv or ConvTranspose,
  * and a compiled step whose forward depthwise Convs are rewritten follows the
  * TypeScript step. On larger maps with unit strides the input gradient is a
- * Conv by the flipped kernel.
+ * Conv by the flipped kernel and the weight gradient is computed by rows.
  */
 import { describe, expect, it } from 'vitest';
 import { compileBackward } from '../../src/compile/backward-graph.js';
-import { isSmallDepthwise } from '../../src/compile/emit-depthwise.js';
+import * as ort from 'onnxruntime-node';
+import { depthwiseWeightGradByRowsEmit, isSmallDepthwise } from '../../src/compile/emit-depthwise.js';
+import { GraphEmitter } from '../../src/compile/emit.js';
+import type { NodeView } from '../../src/graph/graph.js';
+import { encodeModel } from '../../src/onnx/model-io.js';
+import { convNdWeightGrad } from '../../src/tensor/conv.js';
 import { recordShapes } from '../../src/compile/shapes.js';
 import { GradientEngine } from '../../src/grad/engine.js';
 import { OnnxModel } from '../../src/model.js';
@@ -67,6 +72,49 @@ describe('small depthwise Conv emitter', () => {
     const ops = compileBackward(onnx, engine.plan, shapes).proto.graph!.node.map((n) => n.op_type);
     expect(ops.includes('ConvTranspose')).toBe(!flipped);
     await engine.dispose();
+  });
+
+  it.each([
+    ['3×3 pad 1 on 6×6 maps', [2, 3, 6, 6], [3, 1, 3, 3], { pads: [1, 1, 1, 1] }, 17],
+    ['a 1×3 kernel, asymmetric pads, one image', [1, 4, 5, 7], [4, 1, 1, 3], { pads: [0, 2, 1, 0] }, 13],
+    ['a 3×2 kernel with dilation (2, 1), pads past the reach', [2, 3, 7, 6], [3, 1, 3, 2], { dilations: [2, 1], pads: [3, 1, 2, 2] }, 17],
+    ['no pads, at opset 10', [3, 2, 6, 5], [2, 1, 3, 3], {}, 10],
+  ] as const)("larger maps with unit strides, %s: the weight gradient by rows (MatMuls, no grouped Conv), the TypeScript rule's gradients", async (_name, x, w, a, opsetVersion) => {
+    const spec = { ...convSpec([...x], [...w], attrs(a, x[1])), opsetVersion };
+    await expectEmitterMatches(spec);
+    // W alone trained: the forward Conv is the only Conv left
+    const onnx = buildSpecModel(spec);
+    const engine = await GradientEngine.create(onnx, nodeBackend, { loss: 'mse', output: 'y', trainable: ['w'] });
+    const shapes = await recordShapes(onnx, nodeBackend, engine.plan, {}, engine.currentWeights());
+    const ops = compileBackward(onnx, engine.plan, shapes).proto.graph!.node.map((n) => n.op_type);
+    expect(ops.filter((o) => o === 'Conv')).toHaveLength(1);
+    expect(ops).toContain('MatMul');
+    await engine.dispose();
+  });
+
+  it('the weight gradient by rows also holds for strides (the emitter; the grouped Conv is chosen there)', async () => {
+    const xDims = [2, 3, 9, 8];
+    const wDims = [3, 1, 3, 3];
+    const a = { strides: [2, 3], pads: [1, 0, 1, 2], dilations: [1, 2], group: 3 };
+    const yDims = [2, 3, Math.floor((9 + 2 - 3) / 2) + 1, Math.floor((8 + 2 - 5) / 3) + 1];
+    const x = Float32Array.from({ length: 2 * 3 * 9 * 8 }, (_, i) => Math.sin(0.41 * i));
+    const dy = Float32Array.from({ length: yDims.reduce((p, q) => p * q, 1) }, (_, i) => Math.cos(0.23 * i));
+    const e = new GraphEmitter(new Map([['x', xDims], ['dy', yDims]]), 'test');
+    const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: 17 });
+    const out = depthwiseWeightGradByRowsEmit(ctx, 'x', xDims, 'dy', yDims, wDims, a)!;
+    e.nodes.push(node('Identity', [out], ['out']));
+    const g = graph('rows', e.nodes, [valueInfo('x', DataType.FLOAT, xDims), valueInfo('dy', DataType.FLOAT, yDims)], [valueInfo('out', DataType.FLOAT)], e.constants);
+    const s = await ort.InferenceSession.create(encodeModel(model(g, { opsets: [opset('', 17)] })));
+    const got = (await s.run({ x: new ort.Tensor('float32', x, xDims), dy: new ort.Tensor('float32', dy, yDims) })).out!.data as Float32Array;
+    await s.release();
+    const want = convNdWeightGrad({ dims: xDims, data: x }, { dims: yDims, data: dy }, wDims, a).data;
+    let err = 0;
+    for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!));
+    expect(got.length).toBe(want.length);
+    expect(err).toBeLessThanOrEqual(1e-4);
+    // not 2-D, or not depthwise: no rows form
+    expect(depthwiseWeightGradByRowsEmit(ctx, 'x', [2, 3, 9], 'dy', [2, 3, 5], [3, 1, 3], { strides: [2], pads: [1, 1], dilations: [1], group: 3 })).toBeUndefined();
+    expect(depthwiseWeightGradByRowsEmit(ctx, 'x', xDims, 'dy', [2, 6, 5, 2], [6, 1, 3, 3], a)).toBeUndefined();
   });
 
   it('is chosen for depthwise Convs up to 4×4 maps only', () => {
