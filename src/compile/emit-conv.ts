@@ -52,11 +52,11 @@ function gemmEmit(ctx: EmitContext, a: string, b: string, transA: boolean, trans
  *   'matmul'  the column gradient Wᵀ·δ [N, C·K, P] by one broadcast MatMul,
  *             summed back onto the image by Col2Im (opset 18 on, 1-D and 2-D);
  *   'gemm'    the same with the batch folded into the columns: one Gemm
- *             Wᵀ·δ [C·K, N·P] that reads W once, its result transposed to
+ *             Wᵀ·δ [C·K, P·N] that reads W once, its result transposed to
  *             [N, C·K, P] for Col2Im (opset 18 on, 1-D and 2-D);
  *   'patches' stride 1 only, any opset: the full correlation of δ with the
  *             flipped kernel as one Gemm, W_flip [C, M·K] · the patch matrix
- *             of δ zero-padded by (k − 1)·d − p, [M·K, N·P_x];
+ *             of δ zero-padded by (k − 1)·d − p, [M·K, P_x·N];
  *   'shift'   any opset: the column gradient Wᵀ·δ [C·K, N·P] by one Gemm as
  *             'gemm', each tap's columns spread to the stride and shifted to
  *             the positions it reads by Pad (Col2Im by hand, cheap while the
@@ -68,8 +68,8 @@ export type InputGradForm = 'direct' | 'matmul' | 'gemm' | 'patches' | 'shift';
  * How a convolution's weight gradient is emitted.
  *   'direct'  a Conv of x (batch and channels swapped) by δ as its kernel:
  *             one GEMM of K columns per input channel;
- *   'gemm'    one Gemm over the whole batch, δ [M, N·P] · colsᵀ with cols
- *             [C·K, N·P] the patch matrix of x (one strided Slice per tap);
+ *   'gemm'    one Gemm over the whole batch, δ [M, P·N] · colsᵀ with cols
+ *             [C·K, P·N] the patch matrix of x (one Gather, patchColsEmit);
  *   'taps'    one Gemm per kernel tap, δ [M, N·P] · tap_tᵀ [N·P, C], the K
  *             results [M, C] stacked and moved to [M, C, K] (no patch matrix).
  */
@@ -121,31 +121,72 @@ function padSpatialEmit(ctx: EmitContext, x: string, dims: readonly number[], be
 }
 
 /**
- * The patch matrix of a convolution, channel-major, from xt [A, B, in…] (the
- * convolution's input with its first two axes swapped: A channels, B images):
- *   cols[a·K + t, b·P + o] = xt_padded[a, b, o·s + t·d]    [A·K, B·P]
- * with t the kernel tap (row-major over k…) and o the output position: one
- * strided Slice of the zero-padded input per tap, each viewed as [A, 1, B·P]
- * and joined by one Concat on axis 1 (the taps in reverse order when
- * `reversed`, as the flipped kernel of an input gradient reads them).
+ * The patch matrix of a convolution from v [B, A, in…] (B images of A
+ * channels), channel-major with the batch innermost:
+ *   cols[a·K + t, o·B + b] = v_padded[b, a, o·s + t·d]    [A·K, P·B]
+ * with t the kernel tap (row-major over k…, in reverse order when `reversed`,
+ * as the flipped kernel of an input gradient reads them) and o the output
+ * position: v moved to [A, in…, B] and zero-padded, [A, S, B] over its S
+ * padded positions, then one Gather of the K·P positions the taps read, each
+ * a run of B values (ONNX Runtime gathers runs far faster than it slices the
+ * small strided windows of K separate taps). Memoised, so that a forward
+ * convolution and its weight gradient build it once.
  */
-function patchesEmit(
-  ctx: EmitContext, xt: string, xtDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs, reversed = false,
+function patchColsEmit(
+  ctx: EmitContext, v: string, vDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs, reversed = false,
 ): string {
-  const key = `patches:${xt}:${kernel.join(',')}:${a.strides.join(',')}:${a.pads.join(',')}:${a.dilations.join(',')}:${reversed ? 'r' : ''}`;
-  return ctx.memo(key, () => buildPatchesEmit(ctx, xt, xtDims, kernel, outSizes, a, reversed));
+  const key = `patch-cols:${v}:${kernel.join(',')}:${a.strides.join(',')}:${a.pads.join(',')}:${a.dilations.join(',')}:${outSizes.join(',')}:${reversed ? 'r' : ''}`;
+  return ctx.memo(key, () => {
+    const r = kernel.length;
+    const [B, A] = vDims as [number, number];
+    const inner = vDims.slice(2);
+    const P = sizeOf(outSizes);
+    const K = sizeOf(kernel);
+    const reach = kernel.map((k, i) => (outSizes[i]! - 1) * a.strides[i]! + (k - 1) * a.dilations[i]! + 1);
+    const begin = a.pads.slice(0, r);
+    const end = inner.map((size, i) => Math.max(0, reach[i]! - begin[i]! - size));
+    const moved = transposeEmit(ctx, v, vDims, [1, ...inner.map((_, i) => i + 2), 0]);
+    const movedDims = [A, ...inner, B];
+    const pDims = [A, ...inner.map((size, i) => size + begin[i]! + end[i]!), B];
+    let padded = moved;
+    if (begin.some((q) => q !== 0) || end.some((q) => q !== 0)) {
+      const pads = [0, ...begin, 0, 0, ...end, 0];
+      padded = ctx.opset >= 11 ? ctx.op('Pad', [moved, ctx.ints(pads)]) : ctx.op('Pad', [moved], { pads });
+      ctx.setDims(padded, pDims);
+    }
+    const S = sizeOf(pDims.slice(1, -1));
+    const flat = reshapeEmit(ctx, padded, padded === moved ? movedDims : pDims, [A, S, B]);
+    // row-major strides of the padded positions
+    const strides = pDims.slice(1, -1).map((_, i) => sizeOf(pDims.slice(2 + i, -1)));
+    const taps = gridOf(kernel);
+    if (reversed) taps.reverse();
+    const positions = gridOf(outSizes);
+    const index: number[] = [];
+    for (const t of taps) {
+      for (const o of positions) index.push(o.reduce((acc, oi, i) => acc + (oi * a.strides[i]! + t[i]! * a.dilations[i]!) * strides[i]!, 0));
+    }
+    const g = ctx.op('Gather', [flat, ctx.ints(index, [K, P])], { axis: 1 });
+    ctx.setDims(g, [A, K, P, B]);
+    return reshapeEmit(ctx, g, [A, K, P, B], [A * K, P * B]);
+  });
 }
 
-function buildPatchesEmit(
-  ctx: EmitContext, xt: string, xtDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs, reversed: boolean,
-): string {
-  const [A, B] = xtDims as [number, number];
+/** δ [N, M, o…] as [M, P·N]: the batch folded into the columns, innermost (as patchColsEmit lays out its columns). */
+function foldPositionsEmit(ctx: EmitContext, dy: string, dyDims: readonly number[]): string {
+  const [N, M] = dyDims as [number, number];
+  const outSizes = dyDims.slice(2);
   const P = sizeOf(outSizes);
-  const inOrder = tapsEmit(ctx, xt, xtDims, kernel, outSizes, a);
-  const taps = (reversed ? inOrder.reverse() : inOrder).map((t) => reshapeEmit(ctx, t, [A, B * P], [A, 1, B * P]));
-  const K = taps.length;
-  const cols = concatTreeEmit(ctx, taps, taps.map(() => [A, 1, B * P]), 1);
-  return reshapeEmit(ctx, cols, [A, K, B * P], [A * K, B * P]);
+  return ctx.memo(`fold-positions:${dy}`, () => {
+    const t = transposeEmit(ctx, dy, dyDims, [1, ...outSizes.map((_, i) => i + 2), 0]);
+    return reshapeEmit(ctx, t, [M, ...outSizes, N], [M, P * N]);
+  });
+}
+
+/** y [M, P·N] (batch innermost) back to [N, M, o…]. */
+function unfoldPositionsEmit(ctx: EmitContext, y: string, M: number, N: number, outSizes: readonly number[]): string {
+  const P = sizeOf(outSizes);
+  const t = transposeEmit(ctx, reshapeEmit(ctx, y, [M, P * N], [M, P, N]), [M, P, N], [2, 0, 1]);
+  return reshapeEmit(ctx, t, [N, M, P], [N, M, ...outSizes]);
 }
 
 /**
@@ -183,9 +224,9 @@ function tapsEmit(ctx: EmitContext, xt: string, xtDims: readonly number[], kerne
 
 /**
  * A convolution (group 1) as its patch matrix and one Gemm over the whole
- * batch: cols [C·K, N·P] from x, y [M, N·P] = W [M, C·K] · cols (+ B as a
- * [M, 1] column), moved back to [N, M, o…]. Returns y and the patch matrix,
- * which the weight gradient can read again.
+ * batch: cols [C·K, P·N] from x (patchColsEmit), y [M, P·N] = W [M, C·K] ·
+ * cols (+ B as a [M, 1] column), moved back to [N, M, o…]. Returns y and the
+ * patch matrix, which the weight gradient reads again.
  */
 export function convForwardGemmEmit(
   ctx: EmitContext, x: string, xDims: readonly number[], w: string, wDims: readonly number[], yDims: readonly number[], a: ConvAttrs, bias?: string,
@@ -203,15 +244,14 @@ export function convForwardPatchesEmit(
   const K = sizeOf(kernel);
   const outSizes = yDims.slice(2);
   const P = sizeOf(outSizes);
-  const cols = patchesEmit(ctx, swapFirstEmit(ctx, x, xDims), [C, N, ...xDims.slice(2)], kernel, outSizes, a);
+  const cols = patchColsEmit(ctx, x, xDims, kernel, outSizes, a);
   const wm = reshapeEmit(ctx, w, wDims, [M, C * K]);
   const attrs = { transA: 0, transB: 0 };
   let y: string;
   if (bias) y = ctx.op('Gemm', [wm, cols, reshapeEmit(ctx, bias, [M], [M, 1])], attrs);
   else y = ctx.opset >= 11 ? ctx.op('Gemm', [wm, cols], attrs) : ctx.op('Gemm', [wm, cols, ctx.floats([0], [])], attrs);
-  ctx.setDims(y, [M, N * P]);
-  const back = swapFirstEmit(ctx, reshapeEmit(ctx, y, [M, N * P], [M, N, ...outSizes]), [M, N, ...outSizes]);
-  return { y: back, cols };
+  ctx.setDims(y, [M, P * N]);
+  return { y: unfoldPositionsEmit(ctx, y, M, N, outSizes), cols };
 }
 
 /** δ [N, M, o…] as [M, N·P]: the batch folded into the columns. */
@@ -259,9 +299,9 @@ export function convInputGradEmit(
     const wm = reshapeEmit(ctx, w, wDims, [M, C * K]);
     let cols: string;
     if (form === 'gemm') {
-      const folded = dyFolded ?? foldBatchEmit(ctx, dy, [N, M, ...outSizes]);
-      const colsT = reshapeEmit(ctx, gemmEmit(ctx, wm, folded, true, false, [C * K, N * P]), [C * K, N * P], [C * K, N, P]);
-      cols = swapFirstEmit(ctx, colsT, [C * K, N, P]);
+      const folded = dyFolded ?? foldPositionsEmit(ctx, dy, [N, M, ...outSizes]);
+      const colsT = reshapeEmit(ctx, gemmEmit(ctx, wm, folded, true, false, [C * K, P * N]), [C * K, P * N], [C * K, P, N]);
+      cols = transposeEmit(ctx, colsT, [C * K, P, N], [2, 0, 1]);
     } else {
       [cols] = matMulEmit(ctx, transposeEmit(ctx, wm, [M, C * K], [1, 0]), [C * K, M], reshapeEmit(ctx, dy, [N, M, ...outSizes], [N, M, P]), [N, M, P]);
     }
@@ -296,27 +336,26 @@ function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDi
   const K = sizeOf(kernel);
   const inner = xDims.slice(2);
   const outSizes = convOutSizes(inner, kernel, a);
-  const dyDims = [N, M, ...outSizes];
+  let dyq = dy;
+  let dqDims = [N, M, ...outSizes];
   const q = kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!);
-  let dyt = swapFirstEmit(ctx, dy, dyDims);
-  let dtDims = [M, N, ...outSizes];
   if (q.some((v) => v < 0)) {
     const axes = q.map((_, i) => i + 2).filter((ax) => q[ax - 2]! < 0);
     const starts = axes.map((ax) => -q[ax - 2]!);
-    const ends = axes.map((ax) => dtDims[ax]!);
-    dyt = ctx.opset >= 10
-      ? ctx.op('Slice', [dyt, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)])
-      : ctx.op('Slice', [dyt], { starts, ends, axes });
-    dtDims = dtDims.map((d, ax) => (ax >= 2 && q[ax - 2]! < 0 ? d + q[ax - 2]! : d));
-    ctx.setDims(dyt, dtDims);
+    const ends = axes.map((ax) => dqDims[ax]!);
+    dyq = ctx.opset >= 10
+      ? ctx.op('Slice', [dy, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)])
+      : ctx.op('Slice', [dy], { starts, ends, axes });
+    dqDims = dqDims.map((d, ax) => (ax >= 2 && q[ax - 2]! < 0 ? d + q[ax - 2]! : d));
+    ctx.setDims(dyq, dqDims);
   }
   const flipAttrs: ConvAttrs = { strides: kernel.map(() => 1), pads: [...q.map((v) => Math.max(0, v)), ...q.map(() => 0)], dilations: [...a.dilations], group: 1 };
   // rows (m, t) with the taps reversed, so that W itself, [C, M·K] once its first two axes are swapped, is the flipped kernel
-  const cols = patchesEmit(ctx, dyt, dtDims, kernel, inner, flipAttrs, true);
+  const cols = patchColsEmit(ctx, dyq, dqDims, kernel, inner, flipAttrs, true);
   const wt = swapFirstEmit(ctx, w, wDims);
   const P = sizeOf(inner);
-  const dxt = gemmEmit(ctx, reshapeEmit(ctx, wt, [C, M, ...kernel], [C, M * K]), cols, false, false, [C, N * P]);
-  return swapFirstEmit(ctx, reshapeEmit(ctx, dxt, [C, N * P], [C, N, ...inner]), [C, N, ...inner]);
+  const dxt = gemmEmit(ctx, reshapeEmit(ctx, wt, [C, M, ...kernel], [C, M * K]), cols, false, false, [C, P * N]);
+  return unfoldPositionsEmit(ctx, dxt, C, N, inner);
 }
 
 /**
@@ -413,10 +452,10 @@ export function conv2dInputGradEmit(
  * and transposed to [M, Cg, k…]. With S = directBatchSplit(…) > 1 the batch
  * is S groups of that Conv (δ → [S·M, N/S, o…], group S) whose S results
  * [Cg, S, M, ≥k…] are summed.
- * 'gemm' (group 1; strided taps need opset 10): one Gemm over the whole batch,
- *   dW [M, C·K] = δ [M, N·P] · colsᵀ,  cols [C·K, N·P] the patch matrix of x,
- * reshaped to W's dims. `dyFolded` is δ already as [M, N·P] when the caller
- * has it.
+ * 'gemm' (group 1): one Gemm over the whole batch,
+ *   dW [M, C·K] = δ [M, P·N] · colsᵀ,  cols [C·K, P·N] the patch matrix of x
+ *   (patchColsEmit), reshaped to W's dims. `dyFolded` is δ already as
+ *   [M, P·N] (foldPositionsEmit) when the caller has it.
  */
 export function convWeightGradEmit(
   ctx: EmitContext, x: string, xDims: readonly number[], dy: string, dyDims: readonly number[],
@@ -434,13 +473,13 @@ export function convWeightGradEmit(
     return reshapeEmit(ctx, dw, [M, Cg * K], wDims);
   }
   if (form !== 'direct' && a.group === 1 && (ctx.opset >= 10 || a.strides.every((s) => s === 1))) {
-    const xt = swapFirstEmit(ctx, x, xDims);
-    const folded = dyFolded ?? foldBatchEmit(ctx, dy, dyDims);
     if (form === 'gemm' || K === 1) {
-      const cols = patchesEmit(ctx, xt, [Cg, N, ...inner], kernel, dyDims.slice(2), a);
+      const cols = patchColsEmit(ctx, x, xDims, kernel, dyDims.slice(2), a);
+      const folded = dyFolded ?? foldPositionsEmit(ctx, dy, dyDims);
       return reshapeEmit(ctx, gemmEmit(ctx, folded, cols, false, true, [M, Cg * K]), [M, Cg * K], wDims);
     }
-    const parts = tapsEmit(ctx, xt, [Cg, N, ...inner], kernel, dyDims.slice(2), a)
+    const folded = foldBatchEmit(ctx, dy, dyDims);
+    const parts = tapsEmit(ctx, swapFirstEmit(ctx, x, xDims), [Cg, N, ...inner], kernel, dyDims.slice(2), a)
       .map((t) => reshapeEmit(ctx, gemmEmit(ctx, folded, t, false, true, [M, Cg]), [M, Cg], [M, 1, Cg]));
     const stacked = concatTreeEmit(ctx, parts, parts.map(() => [M, 1, Cg]), 1);
     return reshapeEmit(ctx, transposeEmit(ctx, stacked, [M, K, Cg], [0, 2, 1]), [M, Cg, K], wDims);
@@ -533,7 +572,7 @@ export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometr
   const forms = chooseConvGradForms(ctx, dyKDims, wKDims, geo.attrs);
   // δ with the batch folded into the columns, shared by the batch-wide forms of both gradients
   const shareFold = needs[0] && needs[1] && forms.input === 'gemm' && forms.weight === 'gemm' && !isDenseConv(xKDims, wKDims, geo.attrs);
-  const folded = shareFold ? foldBatchEmit(ctx, dyK, dyKDims) : undefined;
+  const folded = shareFold ? foldPositionsEmit(ctx, dyK, dyKDims) : undefined;
   let dx: string | undefined;
   let dw: string | undefined;
   if (needs[0]) {

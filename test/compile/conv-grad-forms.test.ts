@@ -105,6 +105,21 @@ describe('convolution gradient forms', () => {
     });
   }
 
+  it('the forward Gemm and the gemm ∂W read one patch matrix, one Gather of x (no per-tap Slices)', () => {
+    const xDims = [4, 8, 5, 5];
+    const wDims = [16, 8, 3, 3];
+    const a = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 };
+    const yDims = [4, 16, 5, 5];
+    const e = new GraphEmitter(new Map([['x', xDims], ['w', wDims], ['dy', yDims]]), 'test');
+    const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: 17 });
+    convForwardGemmEmit(ctx, 'x', xDims, 'w', wDims, yDims, a);
+    convWeightGradEmit(ctx, 'x', xDims, 'dy', yDims, wDims, a, 'gemm');
+    const ops = e.nodes.map((n) => n.op_type);
+    expect(ops.filter((o) => o === 'Gather')).toHaveLength(1);
+    expect(ops).not.toContain('Slice');
+    expect(ops).not.toContain('Concat');
+  });
+
   it("the direct ∂W cuts the batch into two Conv groups only for a dense convolution with < 4 input channels and an even batch", () => {
     const groups = (x: number[], w: number[], group: number) => {
       const e = new GraphEmitter(new Map([['x', x], ['dy', [x[0]!, w[0]!, x[2]! - w[2]! + 1, x[3]! - w[3]! + 1]]]), 'test');
