@@ -99,7 +99,7 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
   // with many output positions a Gemm per tap beats building the patch matrix
-  const weight: WeightGradForm = !dense || stridedTaps || (K > 1 && (M < 32 || K > 9)) ? 'direct' : K > 1 && P >= 64 ? 'taps' : 'gemm';
+  const weight: WeightGradForm = !dense || stridedTaps || (K > 1 && (M < 32 || K > 9)) ? 'direct' : K > 1 && P > 64 ? 'taps' : 'gemm';
   return { input, weight };
 }
 
@@ -165,6 +165,8 @@ function patchColsEmit(
     for (const t of taps) {
       for (const o of positions) index.push(o.reduce((acc, oi, i) => acc + (oi * a.strides[i]! + t[i]! * a.dilations[i]!) * strides[i]!, 0));
     }
+    // a 1×1 kernel reading every position in order (stride 1, no pads): the moved input is the patch matrix
+    if (index.length === S && index.every((v, i) => v === i)) return reshapeEmit(ctx, flat, [A, S, B], [A * K, P * B]);
     const g = ctx.op('Gather', [flat, ctx.ints(index, [K, P])], { axis: 1 });
     ctx.setDims(g, [A, K, P, B]);
     return reshapeEmit(ctx, g, [A, K, P, B], [A * K, P * B]);
