@@ -99,7 +99,7 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
   // with many output positions a Gemm per tap beats building the patch matrix
-  const weight: WeightGradForm = !dense || stridedTaps || (K > 1 && (M < 32 || K > 9)) ? 'direct' : K > 1 && P > 64 ? 'taps' : 'gemm';
+  const weight: WeightGradForm = !dense || stridedTaps || (K > 1 && (M < 32 || K > 9)) ? 'direct' : K > 1 && P >= 64 ? 'taps' : 'gemm';
   return { input, weight };
 }
 

@@ -26,15 +26,11 @@ import { depthwiseForwardEmit, isSmallDepthwise } from './emit-depthwise.js';
  * weight gradient sharing its patches beat ONNX Runtime's per-image Conv and
  * a weight gradient of its own (bench/profile-conv-grads.ts --which fwd+dw,
  * one thread: ResNet-18's layer4 at 4 positions 8.5 ms against 20.7, layer3
- * at 16 positions 7.3 against 8.5, layer2 at 64 positions 8.5 against 8.7
- * and 4.7 against 5.0 for its strided first conv, layer1 at 256 positions
- * 11.6 against 10.6). A 1×1 kernel is rewritten up to SMALL_OUTPUT_1X1
- * positions only: its per-image Conv is a plain GEMM with no patches to
- * build, and MobileNetV2's step is about 3% slower with its 8×8 1×1 layers
- * rewritten.
+ * at 16 positions 7.3 against 8.5). Its layer2, at 64 positions, is about as
+ * fast either way (8.5 against 8.7) but the shared patches would be kept
+ * from the forward pass to the backward: 38 MB more at batch 32.
  */
-export const SMALL_OUTPUT = 64;
-export const SMALL_OUTPUT_1X1 = 16;
+export const SMALL_OUTPUT = 16;
 
 /**
  * Replace, in `nodes` (the step's forward nodes, in order), each Conv of the
@@ -74,8 +70,7 @@ function rewriteOne(node: Parameters<typeof convGeometry>[0], e: GraphEmitter, o
   // gradient reads the same patches (chooseConvGradForms: many output channels, small kernels)
   const K = sizeOf(wDims.slice(2));
   const shared = wDims[0]! >= 32 && K <= 9;
-  const small = sizeOf(yDims.slice(2)) <= (K === 1 ? SMALL_OUTPUT_1X1 : SMALL_OUTPUT);
-  if (!dense && (!shared || !small || (opset < 10 && a.strides.some((s) => s !== 1)))) return undefined;
+  if (!dense && (!shared || sizeOf(yDims.slice(2)) > SMALL_OUTPUT || (opset < 10 && a.strides.some((s) => s !== 1)))) return undefined;
   const bias = b ? b : undefined;
   return replaceWith(node, e, opset, y, yDims, (ctx) => {
     if (!dense) return convForwardPatchesEmit(ctx, x, xDims, w, wDims, yDims, a, bias).y;
