@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<void> {
   for (const l of LAYERS.filter((x) => !only || x.name.includes(only))) {
     for (const which of (argWhich ? [argWhich] : ['fwd', 'dx', 'dw', 'fwd+dw']) as ('fwd' | 'dx' | 'dw' | 'fwd+dw')[]) {
       if (which === 'dx' && l.x[1] === 3) continue;
-      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches', 'shift']
+      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather']
         : which === 'dw' ? ['direct', 'gemm', 'taps'] : ['separate-direct', 'separate-gemm', 'separate-taps', 'shared'];
       const w = filled(l.w, 2);
       const feeds: Record<string, ort.Tensor> = which === 'dx' ? { dy: filled(outDims(l), 1), w } : which === 'dw' ? { x: filled(l.x, 3), dy: filled(outDims(l), 1) }

@@ -57,12 +57,16 @@ function gemmEmit(ctx: EmitContext, a: string, b: string, transA: boolean, trans
  *   'patches' stride 1 only, any opset: the full correlation of δ with the
  *             flipped kernel as one Gemm, W_flip [C, M·K] · the patch matrix
  *             of δ zero-padded by (k − 1)·d − p, [M·K, P_x·N];
+ *   'gather'  any opset: the column gradient Wᵀ·δ [C·K, P·N] by one Gemm,
+ *             summed back onto the image by one Gather of the (at most R)
+ *             columns each position receives and a ReduceSum over R (Col2Im
+ *             by hand; strided layers, where R is small);
  *   'shift'   any opset: the column gradient Wᵀ·δ [C·K, N·P] by one Gemm as
  *             'gemm', each tap's columns spread to the stride and shifted to
  *             the positions it reads by Pad (Col2Im by hand, cheap while the
  *             image is small), and the K taps summed.
  */
-export type InputGradForm = 'direct' | 'matmul' | 'gemm' | 'patches' | 'shift';
+export type InputGradForm = 'direct' | 'matmul' | 'gemm' | 'patches' | 'shift' | 'gather';
 
 /**
  * How a convolution's weight gradient is emitted.
@@ -91,11 +95,14 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   const K = sizeOf(wDims.slice(2));
   const M = wDims[0]!;
   const dense = a.group === 1;
-  // measured (bench/profile-conv-grads.ts): the per-image GEMMs lose from about 32 output positions down;
-  // without Col2Im (before opset 18) the patch form wins from about 16 down for stride 1, Col2Im by Pads from 4 down otherwise
+  // measured (bench/profile-conv-grads.ts, one thread): the per-image GEMMs lose from about 32 output positions down;
+  // without Col2Im (before opset 18) Col2Im by a Gather wins from 16 positions down for strided layers (ResNet-18's
+  // layer4.0.conv1 2.6 ms against 11.0 by shifts, layer3.0.conv1 3.4 against 4.5 direct) and from 4 down at stride 1
+  // (layer4 4.7 against 6.0 by patches), the patch form from 16 down at stride 1 (layer3 5.0 against 7.9 direct)
   const unitStride = a.strides.every((s) => s === 1);
   const col2im = ctx.opset >= 18 && wDims.length <= 4;
-  const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm' : unitStride && P <= 16 ? 'patches' : P <= 4 ? 'shift' : 'direct';
+  const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm'
+    : (unitStride ? P <= 4 : P <= 16) ? 'gather' : unitStride && P <= 16 ? 'patches' : 'direct';
   // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
   // with many output positions a Gemm per tap beats building the patch matrix
@@ -294,6 +301,7 @@ export function convInputGradEmit(
     return convInputGradByPatchesEmit(ctx, dy, w, wDims, xDims, a);
   }
   if (form === 'shift' && a.group === 1) return convInputGradByShiftsEmit(ctx, dy, w, wDims, xDims, a, dyFolded);
+  if (form === 'gather' && a.group === 1) return convInputGradByGatherEmit(ctx, dy, w, wDims, xDims, a, dyFolded);
   // ONNX Runtime's Col2Im gives wrong results for 3-D images
   if ((form === 'gemm' || form === 'matmul') && a.group === 1 && ctx.opset >= 18 && r <= 2) {
     const outSizes = convOutSizes(xDims.slice(2), kernel, a);
@@ -358,6 +366,51 @@ function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDi
   const P = sizeOf(inner);
   const dxt = gemmEmit(ctx, reshapeEmit(ctx, wt, [C, M, ...kernel], [C, M * K]), cols, false, false, [C, P * N]);
   return unfoldPositionsEmit(ctx, dxt, C, N, inner);
+}
+
+/**
+ * convInputGradEmit's 'gather' form: cols = Wᵀ·δ [C, K·P, N] by one Gemm (W
+ * read in place through transA, δ folded with the batch innermost), one zero
+ * column appended; image position i receives the columns (t, o) with
+ * o·s − p_begin + t·d = i, at most R of them (R = Π ⌈k/s⌉ where the kernel
+ * fits): one Gather of R columns per position, [C, R, P_x, N], the zero
+ * column filling the short lists, summed over R and moved back to
+ * [N, C, in…].
+ */
+function convInputGradByGatherEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs, dyFolded?: string,
+): string {
+  const [N, C] = xDims as [number, number];
+  const M = wDims[0]!;
+  const kernel = wDims.slice(2);
+  const K = sizeOf(kernel);
+  const inner = xDims.slice(2);
+  const outSizes = convOutSizes(inner, kernel, a);
+  const P = sizeOf(outSizes);
+  const Px = sizeOf(inner);
+  const folded = dyFolded ?? foldPositionsEmit(ctx, dy, [N, M, ...outSizes]);
+  const cols = gemmEmit(ctx, reshapeEmit(ctx, w, wDims, [M, C * K]), folded, true, false, [C * K, P * N]);
+  const flat = reshapeEmit(ctx, cols, [C * K, P * N], [C, K * P, N]);
+  const zeroPads = [0, 0, 0, 0, 1, 0];
+  const withZero = ctx.opset >= 11 ? ctx.op('Pad', [flat, ctx.ints(zeroPads)]) : ctx.op('Pad', [flat], { pads: zeroPads });
+  ctx.setDims(withZero, [C, K * P + 1, N]);
+  // the columns each image position receives
+  const lists: number[][] = Array.from({ length: Px }, () => []);
+  const innerStrides = inner.map((_, i) => sizeOf(inner.slice(i + 1)));
+  gridOf(kernel).forEach((t, ti) => {
+    gridOf(outSizes).forEach((o, oi) => {
+      const pos = o.map((v, i) => v * a.strides[i]! - a.pads[i]! + t[i]! * a.dilations[i]!);
+      if (pos.every((v, i) => v >= 0 && v < inner[i]!)) lists[pos.reduce((acc, v, i) => acc + v * innerStrides[i]!, 0)]!.push(ti * P + oi);
+    });
+  });
+  const R = Math.max(1, ...lists.map((l) => l.length));
+  const index: number[] = [];
+  for (let k = 0; k < R; k++) for (const l of lists) index.push(l[k] ?? K * P);
+  const g = ctx.op('Gather', [withZero, ctx.ints(index, [R, Px])], { axis: 1 });
+  ctx.setDims(g, [C, R, Px, N]);
+  const summed = R === 1 ? reshapeEmit(ctx, g, [C, 1, Px, N], [C, Px, N]) : reduceSumEmit(ctx, g, [C, R, Px, N], [1], false);
+  const back = transposeEmit(ctx, summed, [C, Px, N], [2, 0, 1]);
+  return reshapeEmit(ctx, back, [N, C, Px], xDims);
 }
 
 /**

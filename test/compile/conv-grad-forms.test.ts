@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
-import { convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, directBatchSplit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { chooseConvGradForms, convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, directBatchSplit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
 import { graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
@@ -89,7 +89,7 @@ describe('convolution gradient forms', () => {
     const wantY = convNd(x, w, undefined, g.a).data;
     describe(g.name, () => {
       it.each(OPSETS)('∂X in every form at opset %i', async (v) => {
-        for (const form of ['direct', 'matmul', 'gemm', 'patches', 'shift'] as InputGradForm[]) {
+        for (const form of ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather'] as InputGradForm[]) {
           expectClose(await runEmitted({ dy, w }, v, (ctx) => convInputGradEmit(ctx, 'dy', 'w', g.w, g.x, g.a, form)), wantDx);
         }
       });
@@ -104,6 +104,18 @@ describe('convolution gradient forms', () => {
       });
     });
   }
+
+  it("chooses ∂X forms by output positions, stride and opset (ResNet-18's layers at 64×64)", () => {
+    const ctx = (opsetVersion: number) => new GraphEmitter(new Map(), 'test').context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: opsetVersion });
+    const a = (s: number) => ({ strides: [s, s], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 });
+    const input = (v: number, dy: number[], w: number[], s: number) => chooseConvGradForms(ctx(v), dy, w, a(s)).input;
+    // layer4.0.conv1 (stride 2, 2×2 out), layer3.0.conv1 (stride 2, 4×4), layer4 (2×2), layer3 (4×4), layer2 (8×8)
+    expect([input(17, [32, 512, 2, 2], [512, 256, 3, 3], 2), input(17, [32, 256, 4, 4], [256, 128, 3, 3], 2), input(17, [32, 512, 2, 2], [512, 512, 3, 3], 1),
+      input(17, [32, 256, 4, 4], [256, 256, 3, 3], 1), input(17, [32, 128, 8, 8], [128, 128, 3, 3], 1)]).toEqual(['gather', 'gather', 'gather', 'patches', 'direct']);
+    // with Col2Im (opset 18) up to 32 positions
+    expect(input(18, [32, 512, 2, 2], [512, 256, 3, 3], 2)).toBe('gemm');
+    expect(chooseConvGradForms(ctx(17), [32, 8, 2, 2], [8, 4, 3, 3], { ...a(1), group: 2 }).input).toBe('direct');
+  });
 
   it('the forward Gemm and the gemm ∂W read one patch matrix, one Gather of x (no per-tap Slices)', () => {
     const xDims = [4, 8, 5, 5];
