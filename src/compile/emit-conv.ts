@@ -102,7 +102,7 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   const unitStride = a.strides.every((s) => s === 1);
   const col2im = ctx.opset >= 18 && wDims.length <= 4;
   const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm'
-    : (unitStride ? P <= 4 : P <= 16) ? 'gather' : unitStride && P <= 16 ? 'patches' : 'direct';
+    : (unitStride ? P <= 4 && K > 1 : P <= 16) ? 'gather' : unitStride && P <= 16 ? 'patches' : 'direct';
   // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
   // with many output positions a Gemm per tap beats building the patch matrix
@@ -142,6 +142,10 @@ function padSpatialEmit(ctx: EmitContext, x: string, dims: readonly number[], be
 function patchColsEmit(
   ctx: EmitContext, v: string, vDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs, reversed = false,
 ): string {
+  if (!batchInner(kernel, a)) {
+    const [B, A] = vDims as [number, number];
+    return reshapeEmit(ctx, swapFirstEmit(ctx, v, vDims), [A, B, ...vDims.slice(2)], [A, B * sizeOf(vDims.slice(2))]);
+  }
   const key = `patch-cols:${v}:${kernel.join(',')}:${a.strides.join(',')}:${a.pads.join(',')}:${a.dilations.join(',')}:${outSizes.join(',')}:${reversed ? 'r' : ''}`;
   return ctx.memo(key, () => {
     const r = kernel.length;
@@ -172,12 +176,34 @@ function patchColsEmit(
     for (const t of taps) {
       for (const o of positions) index.push(o.reduce((acc, oi, i) => acc + (oi * a.strides[i]! + t[i]! * a.dilations[i]!) * strides[i]!, 0));
     }
-    // a 1×1 kernel reading every position in order (stride 1, no pads): the moved input is the patch matrix
-    if (index.length === S && index.every((v, i) => v === i)) return reshapeEmit(ctx, flat, [A, S, B], [A * K, P * B]);
     const g = ctx.op('Gather', [flat, ctx.ints(index, [K, P])], { axis: 1 });
     ctx.setDims(g, [A, K, P, B]);
     return reshapeEmit(ctx, g, [A, K, P, B], [A * K, P * B]);
   });
+}
+
+/**
+ * Whether patchColsEmit puts the batch innermost in its columns (P·N): every
+ * patch matrix it gathers. A 1×1 kernel with unit strides and no pads reads
+ * the input as it is, and its patch matrix is x with its first two axes
+ * swapped, [C, N·P]: a Transpose of whole maps, several times faster than
+ * moving every value, so that layout (and δ folded to match, foldBatchEmit)
+ * is kept there (MobileNetV2's pointwise layers).
+ */
+function batchInner(kernel: readonly number[], a: ConvAttrs): boolean {
+  return !(kernel.every((k) => k === 1) && a.strides.every((v) => v === 1) && a.pads.every((v) => v === 0));
+}
+
+/** δ [N, M, o…] folded as patchColsEmit's columns for this kernel: [M, P·N] (foldPositionsEmit) or [M, N·P] (foldBatchEmit). */
+function foldForPatchesEmit(ctx: EmitContext, dy: string, dyDims: readonly number[], kernel: readonly number[], a: ConvAttrs): string {
+  return batchInner(kernel, a) ? foldPositionsEmit(ctx, dy, dyDims) : foldBatchEmit(ctx, dy, dyDims);
+}
+
+/** A product with patchColsEmit's columns, [M, ·], back to [N, M, o…]. */
+function unfoldForPatchesEmit(ctx: EmitContext, y: string, M: number, N: number, outSizes: readonly number[], kernel: readonly number[], a: ConvAttrs): string {
+  if (batchInner(kernel, a)) return unfoldPositionsEmit(ctx, y, M, N, outSizes);
+  const P = sizeOf(outSizes);
+  return swapFirstEmit(ctx, reshapeEmit(ctx, y, [M, N * P], [M, N, ...outSizes]), [M, N, ...outSizes]);
 }
 
 /** δ [N, M, o…] as [M, P·N]: the batch folded into the columns, innermost (as patchColsEmit lays out its columns). */
@@ -260,7 +286,7 @@ export function convForwardPatchesEmit(
   if (bias) y = ctx.op('Gemm', [wm, cols, reshapeEmit(ctx, bias, [M], [M, 1])], attrs);
   else y = ctx.opset >= 11 ? ctx.op('Gemm', [wm, cols], attrs) : ctx.op('Gemm', [wm, cols, ctx.floats([0], [])], attrs);
   ctx.setDims(y, [M, P * N]);
-  return { y: unfoldPositionsEmit(ctx, y, M, N, outSizes), cols };
+  return { y: unfoldForPatchesEmit(ctx, y, M, N, outSizes, kernel, a), cols };
 }
 
 /** δ [N, M, o…] as [M, N·P]: the batch folded into the columns. */
@@ -365,7 +391,7 @@ function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDi
   const wt = swapFirstEmit(ctx, w, wDims);
   const P = sizeOf(inner);
   const dxt = gemmEmit(ctx, reshapeEmit(ctx, wt, [C, M, ...kernel], [C, M * K]), cols, false, false, [C, P * N]);
-  return unfoldPositionsEmit(ctx, dxt, C, N, inner);
+  return unfoldForPatchesEmit(ctx, dxt, C, N, inner, kernel, flipAttrs);
 }
 
 /**
@@ -530,7 +556,7 @@ export function convWeightGradEmit(
   if (form !== 'direct' && a.group === 1 && (ctx.opset >= 10 || a.strides.every((s) => s === 1))) {
     if (form === 'gemm' || K === 1) {
       const cols = patchColsEmit(ctx, x, xDims, kernel, dyDims.slice(2), a);
-      const folded = dyFolded ?? foldPositionsEmit(ctx, dy, dyDims);
+      const folded = dyFolded ?? foldForPatchesEmit(ctx, dy, dyDims, kernel, a);
       return reshapeEmit(ctx, gemmEmit(ctx, folded, cols, false, true, [M, Cg * K]), [M, Cg * K], wDims);
     }
     const folded = foldBatchEmit(ctx, dy, dyDims);
@@ -626,7 +652,8 @@ export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometr
   }
   const forms = chooseConvGradForms(ctx, dyKDims, wKDims, geo.attrs);
   // δ with the batch folded into the columns, shared by the batch-wide forms of both gradients
-  const shareFold = needs[0] && needs[1] && forms.input === 'gemm' && forms.weight === 'gemm' && !isDenseConv(xKDims, wKDims, geo.attrs);
+  const shareFold = needs[0] && needs[1] && forms.input === 'gemm' && forms.weight === 'gemm' && !isDenseConv(xKDims, wKDims, geo.attrs)
+    && batchInner(wKDims.slice(2), geo.attrs);
   const folded = shareFold ? foldPositionsEmit(ctx, dyK, dyKDims) : undefined;
   let dx: string | undefined;
   let dw: string | undefined;
