@@ -214,7 +214,7 @@ export class CompiledStep {
     const providers = opts.providers ?? backend.defaultProviders;
     const io = opts.io ?? stepIo(providers, layout);
     const proto = compileStep(model, plan, shapes, {
-      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, io, ...(maxOperands !== undefined ? { maxOperands } : {}),
+      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, io, gpu, ...(maxOperands !== undefined ? { maxOperands } : {}),
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
       extraOutputs: opts.extraOutputs ?? [],
     });

@@ -569,7 +569,7 @@ export function convWeightGradEmit(
   const G = a.group;
   // with few input channels the batch is cut into S groups of images, summed after, so that the Conv has
   // Cg·S independent images to share among threads
-  const S = directBatchSplit(Cg, N, G);
+  const S = ctx.gpu ? 1 : directBatchSplit(Cg, N, G);
   const xg = reshapeEmit(ctx, x, xDims, [N, G, Cg, ...inner]);
   const xt = transposeEmit(ctx, xg, [N, G, Cg, ...inner], [2, 1, 0, ...axes]);
   const xBatch = reshapeEmit(ctx, xt, [Cg, G, N, ...inner], [Cg, G * N, ...inner]);
@@ -600,6 +600,7 @@ export function convWeightGradEmit(
  * the 'direct' form's images are the input channels: ResNet-18's first layer
  * (3 channels, batch 32) takes 3.2 ms instead of 4.5 on two threads, LeNet-5's
  * (1 channel, batch 64) 0.45 instead of 0.60, at about 3% more on one thread.
+ * Not on GPU execution providers (EmitContext.gpu).
  */
 export function directBatchSplit(Cg: number, N: number, group: number): number {
   return group === 1 && Cg < 4 && N >= 2 && N % 2 === 0 ? 2 : 1;

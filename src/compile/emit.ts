@@ -29,6 +29,12 @@ export interface EmitContext {
    * a storage buffer and give wrong results past their limit
    */
   maxOperands: number;
+  /**
+   * whether the graph runs on a GPU execution provider (WebGPU, WebGL): forms
+   * chosen for the CPU's thread pool are left out there (ONNX Runtime's
+   * WebGPU grouped Conv gives wrong weight gradients for the batch split)
+   */
+  gpu: boolean;
   /** add a node of the default domain; returns its output names (fresh, unique) */
   add(op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, outputs?: number): string[];
   /** add a node with one output; returns its name */
@@ -60,10 +66,13 @@ export class GraphEmitter {
 
   /** see EmitContext.maxOperands */
   readonly maxOperands: number;
+  /** see EmitContext.gpu */
+  readonly gpu: boolean;
 
-  constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad', opts: { maxOperands?: number } = {}) {
+  constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad', opts: { maxOperands?: number; gpu?: boolean } = {}) {
     this.shapes = new Map(shapes);
     this.maxOperands = opts.maxOperands ?? Infinity;
+    this.gpu = opts.gpu ?? false;
   }
 
   fresh(hint: string): string {
@@ -117,10 +126,11 @@ export class GraphEmitter {
   }
 
   /** The EmitContext for one node of the forward graph. */
-  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands'>): EmitContext {
+  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands' | 'gpu'>): EmitContext {
     return {
       ...base,
       maxOperands: this.maxOperands,
+      gpu: this.gpu,
       dims: (n) => this.dims(n),
       add: (op, inputs, attrs, outputs) => this.add(op, inputs, attrs, outputs),
       op: (op, inputs, attrs) => this.add(op, inputs, attrs, 1)[0]!,

@@ -123,6 +123,8 @@ export interface StepGraphOptions {
   layout: FlatLayout;
   /** the most operands of a Concat or Split (EmitContext.maxOperands; default unlimited) */
   maxOperands?: number;
+  /** the step runs on a GPU execution provider (EmitContext.gpu) */
+  gpu?: boolean;
   /** how the weights and slots enter and leave the step (default 'flat') */
   io?: StepIo;
 }
@@ -185,7 +187,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const { layout } = opts;
   const proto = trainingView(model, plan.params, []);
   const g = proto.graph!;
-  const e = new GraphEmitter(shapes, 'step', { maxOperands: opts.maxOperands ?? Infinity });
+  const e = new GraphEmitter(shapes, 'step', { maxOperands: opts.maxOperands ?? Infinity, gpu: opts.gpu ?? false });
   const yDims = shapes.get(plan.output)!;
   const opset = defaultOpset(model.proto);
   const trained = new Set(layout.params);

@@ -132,9 +132,9 @@ describe('convolution gradient forms', () => {
     expect(ops).not.toContain('Concat');
   });
 
-  it("the direct ∂W cuts the batch into two Conv groups only for a dense convolution with < 4 input channels and an even batch", () => {
-    const groups = (x: number[], w: number[], group: number) => {
-      const e = new GraphEmitter(new Map([['x', x], ['dy', [x[0]!, w[0]!, x[2]! - w[2]! + 1, x[3]! - w[3]! + 1]]]), 'test');
+  it("the direct ∂W cuts the batch into two Conv groups only for a dense convolution with < 4 input channels and an even batch, on the CPU", () => {
+    const groups = (x: number[], w: number[], group: number, gpu = false) => {
+      const e = new GraphEmitter(new Map([['x', x], ['dy', [x[0]!, w[0]!, x[2]! - w[2]! + 1, x[3]! - w[3]! + 1]]]), 'test', { gpu });
       const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: 17 });
       const a = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group };
       convWeightGradEmit(ctx, 'x', x, 'dy', [x[0]!, w[0]!, x[2]! - w[2]! + 1, x[3]! - w[3]! + 1], w, a, 'direct');
@@ -145,6 +145,8 @@ describe('convolution gradient forms', () => {
     expect(groups([8, 3, 6, 6], [4, 3, 3, 3], 1)).toBe(2);
     expect(groups([8, 6, 6, 6], [4, 6, 3, 3], 1)).toBe(1);
     expect(groups([5, 3, 6, 6], [4, 3, 3, 3], 1)).toBe(1);
+    // not for a GPU execution provider
+    expect(groups([8, 3, 6, 6], [4, 3, 3, 3], 1, true)).toBe(1);
   });
 
   it('the weight-gradient forms share δ folded once, and agree with a tree of Concats of at most 2 or 3 inputs', async () => {
