@@ -31,8 +31,9 @@ export interface EmitContext {
   maxOperands: number;
   /**
    * whether the graph runs on a GPU execution provider (WebGPU, WebGL): forms
-   * chosen for the CPU's thread pool are left out there (ONNX Runtime's
-   * WebGPU grouped Conv gives wrong weight gradients for the batch split)
+   * chosen for the CPU's thread pool are left out there (with the batch
+   * split, ONNX Runtime's WebGPU grouped Conv in Chromium's software WebGPU
+   * gave LeNet-5 steps 3e-3 away from wasm's)
    */
   gpu: boolean;
   /** add a node of the default domain; returns its output names (fresh, unique) */
