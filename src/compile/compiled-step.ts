@@ -9,6 +9,7 @@
 import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
+import type { NodeProto } from '../onnx/types.js';
 import { encodeModel } from '../onnx/model-io.js';
 import type { Backend, OrtTensor } from '../runtime/backend.js';
 import { fromOrt, type Feed, type HostTensor } from '../runtime/host-tensor.js';
@@ -87,13 +88,20 @@ export function stepFlops(plan: BackwardPlan, shapes: Map<string, readonly numbe
  */
 export const SMALL_STEP_FLOPS = 4e6;
 
+/** Forward ops that stepFlops counts; one of them outside the plan (a frozen backbone) is work it does not see. */
+const COUNTED_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+
 /**
  * The intra-op thread count for a step on the CPU: 1 for a small step, else
  * the session's own (undefined: the backend's intraOpNumThreads, or ONNX
  * Runtime's default). A thread count the caller set is the most a step
- * uses, as a small step is slower on more.
+ * uses, as a small step is slower on more. A step whose forward pass runs
+ * convolutions or matrix products off the plan (frozen layers before the
+ * trained ones) keeps the session's threads: stepFlops counts only the plan.
  */
-export function stepThreads(plan: BackwardPlan, shapes: Map<string, readonly number[]>): number | undefined {
+export function stepThreads(plan: BackwardPlan, shapes: Map<string, readonly number[]>, forward: readonly NodeProto[] = []): number | undefined {
+  const planned = new Set(plan.steps.map((s) => s.node.outputs[0]));
+  if (forward.some((n) => COUNTED_OPS.has(n.op_type ?? '') && (n.domain ?? '') === '' && !planned.has(n.output[0]))) return undefined;
   return stepFlops(plan, shapes) < SMALL_STEP_FLOPS ? 1 : undefined;
 }
 
@@ -220,7 +228,7 @@ export class CompiledStep {
     });
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
     const cpu = providers.every((p) => p === 'cpu');
-    const threads = cpu ? stepThreads(plan, shapes) : undefined;
+    const threads = cpu ? stepThreads(plan, shapes, model.graph.node) : undefined;
     const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
       ortOptions: { ...(threads !== undefined ? { intraOpNumThreads: threads } : {}), ...(cpu ? CPU_STEP_MEMORY : {}) },

@@ -299,5 +299,19 @@ describe('thread count', () => {
       expect(created.at(-1)!.threads).toBe(want);
       await t.dispose();
     }
+    // a frozen Conv before the trained Gemm: work the plan does not count, so the backend's threads stay
+    const g = graph('frozen-conv', [
+      node('Conv', ['x', 'Wc'], ['c'], { pads: [1, 1, 1, 1] }),
+      node('Flatten', ['c'], ['f'], { axis: 1 }),
+      node('Gemm', ['f', 'Wg'], ['y']),
+    ], [valueInfo('x', DataType.FLOAT, ['N', 1, 4, 4])], [valueInfo('y', DataType.FLOAT, ['N', 3])], [
+      floatTensor('Wc', [2, 1, 3, 3], Array.from({ length: 18 }, (_, i) => Math.sin(i))), floatTensor('Wg', [32, 3], Array.from({ length: 96 }, (_, i) => Math.cos(i))),
+    ]);
+    const t = await Tuner.create(new OnnxModel(model(g, { opsets: [opset('', 13)] }), 'frozen-conv.onnx'), backend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, trainable: ['Wg'] });
+    created.length = 0;
+    await t.trainStep({ feeds: { x: { dims: [2, 1, 4, 4], data: new Float32Array(32).fill(0.5) } }, target: { dims: [2], data: BigInt64Array.from([0n, 2n]) } });
+    expect(t.backwardPath).toBe('compiled');
+    expect(created.at(-1)!.threads).toBe(2);
+    await t.dispose();
   });
 });
