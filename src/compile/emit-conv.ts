@@ -357,6 +357,15 @@ export function convInputGradEmit(
   return dx;
 }
 
+/** The sizes an input-gradient form reads: batch N, channels C, output maps M, the kernel, K taps, the image, the output and P positions. */
+function inputGradGeometry(wDims: readonly number[], xDims: readonly number[], a: ConvAttrs) {
+  const [N, C] = xDims as [number, number];
+  const kernel = wDims.slice(2);
+  const inner = xDims.slice(2);
+  const outSizes = convOutSizes(inner, kernel, a);
+  return { N, C, M: wDims[0]!, kernel, K: sizeOf(kernel), inner, outSizes, P: sizeOf(outSizes) };
+}
+
 /**
  * convInputGradEmit's 'patches' form (stride 1): with q = (k − 1)·d − p per
  * side, ∂X[n,c,i] = Σ_{m,t} δ_q[n, m, i + t·d] · W[m, c, K − 1 − t], δ_q being δ
@@ -366,12 +375,7 @@ export function convInputGradEmit(
  * [N, C, in…].
  */
 function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs): string {
-  const [N, C] = xDims as [number, number];
-  const M = wDims[0]!;
-  const kernel = wDims.slice(2);
-  const K = sizeOf(kernel);
-  const inner = xDims.slice(2);
-  const outSizes = convOutSizes(inner, kernel, a);
+  const { N, C, M, kernel, K, inner, outSizes } = inputGradGeometry(wDims, xDims, a);
   let dyq = dy;
   let dqDims = [N, M, ...outSizes];
   const q = kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!);
@@ -395,6 +399,23 @@ function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDi
 }
 
 /**
+ * The column gradient Wᵀ·δ [C·K, ·] by one Gemm (W read in place through
+ * transA), δ folded with the batch innermost ([M, P·N], `batchLast`) or
+ * outermost ([M, N·P]) unless given folded, with the geometry the forms
+ * that spread it back onto the image read.
+ */
+function columnGradEmit(
+  ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs, batchLast: boolean, dyFolded?: string,
+) {
+  const geo = inputGradGeometry(wDims, xDims, a);
+  const { N, C, M, K, outSizes, P } = geo;
+  const dyDims = [N, M, ...outSizes];
+  const folded = dyFolded ?? (batchLast ? foldPositionsEmit(ctx, dy, dyDims) : foldBatchEmit(ctx, dy, dyDims));
+  const cols = gemmEmit(ctx, reshapeEmit(ctx, w, wDims, [M, C * K]), folded, true, false, [C * K, N * P]);
+  return { ...geo, cols };
+}
+
+/**
  * convInputGradEmit's 'gather' form: cols = Wᵀ·δ [C, K·P, N] by one Gemm (W
  * read in place through transA, δ folded with the batch innermost), one zero
  * column appended; image position i receives the columns (t, o) with
@@ -406,16 +427,8 @@ function convInputGradByPatchesEmit(ctx: EmitContext, dy: string, w: string, wDi
 function convInputGradByGatherEmit(
   ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs, dyFolded?: string,
 ): string {
-  const [N, C] = xDims as [number, number];
-  const M = wDims[0]!;
-  const kernel = wDims.slice(2);
-  const K = sizeOf(kernel);
-  const inner = xDims.slice(2);
-  const outSizes = convOutSizes(inner, kernel, a);
-  const P = sizeOf(outSizes);
+  const { N, C, K, kernel, inner, outSizes, P, cols } = columnGradEmit(ctx, dy, w, wDims, xDims, a, true, dyFolded);
   const Px = sizeOf(inner);
-  const folded = dyFolded ?? foldPositionsEmit(ctx, dy, [N, M, ...outSizes]);
-  const cols = gemmEmit(ctx, reshapeEmit(ctx, w, wDims, [M, C * K]), folded, true, false, [C * K, P * N]);
   const flat = reshapeEmit(ctx, cols, [C * K, P * N], [C, K * P, N]);
   const zeroPads = [0, 0, 0, 0, 1, 0];
   const withZero = ctx.opset >= 11 ? ctx.op('Pad', [flat, ctx.ints(zeroPads)]) : ctx.op('Pad', [flat], { pads: zeroPads });
@@ -450,15 +463,7 @@ function convInputGradByGatherEmit(
 function convInputGradByShiftsEmit(
   ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs, dyFolded?: string,
 ): string {
-  const [N, C] = xDims as [number, number];
-  const M = wDims[0]!;
-  const kernel = wDims.slice(2);
-  const K = sizeOf(kernel);
-  const inner = xDims.slice(2);
-  const outSizes = convOutSizes(inner, kernel, a);
-  const P = sizeOf(outSizes);
-  const folded = dyFolded ?? foldBatchEmit(ctx, dy, [N, M, ...outSizes]);
-  const cols = gemmEmit(ctx, reshapeEmit(ctx, w, wDims, [M, C * K]), folded, true, false, [C * K, N * P]);
+  const { N, C, K, kernel, inner, outSizes, P, cols } = columnGradEmit(ctx, dy, w, wDims, xDims, a, false, dyFolded);
   const pieceDims = [C, N, ...outSizes];
   const byTap = reshapeEmit(ctx, cols, [C * K, N * P], [C, K, N * P]);
   const pieces = K === 1 ? [byTap] : K + 1 <= ctx.maxOperands
