@@ -136,8 +136,10 @@ function padSpatialEmit(ctx: EmitContext, x: string, dims: readonly number[], be
  * position: v moved to [A, in…, B] and zero-padded, [A, S, B] over its S
  * padded positions, then one Gather of the K·P positions the taps read, each
  * a run of B values (ONNX Runtime gathers runs far faster than it slices the
- * small strided windows of K separate taps). Memoised, so that a forward
- * convolution and its weight gradient build it once.
+ * small strided windows of K separate taps). A 1×1 kernel with unit strides
+ * and no pads gets v with its first two axes swapped instead, [A, B·P], the
+ * batch outermost (batchInner). Memoised, so that a forward convolution and
+ * its weight gradient build it once.
  */
 function patchColsEmit(
   ctx: EmitContext, v: string, vDims: readonly number[], kernel: readonly number[], outSizes: readonly number[], a: ConvAttrs, reversed = false,
