@@ -137,6 +137,8 @@ async function main(argv: string[]): Promise<void> {
       const outs: Float32Array[] = [];
       for (let r = -2; r < rounds; r++) {
         for (let f = 0; f < forms.length; f++) {
+          // the previous session's intra-op threads spin for a moment after its run; let them stop first
+          if (threads !== 1) await new Promise((resolve) => setTimeout(resolve, 30));
           const t0 = performance.now();
           const res = await sessions[f]!.run(forms[f] === 'init' ? { x: feeds.x! } : feeds);
           const t1 = performance.now();

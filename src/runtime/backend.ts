@@ -20,6 +20,13 @@ export interface Backend {
   readonly providers: readonly string[];
   /** extra session options for a provider (e.g. WebGL's fixed shapes) */
   sessionOptions?(provider: string): InferenceSession.SessionOptions;
+  /**
+   * Free array buffers' memory now rather than at the collector's next
+   * pass, leaving them detached (length 0). Session.runRaw hands it the
+   * copies onnxruntime-node makes of outputs it has already written into the
+   * caller's arrays, which nothing else can read.
+   */
+  releaseBuffers?(buffers: ArrayBuffer[]): void;
 }
 
 export type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
