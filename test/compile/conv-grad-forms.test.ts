@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
-import { chooseConvGradForms, convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, directBatchSplit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, directBatchSplit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
 import { graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
@@ -115,6 +115,20 @@ describe('convolution gradient forms', () => {
     // with Col2Im (opset 18) up to 32 positions
     expect(input(18, [32, 512, 2, 2], [512, 256, 3, 3], 2)).toBe('gemm');
     expect(chooseConvGradForms(ctx(17), [32, 8, 2, 2], [8, 4, 3, 3], { ...a(1), group: 2 }).input).toBe('direct');
+  });
+
+  it('chooses the ∂W form by channels, kernel and the size of the patch matrix', () => {
+    const ctx = new GraphEmitter(new Map(), 'test').context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: 13 });
+    const a = (s: number, p: number) => ({ strides: [s, s], pads: [p, p, p, p], dilations: [1, 1], group: 1 });
+    const weight = (dy: number[], w: number[], s = 1, p = 1) => chooseConvGradForms(ctx, dy, w, a(s, p)).weight;
+    // ResNet-18 at 64×64, batch 32: layer1 (a 19 MB patch matrix), layer2, the 1×1 downsample
+    expect([weight([32, 64, 16, 16], [64, 64, 3, 3]), weight([32, 128, 8, 8], [128, 128, 3, 3]), weight([32, 128, 8, 8], [128, 64, 1, 1], 2, 0)]).toEqual(['gemm', 'gemm', 'gemm']);
+    // layer1 at 224×224: 231 MB of patches, read tap by tap
+    expect(4 * 64 * 9 * 56 * 56 * 32).toBeGreaterThan(TAPS_ABOVE_BYTES);
+    expect(weight([32, 64, 56, 56], [64, 64, 3, 3])).toBe('taps');
+    // few output channels, wide kernels, groups: the per-channel Conv
+    expect([weight([64, 6, 28, 28], [6, 1, 5, 5], 1, 0), weight([32, 64, 32, 32], [64, 3, 7, 7], 2, 3), weight([32, 64, 8, 8], [64, 64, 3, 3].map((d, i) => (i === 1 ? 32 : d)))]).toEqual(['direct', 'direct', 'gemm']);
+    expect(chooseConvGradForms(ctx, [32, 64, 8, 8], [64, 32, 3, 3], { ...a(1, 1), group: 2 }).weight).toBe('direct');
   });
 
   it('the forward Gemm and the gemm ∂W read one patch matrix, one Gather of x (no per-tap Slices)', () => {
