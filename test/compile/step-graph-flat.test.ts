@@ -262,6 +262,32 @@ describe('gradient norm', () => {
   });
 });
 
+describe('finiteness', () => {
+  // logits = x · √s: at s = 0 the loss is finite but ∂L/∂s = δ·x / (2√s) is not
+  const sqrtScale = () => new OnnxModel(model(graph('sqrt-scale', [node('Sqrt', ['s'], ['r']), node('Mul', ['x', 'r'], ['logits'])],
+    [valueInfo('x', DataType.FLOAT, ['N', 2])], [valueInfo('logits', DataType.FLOAT, ['N', 2])], [floatTensor('s', [2], [0, 1])]), { opsets: [opset('', 13)] }), 'sqrt-scale.onnx');
+
+  it.each(['flat', 'split'] as const)('a finite loss with a non-finite gradient is a rejected step (%s state): the norm is the check', async (io) => {
+    const t = await Tuner.create(sqrtScale(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, trainable: ['s'] });
+    const batch: Batch = { feeds: { x: { dims: [2, 2], data: Float32Array.of(1, 2, -1, 0.5) } }, target: { dims: [2], data: BigInt64Array.of(0n, 1n) } };
+    const cs = await CompiledStep.create(t.engine.work, nodeBackend, t.engine.plan, batch.feeds, batch.target, t.weights, {
+      loss: 'cross-entropy', optimizer: 'sgd', hyper: optimizerHyper('sgd', {}), clip: false, io,
+    });
+    const state: StepState = new Map([[WEIGHTS_KEY, { dims: [cs.layout.total], data: packFlat(cs.layout, (p) => t.weights.get(p)!) }]]);
+    const r = await cs.run(batch.feeds, batch.target, state, () => ({ lr: 0.1, stepSize: 0.1, invSqrtBc2: 1, scale: 1 }));
+    expect(Number.isFinite(r.loss)).toBe(true);
+    expect(Number.isFinite(r.gradNorm)).toBe(false);
+    expect(r.updateFinite).toBe(false);
+    // through the Tuner: skipped, weights kept
+    const info = await t.trainStep(batch);
+    expect(t.backwardPath).toBe('compiled');
+    expect(info.skipped).toBe(true);
+    expect([...t.weights.get('s')!]).toEqual([0, 1]);
+    await cs.dispose();
+    await t.dispose();
+  });
+});
+
 describe('thread count', () => {
   it('a small step runs on one thread, a large one on the default pool', async () => {
     const t = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy' });
