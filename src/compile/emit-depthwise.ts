@@ -17,7 +17,7 @@
  * for 960 maps at batch 32), which on 2×2–4×4 maps costs many times the
  * arithmetic; the dense matrices do at most P_in/K times more multiplies.
  * On larger maps with unit strides the input gradient is a grouped Conv by
- * the flipped kernel (depthwiseFlipEmit) and the weight gradient a few
+ * the flipped kernel (convInputGradByFlipEmit, emit-conv.ts) and the weight gradient a few
  * MatMuls over rows (depthwiseWeightGradByRowsEmit).
  */
 import type { ConvAttrs } from '../tensor/conv.js';
@@ -137,33 +137,6 @@ export function depthwiseWeightGradEmit(
   const dW = ctx.op('MatMul', [reshapeEmit(ctx, dA, [C, Pout, Pin], [C, Pout * Pin]), ctx.floats(S, [Pout * Pin, K])]);
   ctx.setDims(dW, [C, K]);
   return reshapeEmit(ctx, dW, [C, K], wDims);
-}
-
-/**
- * The input gradient of a depthwise Conv (one input and one output map per
- * group) with unit strides as a forward Conv of δ by the kernel flipped in
- * every spatial axis, padded by q = (k − 1)·d − p on each side (opset 10 on,
- * for Slice's negative steps; undefined where some q < 0):
- *   ∂X[n, c, i] = Σ_t W[c, 0, K − 1 − t] · δ_q[n, c, i + t·d]
- * ONNX Runtime's grouped Conv runs this about twice as fast as its grouped
- * ConvTranspose (MobileNetV2's 16×16 and 32×32 maps).
- */
-export function depthwiseFlipEmit(ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs): string | undefined {
-  const r = xDims.length - 2;
-  const C = xDims[1]!;
-  if (ctx.opset < 10 || a.group !== C || wDims[0] !== C || wDims[1] !== 1 || a.strides.some((s) => s !== 1)) return undefined;
-  const kernel = wDims.slice(2);
-  const q = [...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!), ...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[r + i]!)];
-  if (q.some((v) => v < 0)) return undefined;
-  const axes = kernel.map((_, i) => i + 2);
-  const flip = ctx.memo(`flip:${w}`, () => {
-    const f = ctx.op('Slice', [w, ctx.ints(axes.map(() => -1)), ctx.ints(axes.map(() => Number.MIN_SAFE_INTEGER)), ctx.ints(axes), ctx.ints(axes.map(() => -1))]);
-    ctx.setDims(f, wDims);
-    return f;
-  });
-  const dx = ctx.op('Conv', [dy, flip], { strides: kernel.map(() => 1), pads: q, dilations: [...a.dilations], group: C });
-  ctx.setDims(dx, xDims);
-  return dx;
 }
 
 /**

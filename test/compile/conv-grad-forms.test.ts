@@ -1,7 +1,7 @@
 /**
  * Every form of the convolution emitters (src/compile/emit-helpers.ts),
  * forced one at a time, against the TypeScript kernels: ∂X ('direct',
- * 'matmul', 'gemm', 'patches', 'shift'), ∂W ('direct', 'gemm', 'taps'), the forward
+ * 'matmul', 'gemm', 'patches', 'shift', 'gather', 'flip'), ∂W ('direct', 'gemm', 'taps'), the forward
  * Conv as patches and one Gemm, on 1-D, 2-D and 3-D geometries with strides,
  * pads and dilations, at opsets from 7 to 21 (a form the opset lacks falls
  * back to one it has), and the Concat tree GPU providers get.
@@ -35,6 +35,7 @@ const GEOS: Geo[] = [
   { name: '1-D stride 2', x: [2, 3, 11], w: [4, 3, 3], a: { strides: [2], pads: [1, 2], dilations: [1], group: 1 } },
   { name: '3-D', x: [2, 2, 4, 5, 3], w: [3, 2, 2, 3, 2], a: { strides: [1, 2, 1], pads: [0, 1, 1, 1, 0, 0], dilations: [1, 1, 2], group: 1 } },
   { name: '2-D one input channel, batch 4 (∂W direct: the batch in two groups)', x: [4, 1, 6, 5], w: [3, 1, 3, 2], a: { strides: [1, 2], pads: [1, 0, 1, 1], dilations: [1, 1], group: 1 } },
+  { name: '2-D dilation 2, uneven pads within the reach', x: [2, 3, 7, 6], w: [4, 3, 3, 3], a: { strides: [1, 1], pads: [1, 0, 3, 2], dilations: [2, 1], group: 1 } },
   { name: '2-D group 2 (direct forms only)', x: [2, 4, 5, 5], w: [6, 2, 3, 3], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 2 } },
 ];
 
@@ -89,7 +90,7 @@ describe('convolution gradient forms', () => {
     const wantY = convNd(x, w, undefined, g.a).data;
     describe(g.name, () => {
       it.each(OPSETS)('∂X in every form at opset %i', async (v) => {
-        for (const form of ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather'] as InputGradForm[]) {
+        for (const form of ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather', 'flip'] as InputGradForm[]) {
           expectClose(await runEmitted({ dy, w }, v, (ctx) => convInputGradEmit(ctx, 'dy', 'w', g.w, g.x, g.a, form)), wantDx);
         }
       });
@@ -111,7 +112,12 @@ describe('convolution gradient forms', () => {
     const input = (v: number, dy: number[], w: number[], s: number) => chooseConvGradForms(ctx(v), dy, w, a(s)).input;
     // layer4.0.conv1 (stride 2, 2×2 out), layer3.0.conv1 (stride 2, 4×4), layer4 (2×2), layer3 (4×4), layer2 (8×8)
     expect([input(17, [32, 512, 2, 2], [512, 256, 3, 3], 2), input(17, [32, 256, 4, 4], [256, 128, 3, 3], 2), input(17, [32, 512, 2, 2], [512, 512, 3, 3], 1),
-      input(17, [32, 256, 4, 4], [256, 256, 3, 3], 1), input(17, [32, 128, 8, 8], [128, 128, 3, 3], 1)]).toEqual(['gather', 'gather', 'gather', 'patches', 'direct']);
+      input(17, [32, 256, 4, 4], [256, 256, 3, 3], 1), input(17, [32, 128, 8, 8], [128, 128, 3, 3], 1)]).toEqual(['gather', 'gather', 'gather', 'patches', 'flip']);
+    // layer1 (16×16) and a 1×1 conv at stride 1 by the flipped Conv; layer2.0.conv1 (stride 2) by ConvTranspose; before opset 10 (no negative Slice steps) too
+    expect([input(13, [32, 64, 16, 16], [64, 64, 3, 3], 1), chooseConvGradForms(ctx(13), [32, 64, 16, 16], [64, 128, 1, 1], { ...a(1), pads: [0, 0, 0, 0] }).input,
+      input(13, [32, 128, 8, 8], [128, 64, 3, 3], 2), input(9, [32, 64, 16, 16], [64, 64, 3, 3], 1)]).toEqual(['flip', 'flip', 'direct', 'direct']);
+    // LeNet-5's C3 (5×5, no pads: the flipped Conv would multiply over the 14×14 image, ConvTranspose over the 10×10 δ)
+    expect(chooseConvGradForms(ctx(13), [64, 16, 10, 10], [16, 6, 5, 5], { ...a(1), pads: [0, 0, 0, 0] }).input).toBe('direct');
     // with Col2Im (opset 18) up to 32 positions
     expect(input(18, [32, 512, 2, 2], [512, 256, 3, 3], 2)).toBe('gemm');
     expect(chooseConvGradForms(ctx(17), [32, 8, 2, 2], [8, 4, 3, 3], { ...a(1), group: 2 }).input).toBe('direct');
