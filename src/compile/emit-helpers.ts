@@ -11,7 +11,7 @@
 import type { RuleContext } from '../grad/rule.js';
 import { broadcastShape } from '../tensor/broadcast.js';
 import { sameShape } from '../tensor/tensor.js';
-import type { EmitContext, GraphEmitter } from './emit.js';
+import type { EmitContext } from './emit.js';
 
 /**
  * The attribute-reading part of a RuleContext (node and opset) for the rules'
@@ -190,20 +190,6 @@ export function concatTreeEmit(ctx: Pick<EmitContext, 'op' | 'setDims' | 'maxOpe
   const y = ctx.op('Concat', [...parts], { axis });
   ctx.setDims(y, dims[0]!.map((v, a) => (a === axis ? dims.reduce((sum, x) => sum + x[a]!, 0) : v)));
   return y;
-}
-
-/** `x` [Σ sizes] split into pieces of `sizes`, by a tree of Splits of at most `k` outputs each; x itself for one piece. */
-export function splitTreeEmit(e: Pick<GraphEmitter, 'add' | 'ints'>, x: string, sizes: readonly number[], opset: number, k: number): string[] {
-  if (sizes.length === 1) return [x];
-  const split = (v: string, parts: readonly number[]) => (opset >= 13
-    ? e.add('Split', [v, e.ints([...parts])], { axis: 0 }, parts.length)
-    : e.add('Split', [v], { axis: 0, split: [...parts] }, parts.length));
-  if (sizes.length <= k) return split(x, sizes);
-  const per = Math.ceil(sizes.length / Math.ceil(sizes.length / k));
-  const chunks: number[][] = [];
-  for (let i = 0; i < sizes.length; i += per) chunks.push(sizes.slice(i, i + per));
-  const heads = split(x, chunks.map((c) => c.reduce((a, b) => a + b, 0)));
-  return heads.flatMap((h, i) => splitTreeEmit(e, h, chunks[i]!, opset, k));
 }
 
 /**

@@ -14,26 +14,15 @@
  * flat vectors and has the new values written into views of others
  * (FlatLayout order), so the state it keeps is the same as with flat input
  * and output.
- *
- * Small parameters (at most FUSE_AT_MOST values: biases, normalisation
- * scales, depthwise kernels) are updated together, per group: their
- * gradients, weights and slots concatenated, one update, the results split
- * back into their outputs. That replaces a handful of nodes per parameter
- * (MobileNetV2 has 104 BatchNormalization parameters) with a few per group;
- * the copies are of small values only.
  */
 import type { OptimizerName } from '../train/optimizers/index.js';
 import type { GraphEmitter } from './emit.js';
-import { concatTreeEmit, splitTreeEmit } from './emit-helpers.js';
 import { emitUpdate, slotNames, usedScalars, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
 
 /** The input of a parameter's optimizer slot, and the outputs of its new weight and new slot, in a 'split' step. */
 export const paramSlotInput = (slot: string, param: string) => `edgetune.slot::${slot}::${param}`;
 export const newParam = (param: string) => `edgetune.new/${param}`;
 export const newParamSlot = (slot: string, param: string) => `edgetune.new/slot::${slot}::${param}`;
-
-/** Parameters of at most this many values are updated together with the other small ones of their group. */
-export const FUSE_AT_MOST = 4096;
 
 export interface SplitUpdateInputs {
   optimizer: OptimizerName;
@@ -73,24 +62,7 @@ function sumOf(e: GraphEmitter, parts: readonly string[]): string {
 /** Emit the per-parameter update. The scalar vector holds the clipping bound first (when clipping), then each group's optimizer scalars. */
 export function emitSplitUpdate(e: GraphEmitter, o: SplitUpdateInputs): SplitUpdate {
   const op = (t: string, i: string[]) => e.add(t, i)[0]!;
-  const ctx = { op: (t: string, i: string[], a?: Record<string, number>) => e.add(t, i, a)[0]!, setDims: (n: string, d: readonly number[]) => e.setDims(n, d), maxOperands: e.maxOperands };
-  const sizeOf = (p: { dims: readonly number[] }) => p.dims.reduce((a, b) => a * b, 1);
-  // the update runs on 1-D views: ONNX Runtime broadcasts a scalar over a tensor with trailing unit axes
-  // (a 1×1 kernel's [M, C, 1, 1]) about 10× slower than over the same values as one axis
-  const flat = (p: { dims: readonly number[] }, v: string) => (p.dims.length === 1 ? v : e.add('Reshape', [v, e.ints([sizeOf(p)])])[0]!);
-  // the small parameters of each group that has two or more, updated as one
-  const fused = new Map<number, SplitUpdateInputs['params'][number][]>();
-  for (const p of o.params) if (sizeOf(p) <= FUSE_AT_MOST) fused.set(p.group, [...(fused.get(p.group) ?? []), p]);
-  for (const [gi, ps] of fused) if (ps.length < 2) fused.delete(gi);
-  const alone = o.params.filter((p) => !fused.get(p.group)?.includes(p));
-  const catOf = (ps: SplitUpdateInputs['params'][number][], value: (p: SplitUpdateInputs['params'][number]) => string) =>
-    concatTreeEmit(ctx, ps.map((p) => flat(p, value(p))), ps.map((p) => [sizeOf(p)]), 0);
-  const fusedGrads = new Map([...fused].map(([gi, ps]) => [gi, catOf(ps, (p) => o.grads.get(p.name)!)]));
-
-  const squares = sumOf(e, [
-    ...alone.map((p) => sumSquares(e, o.grads.get(p.name)!, p.dims, o.clip, o.opset)),
-    ...[...fusedGrads.values()].map((g) => e.add('ReduceSumSquare', [g], { keepdims: 0 })[0]!),
-  ]);
+  const squares = sumOf(e, o.params.map((p) => sumSquares(e, o.grads.get(p.name)!, p.dims, o.clip, o.opset)));
   const norm = op('Sqrt', [squares]);
   let factor: string | undefined;
   if (o.clip) {
@@ -109,19 +81,17 @@ export function emitSplitUpdate(e: GraphEmitter, o: SplitUpdateInputs): SplitUpd
     }
     return v;
   };
-  const clipped = (g: string) => (factor ? op('Mul', [g, factor]) : g);
   const updated = new Map<string, { weight: string; slots: Record<string, string> }>();
-  for (const p of alone) {
+  for (const p of o.params) {
+    // the update runs on 1-D views: ONNX Runtime broadcasts a scalar over a tensor with trailing unit axes
+    // (a 1×1 kernel's [M, C, 1, 1]) about 10× slower than over the same values as one axis
+    const size = [p.dims.reduce((a, b) => a * b, 1)];
+    const flat = (v: string) => (p.dims.length === 1 ? v : e.add('Reshape', [v, e.ints(size)])[0]!);
+    const grad = flat(o.grads.get(p.name)!);
+    const g = factor ? op('Mul', [grad, factor]) : grad;
     const slots = Object.fromEntries(slotNames[o.optimizer].map((s) => [s, paramSlotInput(s, p.name)]));
-    updated.set(p.name, emitUpdate(e, o.optimizer, o.hyper, flat(p, p.name), clipped(flat(p, o.grads.get(p.name)!)), slots, scalarOf(p.group)));
-  }
-  for (const [gi, ps] of fused) {
-    const slots = Object.fromEntries(slotNames[o.optimizer].map((s) => [s, catOf(ps, (p) => paramSlotInput(s, p.name))]));
-    const u = emitUpdate(e, o.optimizer, o.hyper, catOf(ps, (p) => p.name), clipped(fusedGrads.get(gi)!), slots, scalarOf(gi));
-    const split = (v: string) => splitTreeEmit(e, v, ps.map(sizeOf), o.opset, Math.max(2, e.maxOperands));
-    const weights = split(u.weight);
-    const newSlots = Object.fromEntries(Object.entries(u.slots).map(([s, v]) => [s, split(v)]));
-    ps.forEach((p, i) => updated.set(p.name, { weight: weights[i]!, slots: Object.fromEntries(Object.entries(newSlots).map(([s, vs]) => [s, vs[i]!])) }));
+    const u = emitUpdate(e, o.optimizer, o.hyper, flat(p.name), g, slots, scalarOf(p.group));
+    updated.set(p.name, u);
   }
   return { norm, updated };
 }

@@ -30,7 +30,7 @@ import { trainingView } from '../runtime/training-view.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import { emitBackward } from './backward-graph.js';
 import { GraphEmitter, type EmitContext } from './emit.js';
-import { concatTreeEmit, splitTreeEmit } from './emit-helpers.js';
+import { concatTreeEmit } from './emit-helpers.js';
 import { rewriteForwardConvs } from './forward-rewrite.js';
 import { emitLoss } from './loss-emit.js';
 import { emitUpdate, slotNames, usedScalars, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
@@ -154,11 +154,25 @@ function nameOutput(e: GraphEmitter, value: string, name: string): void {
   if (!renameValue(e.nodes, value, name)) e.nodes.push({ input: [value], output: [name], op_type: 'Identity', name: `${name}/out`, attribute: [], metadata_props: [] });
 }
 
+/** `x` [Σ sizes] split into pieces of `sizes`, by a tree of Splits of at most `k` outputs each. */
+function splitTree(e: GraphEmitter, x: string, sizes: readonly number[], opset: number, k: number): string[] {
+  if (sizes.length === 1) return [x];
+  const split = (v: string, parts: readonly number[]) => (opset >= 13
+    ? e.add('Split', [v, e.ints([...parts])], { axis: 0 }, parts.length)
+    : e.add('Split', [v], { axis: 0, split: [...parts] }, parts.length));
+  if (sizes.length <= k) return split(x, sizes);
+  const per = Math.ceil(sizes.length / Math.ceil(sizes.length / k));
+  const chunks: number[][] = [];
+  for (let i = 0; i < sizes.length; i += per) chunks.push(sizes.slice(i, i + per));
+  const heads = split(x, chunks.map((c) => c.reduce((a, b) => a + b, 0)));
+  return heads.flatMap((h, i) => splitTree(e, h, chunks[i]!, opset, k));
+}
+
 /** The flat weights split into the parameters the forward pass reads, under their own names. */
 function unpackWeights(e: GraphEmitter, layout: FlatLayout, opset: number): NodeProto[] {
   const { params, dims, sizes } = layout;
   const tail = layout.total - layout.used;
-  const pieces = splitTreeEmit(e, WEIGHTS, tail > 0 ? [...sizes, tail] : sizes, opset, Math.max(2, e.maxOperands));
+  const pieces = splitTree(e, WEIGHTS, tail > 0 ? [...sizes, tail] : sizes, opset, Math.max(2, e.maxOperands));
   params.forEach((p, i) => {
     const d = dims[i]!;
     if (d.length === 1 && pieces[i] !== WEIGHTS) renameValue(e.nodes, pieces[i]!, p);

@@ -11,8 +11,6 @@
 import { describe, expect, it } from 'vitest';
 import { CompiledStep, packFlat, SPLIT_IO_VALUES, stepFlops, stepIo, stepThreads, WEIGHTS_KEY, type StepState } from '../../src/compile/compiled-step.js';
 import { optimizerHyper } from '../../src/compile/optimizer-emit.js';
-import { FUSE_AT_MOST } from '../../src/compile/split-update.js';
-import { compileStep, flatLayout } from '../../src/compile/step-graph.js';
 import { recordShapes } from '../../src/compile/shapes.js';
 import { OnnxModel } from '../../src/model.js';
 import { nodeBackend } from '../../src/node/backend.js';
@@ -174,29 +172,6 @@ describe('state split per parameter', () => {
       expect([...(second.next.get(k)!.data as Float32Array)], k).toEqual([...kept.get(k)!]);
     }
     await cs.dispose();
-    await t.dispose();
-  });
-
-  it('updates the small parameters of a group together: one norm term and one update per group, split back into their outputs', async () => {
-    const t = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy' });
-    const batch = makeBatch(t, blobs(6), [0, 1, 2, 3, 4, 5]);
-    const shapes = await recordShapes(t.engine.work, nodeBackend, t.engine.plan, batch.feeds, t.weights);
-    const ops = (groups: string[][], optimizer: 'sgd' | 'adam') => {
-      const layout = flatLayout(groups, (p) => shapes.get(p)!);
-      return compileStep(t.engine.work, t.engine.plan, shapes, {
-        loss: 'cross-entropy', optimizer, hyper: optimizerHyper(optimizer, {}), labels: true, clip: false, layout, io: 'split',
-        target: { dims: [6], elemType: DataType.INT64 },
-      }).graph!.node.map((n) => n.op_type);
-    };
-    const count = (o: (string | undefined)[], op: string) => o.filter((v) => v === op).length;
-    // W1 [8,6], b1 [8], W2 [3,8], b2 [3]: all at most FUSE_AT_MOST values
-    expect(FUSE_AT_MOST).toBeGreaterThanOrEqual(48);
-    const one = ops([['W1', 'b1', 'W2', 'b2']], 'sgd');
-    // the gradients and the weights concatenated, one norm term, the new weights split
-    expect([count(one, 'Concat'), count(one, 'ReduceSumSquare'), count(one, 'Split')]).toEqual([2, 1, 1]);
-    const two = ops([['W1', 'b2'], ['b1', 'W2']], 'adam');
-    // per group: gradients, weights and both slots concatenated, one norm term, new weights and slots split
-    expect([count(two, 'Concat'), count(two, 'ReduceSumSquare'), count(two, 'Split')]).toEqual([8, 2, 6]);
     await t.dispose();
   });
 
