@@ -2,7 +2,7 @@
  * Building blocks for emitters: the ONNX-node forms of the tensor primitives
  * the gradient rules are written with (reshape, transpose, reduceSum,
  * reduceToShape, up, down, Concat trees; the convolution gradients are in
- * emit-conv.ts). The helpers take the static dims of their operands, record
+ * emit-conv.ts and emit-conv-input.ts). The helpers take the static dims of their operands, record
  * the dims of what they create (ctx.setDims) so later emitters can read them,
  * and pass a value through untouched where the operation is the identity.
  * Forms follow the model's opset: ReduceSum takes its axes as an input from

@@ -1,12 +1,23 @@
 /**
  * Layouts the batch-wide convolution forms share: patch matrices (one Gather,
  * or per-tap strided Slices), δ folded to match them and products moved back
- * to [N, M, o…], with the small shape helpers they need.
+ * to [N, M, o…], with the small shape helpers they need (a convolution's
+ * output sizes and attributes, whether it is dense).
  */
 import type { ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
 import { gridOf, reshapeEmit, transposeEmit } from './emit-helpers.js';
+
+/** A convolution's attributes as the ONNX node's. */
+export function convAttrs(a: ConvAttrs): Record<string, number[] | number> {
+  return { strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations], group: a.group };
+}
+
+/** Whether a Conv reads each image whole with one window (output 1×…×1, no pads, kernel = input): its gradients are plain matrix products. */
+export function isDenseConv(xDims: readonly number[], wDims: readonly number[], a: ConvAttrs): boolean {
+  return a.group === 1 && a.pads.every((p) => p === 0) && xDims.slice(2).every((d, i) => d === wDims[2 + i] && (d === 1 || a.dilations[i] === 1));
+}
 
 /** Output positions of a convolution along each spatial axis: ⌊(in + pb + pe − (k − 1)·d − 1)/s⌋ + 1. */
 export function convOutSizes(inner: readonly number[], kernel: readonly number[], a: ConvAttrs): number[] {

@@ -18,7 +18,8 @@ import type { NodeProto } from '../onnx/types.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext, GraphEmitter } from './emit.js';
 import { reshapeEmit } from './emit-helpers.js';
-import { convForwardPatchesEmit, isDenseConv } from './emit-conv.js';
+import { convForwardPatchesEmit } from './emit-conv.js';
+import { isDenseConv } from './emit-patches.js';
 import { depthwiseForwardEmit, isSmallDepthwise } from './emit-depthwise.js';
 
 /**

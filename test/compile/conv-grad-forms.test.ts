@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
-import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convInputGradEmit, convWeightGradEmit, directBatchSplit, type InputGradForm, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convWeightGradEmit, directBatchSplit, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { convInputGradEmit, type InputGradForm } from '../../src/compile/emit-conv-input.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
 import { graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';

@@ -3,7 +3,8 @@ import { softmaxColumns } from '../../customops/combine-maps.js';
 import {
   downEmit, expandToEmit, padEndEmit, reduceSumEmit, reduceToShapeEmit, reshapeEmit, softmaxColumnsBackwardEmit, softmaxColumnsEmit, upEmit,
 } from '../../src/compile/emit-helpers.js';
-import { conv2dInputGradEmit, conv2dWeightGradEmit, convInputGradEmit, convWeightGradEmit } from '../../src/compile/emit-conv.js';
+import { conv2dWeightGradEmit, convWeightGradEmit } from '../../src/compile/emit-conv.js';
+import { conv2dInputGradEmit, convInputGradEmit } from '../../src/compile/emit-conv-input.js';
 import { GraphEmitter, type EmitContext } from '../../src/compile/emit.js';
 import { selectEmit, zerosEmit } from '../../src/compile/emit-shape-helpers.js';
 import { softmaxColumnsBackward } from '../../src/grad/rules/combine-maps.js';

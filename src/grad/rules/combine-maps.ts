@@ -22,7 +22,8 @@ import { floatIn, type GradRule } from '../rule.js';
 import {
   reduceSumEmit, reshapeEmit, softmaxColumnsBackwardEmit, softmaxColumnsEmit, swapLastEmit, transposeEmit,
 } from '../../compile/emit-helpers.js';
-import { conv2dInputGradEmit, reduceBiasGradEmit } from '../../compile/emit-conv.js';
+import { reduceBiasGradEmit } from '../../compile/emit-conv.js';
+import { conv2dInputGradEmit } from '../../compile/emit-conv-input.js';
 
 const POINTWISE: Conv2dAttrs = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
 

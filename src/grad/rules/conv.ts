@@ -10,9 +10,12 @@
  * with δ = ∂E/∂Y. Strides, pads, dilations and groups enter through the same
  * geometry as the forward pass; auto_pad is turned into explicit pads first.
  * Every spatial rank runs through the same N-D kernels (src/tensor/conv.ts).
- * Emitted: ConvTranspose(δ, W) with an output_padding, a Conv of the transposed
- * x by the transposed δ (strides ↔ dilations, groups folded into the channels)
- * sliced and transposed to W's shape, and ReduceSum (src/compile/emit-conv.ts).
+ * Emitted: the input gradient as ConvTranspose(δ, W) with an output_padding
+ * or in a form chosen per layer (a Conv by the flipped kernel, batch-wide
+ * Gemms; src/compile/emit-conv-input.ts), the weight gradient as a Conv of
+ * the transposed x by the transposed δ (strides ↔ dilations, groups folded
+ * into the channels) sliced and transposed to W's shape or as Gemms over
+ * patches, and ReduceSum (src/compile/emit-conv.ts).
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
