@@ -22,7 +22,7 @@ import { slotNames, type OptimizerHyper, type StepScalars } from './optimizer-em
 import { recordShapes } from './shapes.js';
 import { DataType } from '../onnx/dtypes.js';
 import {
-  compileStep, flatLayout, GRAD_NORM, LOSS, NEW_WEIGHTS, newSlot, SCALARS, scalarCount, scalarVector, slotInput, TARGET, WEIGHTS,
+  compileStep, flatLayout, GRAD_NORM, LOSS, NEW_WEIGHTS, newSlot, SCALARS, scalarCount, scalarVector, slotInput, TARGET, UPDATE_CHECK, WEIGHTS,
   type FlatLayout, type StepIo,
 } from './step-graph.js';
 import { newParam, newParamSlot, paramSlotInput } from './split-update.js';
@@ -47,10 +47,7 @@ export const slotKey = slotInput;
 export interface CompiledStepResult {
   loss: number;
   gradNorm: number;
-  /**
-   * the gradient norm is finite, and so every new weight and slot (step-graph.ts): checked from one
-   * scalar, so GPU-resident weights need no download
-   */
+  /** every new weight is finite (checked inside the graph, so GPU-resident weights need no download) */
   updateFinite: boolean;
   output: Tensor;
   /** the forward values asked for with `extraOutputs` (BatchNormalization's batch statistics) */
@@ -260,7 +257,7 @@ export class CompiledStep {
     const n = scalarCount(this.layout, optimizer, clip);
     if (n > 0) all[SCALARS] = { dims: [n], data: scalarVector(this.layout, optimizer, clip, scalars, maxNorm ?? Infinity) };
     const extras = this.opts.extraOutputs ?? [];
-    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, ...extras];
+    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK, ...extras];
     let out: Record<string, OrtTensor>;
     let next: Map<string, OrtTensor>;
     if (this.io === 'split') {
@@ -276,11 +273,10 @@ export class CompiledStep {
       next = new Map<string, OrtTensor>([[WEIGHTS, out[NEW_WEIGHTS]!]]);
       for (const s of slotNames[optimizer]) next.set(slotInput(s), out[newSlot(s)]!);
     }
-    const gradNorm = Number((out[GRAD_NORM]!.data as Float32Array)[0]);
     return {
       loss: Number((out[LOSS]!.data as Float32Array)[0]),
-      gradNorm,
-      updateFinite: Number.isFinite(gradNorm),
+      gradNorm: Number((out[GRAD_NORM]!.data as Float32Array)[0]),
+      updateFinite: Number.isFinite(Number((out[UPDATE_CHECK]!.data as Float32Array)[0])),
       output: asFloat(fromOrt(out[this.plan.output]!), 'output'),
       batchStats: new Map(extras.map((k) => [k, asFloat(fromOrt(out[k]!), k).data])),
       next,

@@ -6,6 +6,7 @@
  *
  *   W′_p = update(W_p, g_p · c, slots_p)        c = min(1, maxNorm / (‖g‖ + 10⁻⁶)) when clipping, else 1
  *   ‖g‖² = Σ_p Σ_rows Σ_cols g_p²                (rows: W_p's first axis, when clipping)
+ *   check = Σ_p Σ W′_p                            (finite exactly when every new weight is)
  *
  * so that no flat copy of the weights, the gradients or the slots is made,
  * and without clipping a gradient is dead once its parameter is updated. The
@@ -38,8 +39,10 @@ export interface SplitUpdateInputs {
 }
 
 export interface SplitUpdate {
-  /** the gradient's global norm ‖g‖, before clipping (a scalar; the step's finiteness check, see step-graph.ts) */
+  /** the gradient's global norm ‖g‖, before clipping (a scalar) */
   norm: string;
+  /** Σ of every new weight (a scalar) */
+  check: string;
   /** per parameter: its new weight and its new slots by slot name */
   updated: Map<string, { weight: string; slots: Record<string, string> }>;
 }
@@ -82,6 +85,7 @@ export function emitSplitUpdate(e: GraphEmitter, o: SplitUpdateInputs): SplitUpd
     return v;
   };
   const updated = new Map<string, { weight: string; slots: Record<string, string> }>();
+  const sums: string[] = [];
   for (const p of o.params) {
     // the update runs on 1-D views: ONNX Runtime broadcasts a scalar over a tensor with trailing unit axes
     // (a 1×1 kernel's [M, C, 1, 1]) about 10× slower than over the same values as one axis
@@ -92,6 +96,7 @@ export function emitSplitUpdate(e: GraphEmitter, o: SplitUpdateInputs): SplitUpd
     const slots = Object.fromEntries(slotNames[o.optimizer].map((s) => [s, paramSlotInput(s, p.name)]));
     const u = emitUpdate(e, o.optimizer, o.hyper, flat(p.name), g, slots, scalarOf(p.group));
     updated.set(p.name, u);
+    sums.push(e.add('ReduceSum', [u.weight], { keepdims: 0 })[0]!);
   }
-  return { norm, updated };
+  return { norm, check: sumOf(e, sums), updated };
 }

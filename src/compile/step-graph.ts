@@ -2,18 +2,14 @@
  * The whole training step as one ONNX model: forward + loss + backward +
  * optimizer update. It takes the batch, the target, the weights, the
  * optimizer slots and the step's scalars, and returns the new weights, the new
- * slots, the loss, the model output and the gradient norm — one session.run
- * per step. The norm doubles as the step's finiteness check: it is finite
- * exactly when every gradient is (or its sum of squares passes the float
- * range, ‖g‖ beyond about 1.8·10¹⁹, which counts as not finite too), and
- * the optimizers' formulas give finite new weights and slots from finite
- * weights, slots and gradients.
+ * slots, the loss, the model output, the gradient norm and a finiteness check
+ * of the new weights — one session.run per step.
  *
  * With StepIo 'flat' the weights and each optimizer slot travel as one flat
  * vector over all parameters (FlatLayout): the graph splits the weights into
  * the parameters the forward pass reads, concatenates the flattened
- * gradients, and runs the norm, clipping and update once over the whole
- * vector. With 'split' each parameter and each of its slots is
+ * gradients, and runs the norm, clipping, update and finiteness check once
+ * over the whole vector. With 'split' each parameter and each of its slots is
  * an input and an output of its own (split-update.ts), which the host binds
  * to views of the same flat vectors. The step's scalars (the clipping bound,
  * then each group's optimizer scalars) are one vector input.
@@ -39,6 +35,12 @@ import { emitSplitUpdate, newParam, newParamSlot, paramSlotInput } from './split
 export const TARGET = 'edgetune.target';
 export const LOSS = 'edgetune.loss';
 export const GRAD_NORM = 'edgetune.grad_norm';
+/**
+ * Σ w′ over every new weight: finite when all are, NaN or ±∞ when any is
+ * not (one pass, no temporary; a sum past the float range, from weights
+ * beyond about 10³¹ in magnitude, also counts as not finite).
+ */
+export const UPDATE_CHECK = 'edgetune.update_check';
 /** The flat weights of every trained parameter (FlatLayout order). */
 export const WEIGHTS = 'edgetune.weights';
 export const NEW_WEIGHTS = 'edgetune.new/weights';
@@ -268,6 +270,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     g.input.push(valueInfo(slots[s], DataType.FLOAT, [layout.total]));
   }
   const upd = emitUpdate(e, opts.optimizer, opts.hyper, WEIGHTS, grad, slots, scalar);
+  const check = op('ReduceSum', [upd.weight], { keepdims: 0 });
   nameOutput(e, upd.weight, NEW_WEIGHTS);
   const outputs = [NEW_WEIGHTS];
   for (const [s, v] of Object.entries(upd.slots)) {
@@ -275,17 +278,18 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     outputs.push(newSlot(s));
   }
   g.node.unshift(...unpack);
-  return finish(proto, e, plan, opts, outputs, loss.loss, norm);
+  return finish(proto, e, plan, opts, outputs, loss.loss, norm, check);
 }
 
 /** The step's outputs named and declared, the nodes nobody reads dropped, the emitted constants added. */
-function finish(proto: ModelProto, e: GraphEmitter, plan: BackwardPlan, opts: StepGraphOptions, outputs: readonly string[], loss: string, norm: string): ModelProto {
+function finish(proto: ModelProto, e: GraphEmitter, plan: BackwardPlan, opts: StepGraphOptions, outputs: readonly string[], loss: string, norm: string, check: string): ModelProto {
   const g = proto.graph!;
   nameOutput(e, loss, LOSS);
   nameOutput(e, norm, GRAD_NORM);
+  nameOutput(e, check, UPDATE_CHECK);
   g.node.push(...e.nodes);
   const keepOutput = g.output.filter((o) => o.name === plan.output);
-  g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, ...(opts.extraOutputs ?? [])].map((n) => ({ name: n, metadata_props: [] }))];
+  g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, UPDATE_CHECK, ...(opts.extraOutputs ?? [])].map((n) => ({ name: n, metadata_props: [] }))];
   g.node = liveNodes(g.node, g.output.map((o) => o.name ?? ''));
   const read = new Set(g.node.flatMap((n) => n.input));
   g.initializer.push(...e.constants.filter((t) => read.has(t.name ?? '')));
@@ -326,7 +330,7 @@ function finishSplit(
       outputs.push(newParamSlot(s, p.name));
     }
   }
-  return finish(proto, e, plan, opts, outputs, loss, u.norm);
+  return finish(proto, e, plan, opts, outputs, loss, u.norm, u.check);
 }
 
 /** The nodes some output depends on, in their order (emitters leave values nobody reads, such as a Reshape a later one bypasses). */
