@@ -1,5 +1,5 @@
 /**
- * The convolution gradient forms of src/compile/emit-helpers.ts side by side,
+ * The convolution gradient forms of src/compile/emit-conv.ts and emit-conv-input.ts side by side,
  * one layer shape at a time: each form's ∂X and ∂W graph built by the
  * emitters themselves, run by ONNX Runtime in alternating rounds, median
  * milliseconds per run and the largest difference from the 'direct' form.
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
   for (const l of LAYERS.filter((x) => !only || x.name.includes(only))) {
     for (const which of (argWhich ? [argWhich] : ['fwd', 'dx', 'dw', 'fwd+dw']) as ('fwd' | 'dx' | 'dw' | 'fwd+dw')[]) {
       if (which === 'dx' && l.x[1] === 3) continue;
-      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather']
+      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather', 'flip']
         : which === 'dw' ? ['direct', 'gemm', 'taps'] : ['separate-direct', 'separate-gemm', 'separate-taps', 'shared'];
       const w = filled(l.w, 2);
       const feeds: Record<string, ort.Tensor> = which === 'dx' ? { dy: filled(outDims(l), 1), w } : which === 'dw' ? { x: filled(l.x, 3), dy: filled(outDims(l), 1) }
