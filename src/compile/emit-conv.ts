@@ -62,7 +62,7 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   // layer4.0.conv1 2.6 ms against 11.0 by shifts, layer3.0.conv1 3.4 against 4.5 direct) and from 4 down at stride 1
   // (layer4 4.7 against 6.0 by patches), the patch form from 16 down at stride 1 (layer3 5.0 against 7.9 direct)
   // above that, at stride 1 the flipped Conv where it multiplies no more than ConvTranspose (pads that keep the
-  // image's size: ResNet-18's layer1 and layer2, 1×1 convs): the ResNet-18 step 9% faster at one thread, 2% at two
+  // image's size: ResNet-18's layer1 4.4 ms against 4.9, layer2 4.1 against 4.5, 1×1 convs 5-30% faster)
   const unitStride = a.strides.every((s) => s === 1);
   const col2im = ctx.opset >= 18 && wDims.length <= 4;
   const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm'
@@ -70,9 +70,9 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
       : unitStride && ctx.opset >= 10 && flipReadsNoMore(wDims, a) ? 'flip' : 'direct';
   // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
-  // the whole patch matrix in one Gather beats a Slice and a Gemm per tap (ResNet-18's layer1/layer2 ∂W 7.3/6.4 ms against
-  // 6.2/7.7 at one thread, the step 3% faster; at two threads the Gather shares out and the Slices do not, the step
-  // 13% faster); only a matrix too large to hold (large images) is read tap by tap
+  // the whole patch matrix in one Gather against a Slice and a Gemm per tap: about equal per layer at one thread
+  // (ResNet-18's layer1/layer2), but the Gather shares out over threads and the Slices do not (ResNet-18's step 7%
+  // faster at one thread, 11% at two, in paired rounds); only a matrix too large to hold (large images) goes tap by tap
   const patchBytes = 4 * wDims[1]! * K * P * dyDims[0]!;
   const weight: WeightGradForm = !dense || stridedTaps || (K > 1 && (M < 32 || K > 9)) ? 'direct' : K > 1 && patchBytes > TAPS_ABOVE_BYTES ? 'taps' : 'gemm';
   return { input, weight };
