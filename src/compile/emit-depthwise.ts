@@ -17,8 +17,8 @@
  * for 960 maps at batch 32), which on 2×2–4×4 maps costs many times the
  * arithmetic; the dense matrices do at most P_in/K times more multiplies.
  * On larger maps with unit strides the input gradient is a grouped Conv by
- * the flipped kernel (convInputGradByFlipEmit, emit-conv-input.ts) and the weight gradient a few
- * MatMuls over rows (depthwiseWeightGradByRowsEmit).
+ * the flipped kernel (convInputGradByFlipEmit, emit-conv-input.ts) and the
+ * weight gradient a few MatMuls over rows (depthwiseWeightGradByRowsEmit).
  */
 import type { ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
