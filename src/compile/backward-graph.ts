@@ -14,7 +14,7 @@ import { DataType } from '../onnx/dtypes.js';
 import { defaultOpset } from '../onnx/model-io.js';
 import type { ModelProto } from '../onnx/types.js';
 import { trainingView } from '../runtime/training-view.js';
-import { GraphEmitter } from './emit.js';
+import { GraphEmitter, type EmitterOptions } from './emit.js';
 
 export const GRAD_OUTPUT = 'edgetune.grad_output';
 export const gradName = (param: string) => `edgetune.grad/${param}`;
@@ -69,7 +69,7 @@ export function emitBackward(plan: BackwardPlan, emitter: GraphEmitter, gradOutp
 }
 
 /** A model computing ∂L/∂θ from the batch, the parameters and ∂L/∂output. */
-export function compileBackward(model: OnnxModel, plan: BackwardPlan, shapes: Map<string, readonly number[]>, opts: { maxOperands?: number } = {}): BackwardGraph {
+export function compileBackward(model: OnnxModel, plan: BackwardPlan, shapes: Map<string, readonly number[]>, opts: EmitterOptions = {}): BackwardGraph {
   const proto = trainingView(model, plan.params, []);
   const g = proto.graph!;
   g.output = [];
@@ -81,6 +81,7 @@ export function compileBackward(model: OnnxModel, plan: BackwardPlan, shapes: Ma
   const grads = emitBackward(plan, emitter, GRAD_OUTPUT, defaultOpset(model.proto));
   g.node.push(...emitter.nodes);
   g.initializer.push(...emitter.constants);
+  emitter.importDomains(proto);
   const named = new Map<string, string>();
   for (const [p, v] of grads) {
     const name = gradName(p);

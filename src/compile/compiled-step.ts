@@ -15,6 +15,7 @@ import type { Backend, OrtTensor } from '../runtime/backend.js';
 import { fromOrt, type Feed, type HostTensor } from '../runtime/host-tensor.js';
 import { GPU_PROVIDERS } from '../runtime/lower.js';
 import { RuntimeError, Session } from '../runtime/session.js';
+import { nchwcBlockSize } from '../runtime/nchwc-block.js';
 import { asFloat } from '../grad/rule.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
@@ -189,6 +190,8 @@ export interface CompiledStepOptions {
   extraOutputs?: readonly string[];
   /** how the state enters and leaves the step (default: stepIo's choice; 'split' needs onnxruntime-node's CPU provider) */
   io?: StepIo;
+  /** run depthwise convolutions on ONNX Runtime's NCHWc kernels where the provider has them (default true; emit-nchwc.ts) */
+  nchwc?: boolean;
 }
 
 export class CompiledStep {
@@ -221,8 +224,10 @@ export class CompiledStep {
     const maxOperands = opts.maxOperands ?? (gpu ? GPU_MAX_OPERANDS : undefined);
     const providers = opts.providers ?? backend.defaultProviders;
     const io = opts.io ?? stepIo(providers, layout);
+    const nchwcBlock = providers.length === 1 && opts.nchwc !== false ? await nchwcBlockSize(backend, providers[0]!) : undefined;
     const proto = compileStep(model, plan, shapes, {
-      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, io, gpu, ...(maxOperands !== undefined ? { maxOperands } : {}),
+      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, io, gpu,
+      ...(maxOperands !== undefined ? { maxOperands } : {}), ...(nchwcBlock !== undefined ? { nchwcBlock } : {}),
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
       extraOutputs: opts.extraOutputs ?? [],
     });

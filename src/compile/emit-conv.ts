@@ -15,6 +15,7 @@ import type { EmitContext } from './emit.js';
 import { reshapeEmit, transposeEmit, reduceSumEmit, concatTreeEmit } from './emit-helpers.js';
 import { convInputGradEmit, flipReadsNoMore, type InputGradForm } from './emit-conv-input.js';
 import { depthwiseInputGradEmit, depthwiseWeightGradByRowsEmit, depthwiseWeightGradEmit, isSmallDepthwise } from './emit-depthwise.js';
+import { isNchwcDepthwise, nchwcDepthwiseInputGradEmit, nchwcDepthwiseWeightGradEmit } from './emit-nchwc.js';
 import {
   batchInner, foldBatchEmit, foldForPatchesEmit, foldPositionsEmit, gemmEmit, isDenseConv, patchColsEmit, swapFirstEmit, tapsEmit, unfoldForPatchesEmit,
 } from './emit-patches.js';
@@ -231,6 +232,24 @@ export function convGradEmit(ctx: EmitContext, o: ConvOperands, geo: ConvGeometr
   const xKDims = lift(o.xDims);
   const wKDims = lift(o.wDims);
   const dyK = needs[0] || needs[1] ? reshapeEmit(ctx, o.dy, o.dyDims, dyKDims) : o.dy;
+  if (isNchwcDepthwise(ctx, xKDims, wKDims, dyKDims, geo.attrs)) {
+    // each gradient on the NCHWc kernels where its form applies, else in the form chosen below
+    const nchwc = [
+      needs[0] ? nchwcDepthwiseInputGradEmit(ctx, dyK, dyKDims, o.w, o.wDims, xKDims, geo.attrs) : undefined,
+      needs[1] ? nchwcDepthwiseWeightGradEmit(ctx, o.x, o.xDims, dyK, dyKDims, o.wDims, geo.attrs) : undefined,
+    ];
+    if (nchwc.every((v, i) => v !== undefined || !needs[i])) return [...nchwc, needs[2] ? reduceBiasGradEmit(ctx, o.dy, o.dyDims) : undefined];
+    const rest = convGradFormsEmit(ctx, o, geo, needs.map((n, i) => n && (i > 1 || nchwc[i] === undefined)), dyK, dyKDims, xKDims, wKDims);
+    return rest.map((v, i) => nchwc[i] ?? v);
+  }
+  return convGradFormsEmit(ctx, o, geo, needs, dyK, dyKDims, xKDims, wKDims);
+}
+
+/** convGradEmit in the forms other than the NCHWc ones, on operands lifted to the geometry's rank. */
+function convGradFormsEmit(
+  ctx: EmitContext, o: ConvOperands, geo: ConvGeometry, needs: readonly boolean[],
+  dyK: string, dyKDims: readonly number[], xKDims: readonly number[], wKDims: readonly number[],
+): (string | undefined)[] {
   if (isSmallDepthwise(xKDims, wKDims, dyKDims, geo.attrs)) {
     const wK = () => reshapeEmit(ctx, o.w, o.wDims, wKDims);
     const xK = () => reshapeEmit(ctx, o.x, o.xDims, xKDims);

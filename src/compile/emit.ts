@@ -7,7 +7,7 @@
  * any forward value's dims.
  */
 import { floatTensor, int64Tensor, node as makeNode, type AttrValue } from '../onnx/builder.js';
-import type { NodeProto, TensorProto } from '../onnx/types.js';
+import type { ModelProto, NodeProto, TensorProto } from '../onnx/types.js';
 import type { NodeView } from '../graph/graph.js';
 
 export interface EmitContext {
@@ -36,8 +36,17 @@ export interface EmitContext {
    * gave LeNet-5 steps 3e-3 away from wasm's)
    */
   gpu: boolean;
+  /**
+   * the channel block of ONNX Runtime's NCHWc CPU kernels (8 or 16, by the
+   * CPU's vector width) when the graph runs on onnxruntime-node's CPU
+   * provider, which lets emitters use the com.microsoft.nchwc ops
+   * (emit-nchwc.ts); undefined elsewhere
+   */
+  nchwcBlock: number | undefined;
   /** add a node of the default domain; returns its output names (fresh, unique) */
   add(op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, outputs?: number): string[];
+  /** add a node of another domain with one output (its opset import joins the graph's: GraphEmitter.domains) */
+  opIn(domain: string, op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): string;
   /** add a node with one output; returns its name */
   op(op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): string;
   /** record the dims of a value an emitter created (when later emitters need them) */
@@ -56,6 +65,13 @@ export interface EmitContext {
 
 export type Emitter = (ctx: EmitContext) => (string | undefined)[];
 
+/** What a GraphEmitter's emitters may use: see EmitContext's fields of the same names. */
+export interface EmitterOptions {
+  maxOperands?: number;
+  gpu?: boolean;
+  nchwcBlock?: number;
+}
+
 /** Collects the nodes and constants emitted for one graph, with unique names and known dims. */
 export class GraphEmitter {
   readonly nodes: NodeProto[] = [];
@@ -69,11 +85,16 @@ export class GraphEmitter {
   readonly maxOperands: number;
   /** see EmitContext.gpu */
   readonly gpu: boolean;
+  /** see EmitContext.nchwcBlock */
+  readonly nchwcBlock: number | undefined;
+  /** the domains other than the default one that emitted nodes use (each at version 1) */
+  readonly domains = new Set<string>();
 
-  constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad', opts: { maxOperands?: number; gpu?: boolean } = {}) {
+  constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad', opts: EmitterOptions = {}) {
     this.shapes = new Map(shapes);
     this.maxOperands = opts.maxOperands ?? Infinity;
     this.gpu = opts.gpu ?? false;
+    this.nchwcBlock = opts.nchwcBlock;
   }
 
   fresh(hint: string): string {
@@ -90,10 +111,18 @@ export class GraphEmitter {
     this.shapes.set(name, [...dims]);
   }
 
-  add(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
+  add(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1, domain = ''): string[] {
     const outs = Array.from({ length: outputs }, () => this.fresh(op));
-    this.nodes.push(makeNode(op, [...inputs], outs, attrs, { name: this.fresh(`${op}_node`) }));
+    this.nodes.push(makeNode(op, [...inputs], outs, attrs, { name: this.fresh(`${op}_node`), ...(domain ? { domain } : {}) }));
+    if (domain) this.domains.add(domain);
     return outs;
+  }
+
+  /** The model's opset imports with one for each domain the emitted nodes use (version 1) that it lacks. */
+  importDomains(proto: ModelProto): void {
+    for (const domain of this.domains) {
+      if (!proto.opset_import.some((o) => o.domain === domain)) proto.opset_import.push({ domain, version: 1 });
+    }
   }
 
   ints(values: readonly number[], dims: readonly number[] = [values.length]): string {
@@ -127,14 +156,16 @@ export class GraphEmitter {
   }
 
   /** The EmitContext for one node of the forward graph. */
-  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands' | 'gpu'>): EmitContext {
+  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'opIn' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands' | 'gpu' | 'nchwcBlock'>): EmitContext {
     return {
       ...base,
       maxOperands: this.maxOperands,
       gpu: this.gpu,
+      nchwcBlock: this.nchwcBlock,
       dims: (n) => this.dims(n),
       add: (op, inputs, attrs, outputs) => this.add(op, inputs, attrs, outputs),
       op: (op, inputs, attrs) => this.add(op, inputs, attrs, 1)[0]!,
+      opIn: (domain, op, inputs, attrs) => this.add(op, inputs, attrs, 1, domain)[0]!,
       setDims: (n, d) => this.setDims(n, d),
       ints: (v, d) => this.ints(v, d),
       floats: (v, d) => this.floats(v, d),

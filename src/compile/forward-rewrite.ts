@@ -7,8 +7,9 @@
  * batch instead: W [M, C·K] · cols [C·K, N·P] with cols the patch matrix of x
  * (src/compile/emit-helpers.ts), which the weight gradient then reads again
  * rather than building it twice; a Conv whose one window covers the whole
- * input is a plain Gemm of x; a depthwise Conv on small maps is one MatMul
- * by per-channel dense matrices (emit-depthwise.ts). The result keeps the Conv's output name, so
+ * input is a plain Gemm of x; a depthwise Conv runs on ONNX Runtime's NCHWc
+ * kernels where the step has them (emit-nchwc.ts), else, on small maps, as
+ * one MatMul by per-channel dense matrices (emit-depthwise.ts). The result keeps the Conv's output name, so
  * the rest of the graph and the backward rules see the same values (up to
  * float rounding: the sums run in another order).
  */
@@ -21,6 +22,7 @@ import { reshapeEmit } from './emit-helpers.js';
 import { convForwardPatchesEmit } from './emit-conv.js';
 import { isDenseConv } from './emit-patches.js';
 import { depthwiseForwardEmit, isSmallDepthwise } from './emit-depthwise.js';
+import { isNchwcDepthwise, nchwcDepthwiseForwardEmit } from './emit-nchwc.js';
 
 /**
  * Output positions per image at or below which the batch-wide Gemm and the
@@ -62,6 +64,9 @@ function rewriteOne(node: Parameters<typeof convGeometry>[0], e: GraphEmitter, o
   const geo = convGeometry(node, xDims, wDims);
   const a = geo.attrs;
   if (a.strides.length !== xDims.length - 2) return undefined;
+  if (isNchwcDepthwise(e.context(contextBase(node, opset)), xDims, wDims, yDims, a)) {
+    return replaceWith(node, e, opset, y, yDims, (ctx) => nchwcDepthwiseForwardEmit(ctx, x, xDims, w, wDims, yDims, a, b ? b : undefined));
+  }
   if (isSmallDepthwise(xDims, wDims, yDims, a)) {
     return replaceWith(node, e, opset, y, yDims, (ctx) => depthwiseForwardEmit(ctx, x, xDims, w, wDims, yDims, a, b ? b : undefined));
   }
@@ -86,12 +91,17 @@ function rewriteOne(node: Parameters<typeof convGeometry>[0], e: GraphEmitter, o
   });
 }
 
+/** The EmitContext fields of a forward Conv being rewritten (no gradients). */
+function contextBase(node: Parameters<typeof convGeometry>[0], opset: number): Parameters<GraphEmitter['context']>[0] {
+  return { node, inputs: node.inputs, outputs: node.outputs, gradOutputs: [], needs: [], opset };
+}
+
 /** The nodes `form` emits for a Conv, the last one writing the Conv's output `y`. */
 function replaceWith(
   node: Parameters<typeof convGeometry>[0], e: GraphEmitter, opset: number, y: string, yDims: readonly number[], form: (ctx: EmitContext) => string,
 ): NodeProto[] {
   const start = e.nodes.length;
-  const ctx = e.context({ node, inputs: node.inputs, outputs: node.outputs, gradOutputs: [], needs: [], opset });
+  const ctx = e.context(contextBase(node, opset));
   const result = form(ctx);
   const emitted = e.nodes.splice(start);
   // the form ends in the node that makes its result: that node now writes the Conv's output

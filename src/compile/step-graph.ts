@@ -125,6 +125,8 @@ export interface StepGraphOptions {
   maxOperands?: number;
   /** the step runs on a GPU execution provider (EmitContext.gpu) */
   gpu?: boolean;
+  /** the NCHWc block of the CPU provider the step runs on (EmitContext.nchwcBlock) */
+  nchwcBlock?: number;
   /** how the weights and slots enter and leave the step (default 'flat') */
   io?: StepIo;
 }
@@ -187,7 +189,9 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const { layout } = opts;
   const proto = trainingView(model, plan.params, []);
   const g = proto.graph!;
-  const e = new GraphEmitter(shapes, 'step', { maxOperands: opts.maxOperands ?? Infinity, gpu: opts.gpu ?? false });
+  const e = new GraphEmitter(shapes, 'step', {
+    maxOperands: opts.maxOperands ?? Infinity, gpu: opts.gpu ?? false, ...(opts.nchwcBlock !== undefined ? { nchwcBlock: opts.nchwcBlock } : {}),
+  });
   const yDims = shapes.get(plan.output)!;
   const opset = defaultOpset(model.proto);
   const trained = new Set(layout.params);
@@ -293,6 +297,7 @@ function finish(proto: ModelProto, e: GraphEmitter, plan: BackwardPlan, opts: St
   g.node = liveNodes(g.node, g.output.map((o) => o.name ?? ''));
   const read = new Set(g.node.flatMap((n) => n.input));
   g.initializer.push(...e.constants.filter((t) => read.has(t.name ?? '')));
+  e.importDomains(proto);
   return proto;
 }
 

@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import { compileBackward, GRAD_OUTPUT } from '../../src/compile/backward-graph.js';
 import { recordShapes } from '../../src/compile/shapes.js';
+import type { EmitterOptions } from '../../src/compile/emit.js';
 import { GradientEngine } from '../../src/grad/engine.js';
 import { computeLoss } from '../../src/grad/losses.js';
 import { nodeBackend } from '../../src/node/backend.js';
@@ -19,7 +20,7 @@ export interface EmitterComparison {
 }
 
 /** Compare compiled and TypeScript gradients; returns the worst relative error per parameter. */
-export async function compareEmitter(spec: GraphSpec): Promise<EmitterComparison[]> {
+export async function compareEmitter(spec: GraphSpec, emitter: EmitterOptions = {}): Promise<EmitterComparison[]> {
   const onnx = buildSpecModel(spec);
   const engine = await GradientEngine.create(onnx, nodeBackend, { loss: 'mse', output: spec.output, trainable: Object.keys(spec.params) });
   try {
@@ -30,7 +31,7 @@ export async function compareEmitter(spec: GraphSpec): Promise<EmitterComparison
     const { grad } = computeLoss('mse', fwd.output, target);
     const tsGrads = engine.backward(fwd.values, grad);
     const shapes = await recordShapes(onnx, nodeBackend, engine.plan, feeds, weights);
-    const compiled = compileBackward(onnx, engine.plan, shapes);
+    const compiled = compileBackward(onnx, engine.plan, shapes, emitter);
     const session = await Session.create(nodeBackend, encodeModel(compiled.proto), [], { label: 'compiled.onnx' });
     try {
       const run: Record<string, { dims: readonly number[]; data: Float32Array }> = { ...feeds as Record<string, { dims: readonly number[]; data: Float32Array }>, [GRAD_OUTPUT]: grad };
@@ -54,7 +55,7 @@ export async function compareEmitter(spec: GraphSpec): Promise<EmitterComparison
 }
 
 /** Assert the compiled gradients equal the TypeScript rules' (relative error ≤ 1e-4). */
-export async function expectEmitterMatches(spec: GraphSpec, tolerance = 1e-4): Promise<void> {
-  const results = await compareEmitter(spec);
+export async function expectEmitterMatches(spec: GraphSpec, tolerance = 1e-4, emitter: EmitterOptions = {}): Promise<void> {
+  const results = await compareEmitter(spec, emitter);
   for (const r of results) expect(r.maxRelError, `${r.param}: compiled vs TypeScript`).toBeLessThanOrEqual(tolerance);
 }
