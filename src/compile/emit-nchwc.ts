@@ -1,23 +1,25 @@
 /**
- * Depthwise convolutions (2-D, group = C maps, one kernel per map) on ONNX
- * Runtime's NCHWc CPU kernels (the com.microsoft.nchwc domain of
- * onnxruntime-node), where C is a multiple of the kernels' channel block B
- * (EmitContext.nchwcBlock). ONNX Runtime's inference sessions move constant
- * weights into this layout themselves; in the step the weights are inputs,
- * so the step lays them out, and the NCHWc Conv runs a depthwise layer as
- * one vectorised pass instead of a small GEMM per image and map (MobileNetV2's
- * 96-map stride-2 layer at batch 32: 3.6 ms against 7.7, its 144-map one at
- * 16×16 1.1 against 4.5, bench/profile-conv-grads.ts).
+ * 2-D convolutions on ONNX Runtime's NCHWc CPU kernels (the
+ * com.microsoft.nchwc domain of onnxruntime-node), where the channel counts
+ * suit the kernels' channel block B (EmitContext.nchwcBlock). ONNX Runtime's
+ * inference sessions move constant weights into this layout themselves; in
+ * the step the weights are inputs, so the step lays them out, and the NCHWc
+ * Conv runs a depthwise layer as one vectorised pass instead of a small GEMM
+ * per image and map (MobileNetV2's 96-map stride-2 layer at batch 32: 3.6 ms
+ * against 7.7, its 144-map one at 16×16 1.1 against 4.5), a dense one
+ * without a patch matrix per image (ResNet-18's layer1 3.0 ms against 4.2,
+ * its 7×7 first layer 4.0 against 5.2; one thread, reorders included).
  *
  * Layouts: ReorderInput turns x [N, C, H, W] into blocks [N, C/B, H, W, B]
- * (the shape stays [N, C, H, W]); a depthwise kernel W [C, 1, kh, kw] is read
- * as [C/B, kh·kw, B] (OIHWBo): W reshaped to [C/B, B, kh·kw], its last axes
- * swapped. With those,
+ * (the shape stays [N, C, H, W]); a kernel W [M, I, kh, kw] is read as
+ * [M/B, I·kh·kw, B] (OIHWBo) when depthwise or when its input has fewer than
+ * B channels (then read unblocked), else as [M/B, I/B, kh·kw, B_in, B_out]
+ * (OIHWBiBo). With those,
  *
- *   y      = Conv_nchwc(x, W)                                  the forward pass
- *   ∂x     = Conv_nchwc(δ, W↻; pads (k−1)·d − p)               unit strides: the kernel's taps reversed
+ *   y       = Conv_nchwc(x, W)                                  the forward pass
+ *   ∂x      = Conv_nchwc(δ, W′; pads (k−1)·d − p)               unit strides; W′[c, m, t] = W[m, c, K−1−t]
  *   ∂W[c,t] = Σ_n Conv_nchwc(x as [1, N·C, H, W], δ as [N·C, 1, Ho, Wo];
- *                            group N·C, strides d, dilations s)[n·C + c, t]
+ *                            group N·C, strides d, dilations s)[n·C + c, t]     depthwise
  *
  * The last one reads each image's map as a kernel over the same map of x: x
  * blocked as N·C maps and δ blocked as N·C kernels have the very layouts that
@@ -58,18 +60,67 @@ function unblockEmit(ctx: EmitContext, b: string, dims: readonly number[]): stri
   return y;
 }
 
-/** The depthwise kernel W [C, 1, kh, kw] in the blocked layout [C/B, kh·kw, B], its taps reversed when `flipped`; dims stay W's. */
-function blockedKernelEmit(ctx: EmitContext, w: string, wDims: readonly number[], flipped: boolean): string {
-  return ctx.memo(`nchwc-w:${w}:${flipped ? 'flip' : ''}`, () => {
+/**
+ * v [rows, K] with each row's K taps in reverse order, as a MatMul by the
+ * K×K anti-diagonal 0/1 matrix: each result is one value times 1 plus zeros,
+ * so the values are exact (up to the sign of a zero), and it runs at memory
+ * speed where a Gather or a Slice with step −1 over the taps axis copies 9
+ * floats at a time (ResNet-18's 128×128×3×3 kernel: 0.07 ms against 0.43).
+ */
+function reverseTapsEmit(ctx: EmitContext, v: string, rows: number, K: number): string {
+  const J = new Array<number>(K * K).fill(0);
+  for (let i = 0; i < K; i++) J[i * K + K - 1 - i] = 1;
+  const r = ctx.op('MatMul', [v, ctx.floats(J, [K, K])]);
+  ctx.setDims(r, [rows, K]);
+  return r;
+}
+
+/**
+ * A kernel W [M, I, kh, kw] with its output channels in blocks, [M/B, I·kh·kw, B]
+ * (OIHWBo: depthwise kernels, and dense ones whose input has fewer than B
+ * channels and is read unblocked), the taps reversed first when `flipped`;
+ * the dims stay W's.
+ */
+function outputBlockedKernelEmit(ctx: EmitContext, w: string, wDims: readonly number[], flipped: boolean): string {
+  return ctx.memo(`nchwc-wo:${w}:${flipped ? 'flip' : ''}`, () => {
     const B = ctx.nchwcBlock!;
-    const C = wDims[0]!;
+    const M = wDims[0]!;
+    const rest = sizeOf(wDims.slice(1));
     const K = sizeOf(wDims.slice(2));
-    let t = transposeEmit(ctx, reshapeEmit(ctx, w, wDims, [C / B, B, K]), [C / B, B, K], [0, 2, 1]);
-    if (flipped) {
-      t = ctx.op('Gather', [t, ctx.ints(Array.from({ length: K }, (_, i) => K - 1 - i))], { axis: 1 });
-      ctx.setDims(t, [C / B, K, B]);
-    }
-    return reshapeEmit(ctx, t, [C / B, K, B], wDims);
+    const src = flipped && K > 1 ? reverseTapsEmit(ctx, reshapeEmit(ctx, w, wDims, [M * rest / K, K]), M * rest / K, K) : w;
+    const t = transposeEmit(ctx, reshapeEmit(ctx, src, flipped && K > 1 ? [M * rest / K, K] : wDims, [M / B, B, rest]), [M / B, B, rest], [0, 2, 1]);
+    return reshapeEmit(ctx, t, [M / B, rest, B], wDims);
+  });
+}
+
+/**
+ * v [M, C, K] with both channel axes in blocks, [M/B, C/B, K, B_in, B_out]
+ * (OIHWBiBo), by two Transposes that each move whole rows: the output
+ * channel's block inside ([M/B, C·K, B]), then the taps before the input
+ * channel's block. One Transpose of five axes takes 3-4× as long in ONNX Runtime.
+ */
+function inputOutputBlockedEmit(ctx: EmitContext, v: string, M: number, C: number, K: number): string {
+  const B = ctx.nchwcBlock!;
+  const inner = transposeEmit(ctx, reshapeEmit(ctx, v, [M, C, K], [M / B, B, C * K]), [M / B, B, C * K], [0, 2, 1]);
+  const rows = [(M / B) * (C / B), B, K, B];
+  return transposeEmit(ctx, reshapeEmit(ctx, inner, [M / B, C * K, B], rows), rows, [0, 2, 1, 3]);
+}
+
+/**
+ * A dense kernel W [M, C, kh, kw] with both channel axes in blocks
+ * (OIHWBiBo); with `flipSwap`, the kernel of the input gradient instead,
+ * W′[c, m, t] = W[m, c, K−1−t], blocked the same way. The dims stay W's (or W′'s).
+ */
+function blockedDenseKernelEmit(ctx: EmitContext, w: string, wDims: readonly number[], flipSwap: boolean): string {
+  return ctx.memo(`nchwc-wd:${w}:${flipSwap ? 'flip' : ''}`, () => {
+    const [M, C] = wDims as [number, number];
+    const kernel = wDims.slice(2);
+    const K = sizeOf(kernel);
+    if (!flipSwap) return reshapeEmit(ctx, inputOutputBlockedEmit(ctx, w, M, C, K), [(M * C) / ctx.nchwcBlock! ** 2, K, ctx.nchwcBlock!, ctx.nchwcBlock!], wDims);
+    const reversed = K > 1 ? reverseTapsEmit(ctx, reshapeEmit(ctx, w, wDims, [M * C, K]), M * C, K) : w;
+    const swapped = transposeEmit(ctx, reshapeEmit(ctx, reversed, K > 1 ? [M * C, K] : wDims, [M, C, K]), [M, C, K], [1, 0, 2]);
+    const B = ctx.nchwcBlock!;
+    return reshapeEmit(ctx, inputOutputBlockedEmit(ctx, swapped, C, M, K), [(M * C) / (B * B), K, B, B], [C, M, ...kernel]);
   });
 }
 
@@ -77,7 +128,7 @@ function blockedKernelEmit(ctx: EmitContext, w: string, wDims: readonly number[]
 export function nchwcDepthwiseForwardEmit(
   ctx: EmitContext, x: string, xDims: readonly number[], w: string, wDims: readonly number[], yDims: readonly number[], a: ConvAttrs, bias?: string,
 ): string {
-  const inputs = [blockedEmit(ctx, x, xDims), blockedKernelEmit(ctx, w, wDims, false), ...(bias ? [bias] : [])];
+  const inputs = [blockedEmit(ctx, x, xDims), outputBlockedKernelEmit(ctx, w, wDims, false), ...(bias ? [bias] : [])];
   const yb = ctx.opIn(NCHWC_DOMAIN, 'Conv', inputs, {
     group: a.group, kernel_shape: wDims.slice(2), strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations],
   });
@@ -99,7 +150,7 @@ export function nchwcDepthwiseInputGradEmit(
 ): string | undefined {
   const pads = flipPads(wDims, a);
   if (!pads) return undefined;
-  const gb = ctx.opIn(NCHWC_DOMAIN, 'Conv', [blockedEmit(ctx, dy, dyDims), blockedKernelEmit(ctx, w, wDims, true)], {
+  const gb = ctx.opIn(NCHWC_DOMAIN, 'Conv', [blockedEmit(ctx, dy, dyDims), outputBlockedKernelEmit(ctx, w, wDims, true)], {
     group: a.group, kernel_shape: wDims.slice(2), strides: [1, 1], pads, dilations: [...a.dilations],
   });
   ctx.setDims(gb, xDims);
@@ -126,4 +177,50 @@ export function nchwcDepthwiseWeightGradEmit(
   ctx.setDims(gb, [1, N * C, ...kernel]);
   const perImage = reshapeEmit(ctx, unblockEmit(ctx, gb, [1, N * C, ...kernel]), [1, N * C, ...kernel], [N, C * K]);
   return reshapeEmit(ctx, reduceSumEmit(ctx, perImage, [N, C * K], [0], false), [C * K], wDims);
+}
+
+/**
+ * Whether a Conv is a 2-D dense one (group 1) the NCHWc kernels can run
+ * here: M output channels a multiple of the block, C input channels too or
+ * fewer than one block (then x is read unblocked).
+ */
+export function isNchwcDense(ctx: EmitContext, xDims: readonly number[], wDims: readonly number[], a: ConvAttrs): boolean {
+  const B = ctx.nchwcBlock;
+  const C = xDims[1]!;
+  return B !== undefined && xDims.length === 4 && a.group === 1 && wDims[0]! % B === 0 && (C % B === 0 || C < B);
+}
+
+/** y = Conv(x, W, B) of a dense Conv on the NCHWc kernels. */
+export function nchwcDenseForwardEmit(
+  ctx: EmitContext, x: string, xDims: readonly number[], w: string, wDims: readonly number[], yDims: readonly number[], a: ConvAttrs, bias?: string,
+): string {
+  const plain = xDims[1]! < ctx.nchwcBlock!;
+  const inputs = plain
+    ? [x, outputBlockedKernelEmit(ctx, w, wDims, false)]
+    : [blockedEmit(ctx, x, xDims), blockedDenseKernelEmit(ctx, w, wDims, false)];
+  const yb = ctx.opIn(NCHWC_DOMAIN, 'Conv', bias ? [...inputs, bias] : inputs, {
+    group: 1, kernel_shape: wDims.slice(2), strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations],
+  });
+  ctx.setDims(yb, yDims);
+  return unblockEmit(ctx, yb, yDims);
+}
+
+/**
+ * ∂x of a dense Conv at unit strides on the NCHWc kernels: a Conv of δ by the
+ * kernel with its channel axes swapped and taps reversed (pads (k−1)·d − p);
+ * undefined where that does not apply (strides, pads past the kernel's
+ * reach, channel counts that are not multiples of the block).
+ */
+export function nchwcDenseInputGradEmit(
+  ctx: EmitContext, dy: string, dyDims: readonly number[], w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs,
+): string | undefined {
+  const B = ctx.nchwcBlock!;
+  const [M, C] = wDims as [number, number];
+  const pads = flipPads(wDims, a);
+  if (!pads || M % B !== 0 || C % B !== 0 || a.group !== 1) return undefined;
+  const gb = ctx.opIn(NCHWC_DOMAIN, 'Conv', [blockedEmit(ctx, dy, dyDims), blockedDenseKernelEmit(ctx, w, wDims, true)], {
+    group: 1, kernel_shape: wDims.slice(2), strides: [1, 1], pads, dilations: [...a.dilations],
+  });
+  ctx.setDims(gb, xDims);
+  return unblockEmit(ctx, gb, xDims);
 }

@@ -1,7 +1,10 @@
 /**
- * Depthwise convolutions on ONNX Runtime's NCHWc kernels: the block size read
- * from onnxruntime-node, the gradients equal to the TypeScript rule's (itself
- * checked against central differences) over strides, pads and dilations.
+ * Convolutions on ONNX Runtime's NCHWc kernels: the block size read from
+ * onnxruntime-node; depthwise forward, input and weight gradients and dense
+ * forward and unit-stride input gradients equal to the TypeScript rules'
+ * (themselves checked against central differences) over strides, pads,
+ * dilations and map sizes; compiled steps that run them follow the
+ * TypeScript step.
  */
 import { describe, expect, it } from 'vitest';
 import { NCHWC_DOMAIN } from '../../src/compile/emit-nchwc.js';
@@ -12,6 +15,8 @@ import { GradientEngine } from '../../src/grad/engine.js';
 import { OnnxModel } from '../../src/model.js';
 import type { ModelProto } from '../../src/onnx/types.js';
 import { nodeBackend } from '../../src/node/backend.js';
+import { compileBackward } from '../../src/compile/backward-graph.js';
+import { buildSpecModel } from '../helpers/check-gradients.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 import { Rng } from '../../src/train/rng.js';
@@ -66,6 +71,88 @@ function depthwiseNet(opsetVersion: number): OnnxModel {
   ]);
   return new OnnxModel(model(g, { opsets: [opset('', opsetVersion)] }), 'depthwise-nchwc.onnx');
 }
+
+describe('NCHWc dense Conv input gradient', () => {
+  it.each([
+    ['3×3 pad 1, 16 → 16 maps', [2, 16, 9, 9], [16, 16, 3, 3], { pads: [1, 1, 1, 1] }, 13],
+    ['3×3 dilation 2 pads 2, 32 → 16 maps', [2, 32, 8, 7], [16, 32, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }, 17],
+    ['2×3 kernel, pads that keep the size, 16 → 32 maps', [3, 16, 7, 8], [32, 16, 2, 3], { pads: [0, 1, 1, 1] }, 11],
+    ['1×1, 16 → 32 maps', [2, 16, 9, 9], [32, 16, 1, 1], {}, 13],
+  ] as const)("gives the TypeScript rule's gradients: %s", async (_name, x, w, a, opsetVersion) => {
+    const attrs = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], ...Object.fromEntries(Object.entries(a).map(([k, v]) => [k, [...v]])), group: 1 };
+    const spec = { ...convSpec([...x], [...w], attrs), opsetVersion };
+    await expectEmitterMatches(spec, 1e-4, { nchwcBlock: block! });
+    const onnx = buildSpecModel(spec);
+    const engine = await GradientEngine.create(onnx, nodeBackend, { loss: 'mse', output: 'y', trainable: ['x', 'w', 'b'] });
+    const shapes = await recordShapes(onnx, nodeBackend, engine.plan, {}, engine.currentWeights());
+    const ops = compileBackward(onnx, engine.plan, shapes, { nchwcBlock: block! }).proto.graph!.node.map((n) => `${n.domain ?? ''}:${n.op_type}`);
+    expect(ops.filter((o) => o === `${NCHWC_DOMAIN}:Conv`)).toHaveLength(1);
+    await engine.dispose();
+  });
+});
+
+/**
+ * x [N,3,10,10] → Conv 3→16 (3×3 pad 1, bias; its input read unblocked) → Relu → Conv 16→16 (3×3 pad 1)
+ * → Relu → Conv 16→32 (3×3 stride 2 pad 1) → GlobalAveragePool → Flatten → MatMul → [N,3].
+ */
+function denseNet(): OnnxModel {
+  const rng = new Rng(5);
+  const r = (n: number, s = 0.5) => Array.from({ length: n }, () => (rng.next() - 0.5) * s);
+  const g = graph('dense', [
+    node('Conv', ['x', 'W1', 'B1'], ['c1'], { pads: [1, 1, 1, 1] }),
+    node('Relu', ['c1'], ['a1']),
+    node('Conv', ['a1', 'W2'], ['c2'], { pads: [1, 1, 1, 1] }),
+    node('Relu', ['c2'], ['a2']),
+    node('Conv', ['a2', 'W3'], ['c3'], { strides: [2, 2], pads: [1, 1, 1, 1] }),
+    node('GlobalAveragePool', ['c3'], ['p']),
+    node('Flatten', ['p'], ['f'], { axis: 1 }),
+    node('MatMul', ['f', 'W4'], ['logits']),
+  ], [valueInfo('x', DataType.FLOAT, ['N', 3, 10, 10])], [valueInfo('logits', DataType.FLOAT, ['N', 3])], [
+    floatTensor('W1', [16, 3, 3, 3], r(432)), floatTensor('B1', [16], r(16)), floatTensor('W2', [16, 16, 3, 3], r(2304, 0.3)),
+    floatTensor('W3', [32, 16, 3, 3], r(4608, 0.3)), floatTensor('W4', [32, 3], r(96, 2)),
+  ]);
+  return new OnnxModel(model(g, { opsets: [opset('', 13)] }), 'dense-nchwc.onnx');
+}
+
+describe('a compiled step with dense Convs on the NCHWc kernels', () => {
+  it('runs the forward Convs and the unit-stride input gradient there and follows the TypeScript step', async () => {
+    const compiled = await Tuner.create(denseNet(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, backward: 'compiled' });
+    const ts = await Tuner.create(denseNet(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, backward: 'typescript' });
+    const rng = new Rng(6);
+    for (let s = 0; s < 3; s++) {
+      const batch: Batch = {
+        feeds: { x: { dims: [4, 3, 10, 10], data: Float32Array.from({ length: 1200 }, () => rng.next() - 0.5) } },
+        target: { dims: [4], data: BigInt64Array.from({ length: 4 }, (_, i) => BigInt((i + s) % 3)) },
+      };
+      const a = await compiled.trainStep(batch);
+      const b = await ts.trainStep(batch);
+      expect(Math.abs(a.loss - b.loss), `step ${s}`).toBeLessThanOrEqual(1e-5);
+    }
+    for (const [name, w] of ts.weights) {
+      const c = compiled.weights.get(name)!;
+      let err = 0, scale = 1e-6;
+      for (let i = 0; i < w.length; i++) { err = Math.max(err, Math.abs(w[i]! - c[i]!)); scale = Math.max(scale, Math.abs(w[i]!)); }
+      expect(err / scale, name).toBeLessThanOrEqual(1e-4);
+    }
+    await compiled.dispose();
+    await ts.dispose();
+
+    const m = denseNet();
+    const engine = await GradientEngine.create(m, nodeBackend, { loss: 'cross-entropy', trainable: ['W1', 'B1', 'W2', 'W3', 'W4'] });
+    const feeds = { x: { dims: [2, 3, 10, 10], data: Float32Array.from({ length: 600 }, (_, i) => Math.sin(i)) } };
+    const shapes = await recordShapes(m, nodeBackend, engine.plan, feeds, engine.currentWeights());
+    const layout = flatLayout([engine.plan.params], (p) => shapes.get(p)!);
+    const proto = compileStep(m, engine.plan, shapes, {
+      loss: 'cross-entropy', optimizer: 'sgd', hyper: optimizerHyper('sgd', {}), labels: true, clip: false, layout, io: 'flat',
+      target: { dims: [2], elemType: DataType.INT64 }, nchwcBlock: block!,
+    });
+    const convs = proto.graph!.node.filter((n) => n.op_type === 'Conv' && n.domain === NCHWC_DOMAIN);
+    // three forward Convs (the first reading x unblocked) and the second layer's input gradient
+    expect(convs).toHaveLength(4);
+    expect(convs.filter((n) => n.input[0] === 'x')).toHaveLength(1);
+    await engine.dispose();
+  });
+});
 
 describe('a compiled step with depthwise Convs on the NCHWc kernels', () => {
   it.each([11, 13, 17])('runs them there and follows the TypeScript step at opset %i', async (v) => {
