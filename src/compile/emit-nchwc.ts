@@ -18,6 +18,7 @@
  *
  *   y       = Conv_nchwc(x, W)                                  the forward pass
  *   ∂x      = Conv_nchwc(δ, W′; pads (k−1)·d − p)               unit strides; W′[c, m, t] = W[m, c, K−1−t]
+ *   ∂x      = Conv_nchwc(δ spread by s, W′)                      depthwise with strides (s−1 zeros after each value)
  *   ∂W[c,t] = Σ_n Conv_nchwc(x as [1, N·C, H, W], δ as [N·C, 1, Ho, Wo];
  *                            group N·C, strides d, dilations s)[n·C + c, t]     depthwise
  *
@@ -144,13 +145,52 @@ function flipPads(wDims: readonly number[], a: ConvAttrs): number[] | undefined 
   return pads.every((p) => p >= 0) ? pads : undefined;
 }
 
-/** ∂x of a depthwise Conv on the NCHWc kernels (unit strides); undefined where the form does not apply. */
+/**
+ * The flipped-kernel Conv's pads for ∂x from δ spread out by the strides
+ * (s−1 zeros after each value: [Ho·s, Wo·s]): (k−1)·d − p before and
+ * H − Ho·s + p_begin after, so that the result is [H, W]; undefined where
+ * one is negative (pads past the kernel's reach, rows no window reads).
+ */
+function spreadFlipPads(xDims: readonly number[], dyDims: readonly number[], wDims: readonly number[], a: ConvAttrs): number[] | undefined {
+  const r = wDims.length - 2;
+  const begin = wDims.slice(2).map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!);
+  const end = xDims.slice(2).map((size, i) => size - dyDims[2 + i]! * a.strides[i]! + a.pads[i]!);
+  const pads = [...begin, ...end];
+  return pads.length === 2 * r && pads.every((p) => p >= 0) ? pads : undefined;
+}
+
+/**
+ * δ [N, C, Ho, Wo] blocked, spread out by the strides s: s−1 zeros after
+ * each value along each axis, [N, C, Ho·s_h, Wo·s_w] blocked. The blocked
+ * memory [N·C/B, Ho, 1, Wo, 1, B] is padded at the ends of its unit axes.
+ */
+function spreadBlockedEmit(ctx: EmitContext, dyb: string, dyDims: readonly number[], strides: readonly number[]): string {
+  const B = ctx.nchwcBlock!;
+  const [N, C, Ho, Wo] = dyDims as [number, number, number, number];
+  const [sh, sw] = strides as [number, number];
+  const rows = [(N * C) / B, Ho, 1, Wo, 1, B];
+  const pads = [0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1, 0];
+  const v = reshapeEmit(ctx, dyb, dyDims, rows);
+  const spread = ctx.opset >= 11 ? ctx.op('Pad', [v, ctx.ints(pads)]) : ctx.op('Pad', [v], { pads });
+  const spreadRows = [(N * C) / B, Ho, sh, Wo, sw, B];
+  ctx.setDims(spread, spreadRows);
+  return reshapeEmit(ctx, spread, spreadRows, [N, C, Ho * sh, Wo * sw]);
+}
+
+/**
+ * ∂x of a depthwise Conv on the NCHWc kernels: a Conv of δ by the flipped
+ * kernel, δ spread out by the strides first where they are not 1;
+ * undefined where the pads do not allow it.
+ */
 export function nchwcDepthwiseInputGradEmit(
   ctx: EmitContext, dy: string, dyDims: readonly number[], w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs,
 ): string | undefined {
-  const pads = flipPads(wDims, a);
+  const unit = a.strides.every((s) => s === 1);
+  const pads = unit ? flipPads(wDims, a) : spreadFlipPads(xDims, dyDims, wDims, a);
   if (!pads) return undefined;
-  const gb = ctx.opIn(NCHWC_DOMAIN, 'Conv', [blockedEmit(ctx, dy, dyDims), outputBlockedKernelEmit(ctx, w, wDims, true)], {
+  const dyb = blockedEmit(ctx, dy, dyDims);
+  const input = unit ? dyb : spreadBlockedEmit(ctx, dyb, dyDims, a.strides);
+  const gb = ctx.opIn(NCHWC_DOMAIN, 'Conv', [input, outputBlockedKernelEmit(ctx, w, wDims, true)], {
     group: a.group, kernel_shape: wDims.slice(2), strides: [1, 1], pads, dilations: [...a.dilations],
   });
   ctx.setDims(gb, xDims);

@@ -34,20 +34,31 @@ describe('NCHWc depthwise Conv emitter', () => {
   });
 
   it.each([
-    ['3×3 pad 1', [2, 16, 6, 6], { pads: [1, 1, 1, 1] }],
-    ['stride 2 pad 1 on 8×8', [2, 32, 8, 8], { strides: [2, 2], pads: [1, 1, 1, 1] }],
-    ['stride 2, odd size, asymmetric pads', [3, 16, 7, 9], { strides: [2, 2], pads: [1, 0, 0, 1] }],
-    ['dilation 2, pads 2', [2, 16, 7, 6], { dilations: [2, 2], pads: [2, 2, 2, 2] }],
-    ['no pads, unused last rows (stride 2 on 8×8)', [2, 16, 8, 8], { strides: [2, 2] }],
-    ['4×4 maps', [3, 32, 4, 4], { pads: [1, 1, 1, 1] }],
-    ['2×2 maps', [3, 32, 2, 2], { pads: [1, 1, 1, 1] }],
-    ['stride 2 from 4×4 to 2×2', [3, 32, 4, 4], { strides: [2, 2], pads: [1, 1, 1, 1] }],
-    ['stride 2 from 2×2 to 1×1', [3, 32, 2, 2], { strides: [2, 2], pads: [1, 1, 1, 1] }],
-    ['1×1 maps', [3, 32, 1, 1], { pads: [1, 1, 1, 1] }],
-  ] as const)("gives the TypeScript rule's gradients: %s", async (_name, x, a) => {
+    ['3×3 pad 1', [2, 16, 6, 6], { pads: [1, 1, 1, 1] }, 2],
+    ['stride 2 pad 1 on 8×8', [2, 32, 8, 8], { strides: [2, 2], pads: [1, 1, 1, 1] }, 2],
+    // a last row no window reads: the weight gradient in the other forms
+    ['stride 2, odd size, asymmetric pads', [3, 16, 7, 9], { strides: [2, 2], pads: [1, 0, 0, 1] }, 1],
+    ['dilation 2, pads 2', [2, 16, 7, 6], { dilations: [2, 2], pads: [2, 2, 2, 2] }, 2],
+    ['no pads, stride 2 on 8×8', [2, 16, 8, 8], { strides: [2, 2] }, 1],
+    ['stride (2, 3), dilation (1, 2)', [2, 16, 9, 11], { strides: [2, 3], dilations: [1, 2], pads: [1, 2, 1, 2] }, 2],
+    ['4×4 maps', [3, 32, 4, 4], { pads: [1, 1, 1, 1] }, 2],
+    ['2×2 maps', [3, 32, 2, 2], { pads: [1, 1, 1, 1] }, 2],
+    ['stride 2 from 4×4 to 2×2', [3, 32, 4, 4], { strides: [2, 2], pads: [1, 1, 1, 1] }, 2],
+    ['stride 2 from 2×2 to 1×1', [3, 32, 2, 2], { strides: [2, 2], pads: [1, 1, 1, 1] }, 2],
+    ['1×1 maps', [3, 32, 1, 1], { pads: [1, 1, 1, 1] }, 2],
+  ] as const)("gives the TypeScript rule's gradients: %s", async (_name, x, a, onNchwc) => {
     const C = x[1];
     const attrs = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], ...Object.fromEntries(Object.entries(a).map(([k, v]) => [k, [...v]])), group: C };
-    await expectEmitterMatches(convSpec([...x], [C, 1, 3, 3], attrs), 1e-4, { nchwcBlock: block! });
+    const spec = convSpec([...x], [C, 1, 3, 3], attrs);
+    await expectEmitterMatches(spec, 1e-4, { nchwcBlock: block! });
+    // the gradients on the NCHWc kernels, strided input gradients included
+    const onnx = buildSpecModel(spec);
+    const engine = await GradientEngine.create(onnx, nodeBackend, { loss: 'mse', output: 'y', trainable: ['x', 'w', 'b'] });
+    const shapes = await recordShapes(onnx, nodeBackend, engine.plan, {}, engine.currentWeights());
+    const ops = compileBackward(onnx, engine.plan, shapes, { nchwcBlock: block! }).proto.graph!.node.map((n) => `${n.domain ?? ''}:${n.op_type}`);
+    expect(ops.filter((o) => o === `${NCHWC_DOMAIN}:Conv`)).toHaveLength(onNchwc);
+    expect(ops).not.toContain(':ConvTranspose');
+    await engine.dispose();
   });
 });
 
