@@ -17,8 +17,8 @@
  * (opset < 9) they are shaped like one sample, [C, D1, …], and broadcast as
  * [1, C, D1, …] with the same formulas.
  * Emitted: 1/sqrt(var + ε) from the var input, Mul for ∂x, ReduceSum for
- * ∂scale (of δ·(x − mean), times 1/sqrt(var + ε) per channel after the sum)
- * and ∂B.
+ * ∂B = Σ δ and for Σ δ·x, with ∂scale = (Σ δ·x − mean·Σ δ) / sqrt(var + ε)
+ * per channel after the sums.
  */
 import { UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
@@ -78,13 +78,17 @@ function emit(ctx: EmitContext): (string | undefined)[] {
   const invStd = reshapeEmit(ctx, ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [ctx.inputs[4]!, ctx.floats([eps], [])])])]), statDims, bShape);
   const out: (string | undefined)[] = [];
   if (ctx.needs[0]) out[0] = ctx.op('Mul', [dy, ctx.op('Mul', [reshapeEmit(ctx, scale, statDims, bShape), invStd])]);
+  if (!ctx.needs[1] && !ctx.needs[2]) return out;
+  const sumDy = reduceToShapeEmit(ctx, dy, dyDims, bShape);
   if (ctx.needs[1]) {
-    // Σ δ·(x − mean)·invStd with invStd, constant per channel, applied after the sum: one full-size product fewer
+    // Σ δ·(x − mean)·invStd = (Σ δ·x − mean·Σ δ)·invStd: the centring and invStd, constant per channel, applied
+    // after the sums, so that one full-size product is all it adds to ∂B's sum (a full-size Sub and its output fewer)
     const mean = reshapeEmit(ctx, ctx.inputs[3]!, statDims, bShape);
-    const centred = reduceToShapeEmit(ctx, ctx.op('Mul', [dy, ctx.op('Sub', [ctx.inputs[0]!, mean])]), dyDims, bShape);
+    const sumDyX = reduceToShapeEmit(ctx, ctx.op('Mul', [dy, ctx.inputs[0]!]), dyDims, bShape);
+    const centred = ctx.op('Sub', [sumDyX, ctx.op('Mul', [mean, sumDy])]);
     out[1] = reshapeEmit(ctx, ctx.op('Mul', [centred, invStd]), bShape, statDims);
   }
-  if (ctx.needs[2]) out[2] = reduceToShapeEmit(ctx, dy, dyDims, bShape, statDims);
+  if (ctx.needs[2]) out[2] = reshapeEmit(ctx, sumDy, bShape, statDims);
   return out;
 }
 
