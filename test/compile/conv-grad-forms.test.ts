@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
-import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convWeightGradEmit, directBatchSplit, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convWeightGradEmit, directBatchSplit, transposedWeightGemm, type WeightGradForm } from '../../src/compile/emit-conv.js';
 import { convInputGradEmit, type InputGradForm } from '../../src/compile/emit-conv-input.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
@@ -136,6 +136,14 @@ describe('convolution gradient forms', () => {
     // few output channels, wide kernels, groups: the per-channel Conv
     expect([weight([64, 6, 28, 28], [6, 1, 5, 5], 1, 0), weight([32, 64, 32, 32], [64, 3, 7, 7], 2, 3), weight([32, 64, 8, 8], [64, 64, 3, 3].map((d, i) => (i === 1 ? 32 : d)))]).toEqual(['direct', 'direct', 'gemm']);
     expect(chooseConvGradForms(ctx, [32, 64, 8, 8], [64, 32, 3, 3], { ...a(1, 1), group: 2 }).weight).toBe('direct');
+  });
+
+  it("computes the 'gemm' ∂W transposed where there are few output channels and many more patch rows", () => {
+    // ResNet-18's layer1 (64 × 576) and layer2 (128 × 1,152) transposed; layer3 (256 × 2,304) and 1×1 convs not
+    expect([transposedWeightGemm(64, 576), transposedWeightGemm(128, 1152), transposedWeightGemm(256, 2304), transposedWeightGemm(128, 64)]).toEqual([true, true, false, false]);
+    // both ways are among the geometries every ∂W form is checked on above
+    expect(GEOS.some((g) => g.a.group === 1 && transposedWeightGemm(g.w[0]!, sizeOf(g.w.slice(1))))).toBe(true);
+    expect(GEOS.some((g) => g.a.group === 1 && !transposedWeightGemm(g.w[0]!, sizeOf(g.w.slice(1))))).toBe(true);
   });
 
   it('the forward Gemm and the gemm ∂W read one patch matrix, one Gather of x (no per-tap Slices)', () => {
