@@ -5,8 +5,10 @@
  * matrices, emit-depthwise.ts), the weight gradient (a Conv of x by δ, one Gemm
  * per kernel tap, or one Gemm over the patch matrix), the bias gradient, and
  * small-output forward convolutions as one Gemm whose patches the weight
- * gradient reads again (the shared layouts are in emit-patches.ts). Every
- * form follows the model's opset.
+ * gradient reads again (the shared layouts are in emit-patches.ts). Where the
+ * step runs on onnxruntime-node's CPU provider, depthwise gradients and the
+ * flipped-kernel input gradient run on ONNX Runtime's NCHWc kernels
+ * (emit-nchwc.ts). Every form follows the model's opset.
  */
 import type { ConvGeometry } from '../grad/rules/conv.js';
 import type { Conv2dAttrs, ConvAttrs } from '../tensor/conv.js';

@@ -88,8 +88,9 @@ function outputBlockedKernelEmit(ctx: EmitContext, w: string, wDims: readonly nu
     const M = wDims[0]!;
     const rest = sizeOf(wDims.slice(1));
     const K = sizeOf(wDims.slice(2));
-    const src = flipped && K > 1 ? reverseTapsEmit(ctx, reshapeEmit(ctx, w, wDims, [M * rest / K, K]), M * rest / K, K) : w;
-    const t = transposeEmit(ctx, reshapeEmit(ctx, src, flipped && K > 1 ? [M * rest / K, K] : wDims, [M / B, B, rest]), [M / B, B, rest], [0, 2, 1]);
+    const rows = reshapeEmit(ctx, w, wDims, [(M * rest) / K, K]);
+    const src = flipped && K > 1 ? reverseTapsEmit(ctx, rows, (M * rest) / K, K) : rows;
+    const t = transposeEmit(ctx, reshapeEmit(ctx, src, [(M * rest) / K, K], [M / B, B, rest]), [M / B, B, rest], [0, 2, 1]);
     return reshapeEmit(ctx, t, [M / B, rest, B], wDims);
   });
 }
@@ -114,14 +115,16 @@ function inputOutputBlockedEmit(ctx: EmitContext, v: string, M: number, C: numbe
  */
 function blockedDenseKernelEmit(ctx: EmitContext, w: string, wDims: readonly number[], flipSwap: boolean): string {
   return ctx.memo(`nchwc-wd:${w}:${flipSwap ? 'flip' : ''}`, () => {
+    const B = ctx.nchwcBlock!;
     const [M, C] = wDims as [number, number];
     const kernel = wDims.slice(2);
     const K = sizeOf(kernel);
-    if (!flipSwap) return reshapeEmit(ctx, inputOutputBlockedEmit(ctx, w, M, C, K), [(M * C) / ctx.nchwcBlock! ** 2, K, ctx.nchwcBlock!, ctx.nchwcBlock!], wDims);
-    const reversed = K > 1 ? reverseTapsEmit(ctx, reshapeEmit(ctx, w, wDims, [M * C, K]), M * C, K) : w;
-    const swapped = transposeEmit(ctx, reshapeEmit(ctx, reversed, K > 1 ? [M * C, K] : wDims, [M, C, K]), [M, C, K], [1, 0, 2]);
-    const B = ctx.nchwcBlock!;
-    return reshapeEmit(ctx, inputOutputBlockedEmit(ctx, swapped, C, M, K), [(M * C) / (B * B), K, B, B], [C, M, ...kernel]);
+    const blockedDims = [(M * C) / (B * B), K, B, B];
+    if (!flipSwap) return reshapeEmit(ctx, inputOutputBlockedEmit(ctx, w, M, C, K), blockedDims, wDims);
+    const rows = reshapeEmit(ctx, w, wDims, [M * C, K]);
+    const reversed = K > 1 ? reverseTapsEmit(ctx, rows, M * C, K) : rows;
+    const swapped = transposeEmit(ctx, reshapeEmit(ctx, reversed, [M * C, K], [M, C, K]), [M, C, K], [1, 0, 2]);
+    return reshapeEmit(ctx, inputOutputBlockedEmit(ctx, swapped, C, M, K), blockedDims, [C, M, ...kernel]);
   });
 }
 
