@@ -3,7 +3,11 @@
  * one layer shape at a time: each form's ∂X and ∂W graph built by the
  * emitters themselves, run by ONNX Runtime in alternating rounds, median
  * milliseconds per run and the largest difference from the 'direct' form.
- * The shapes are ResNet-18's (64×64 input, batch 32) and LeNet-5's (batch 64).
+ * The shapes are ResNet-18's (64×64 input, batch 32), two of MobileNetV2's
+ * depthwise layers (64×64 input, batch 32) and LeNet-5's (batch 64). The
+ * 'nchwc' forms (emit-nchwc.ts: ONNX Runtime's NCHWc kernels, reorders and
+ * kernel layout included) are timed where a layer's channels fit the
+ * runtime's block; 'rows' is the by-rows depthwise weight gradient.
  *
  *   node dist-bench/bench/profile-conv-grads.js [--threads 1] [--rounds 15] [--opset 18] [--only layer4] [--which fwd|dx|dw|fwd+dw]
  */
@@ -13,7 +17,13 @@ import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { convForwardGemmEmit, convWeightGradEmit, type WeightGradForm } from '../src/compile/emit-conv.js';
 import { convInputGradEmit, type InputGradForm } from '../src/compile/emit-conv-input.js';
-import { GraphEmitter } from '../src/compile/emit.js';
+import { GraphEmitter, type EmitContext } from '../src/compile/emit.js';
+import { depthwiseWeightGradByRowsEmit } from '../src/compile/emit-depthwise.js';
+import {
+  nchwcDenseForwardEmit, nchwcDenseInputGradEmit, nchwcDepthwiseForwardEmit, nchwcDepthwiseInputGradEmit, nchwcDepthwiseWeightGradEmit,
+} from '../src/compile/emit-nchwc.js';
+import { nodeBackend } from '../src/node/backend.js';
+import { nchwcBlockSize } from '../src/runtime/nchwc-block.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../src/onnx/builder.js';
 import { DataType } from '../src/onnx/dtypes.js';
 import { encodeModel } from '../src/onnx/model-io.js';
@@ -26,7 +36,12 @@ interface Layer {
   w: number[];
   stride: number;
   pad: number;
+  /** groups (default 1; the input's channel count for a depthwise layer) */
+  group?: number;
 }
+
+/** The NCHWc block of this machine's onnxruntime-node (undefined: no 'nchwc' forms). */
+const nchwcBlock = await nchwcBlockSize(nodeBackend, 'cpu');
 
 export const LAYERS: Layer[] = [
   { name: 'resnet.conv1', x: [32, 3, 64, 64], w: [64, 3, 7, 7], stride: 2, pad: 3 },
@@ -38,12 +53,51 @@ export const LAYERS: Layer[] = [
   { name: 'resnet.layer3', x: [32, 256, 4, 4], w: [256, 256, 3, 3], stride: 1, pad: 1 },
   { name: 'resnet.layer4.0.conv1', x: [32, 256, 4, 4], w: [512, 256, 3, 3], stride: 2, pad: 1 },
   { name: 'resnet.layer4', x: [32, 512, 2, 2], w: [512, 512, 3, 3], stride: 1, pad: 1 },
+  { name: 'mobilenetv2.features.2.dw', x: [32, 96, 32, 32], w: [96, 1, 3, 3], stride: 2, pad: 1, group: 96 },
+  { name: 'mobilenetv2.features.3.dw', x: [32, 144, 16, 16], w: [144, 1, 3, 3], stride: 1, pad: 1, group: 144 },
   { name: 'lenet.C1.b64', x: [64, 1, 32, 32], w: [6, 1, 5, 5], stride: 1, pad: 0 },
   { name: 'lenet.C3.b64', x: [64, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
   { name: 'lenet.C5.b64', x: [64, 16, 5, 5], w: [120, 16, 5, 5], stride: 1, pad: 0 },
   { name: 'lenet.C3.b8', x: [8, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
   { name: 'lenet.C3.b256', x: [256, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
 ];
+
+function attrsOf(l: Layer): ConvAttrs {
+  return { strides: [l.stride, l.stride], pads: [l.pad, l.pad, l.pad, l.pad], dilations: [1, 1], group: l.group ?? 1 };
+}
+
+/** The graph of what `emit` builds from the named inputs, its result as output 'out' (NCHWc forms: the runtime's block, the domain imported). */
+function emittedModel(name: string, inputs: [string, number[]][], opsetVersion: number, emit: (ctx: EmitContext) => string): Uint8Array {
+  const e = new GraphEmitter(new Map<string, readonly number[]>(inputs), 'bench', nchwcBlock !== undefined ? { nchwcBlock } : {});
+  const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: opsetVersion });
+  e.nodes.push(node('Identity', [emit(ctx)], ['out']));
+  const proto = model(graph(name, e.nodes, inputs.map(([n, d]) => valueInfo(n, DataType.FLOAT, d)), [valueInfo('out', DataType.FLOAT)], e.constants), { opsets: [opset('', opsetVersion)] });
+  e.importDomains(proto);
+  return encodeModel(proto);
+}
+
+/** Whether the 'nchwc' form of `which` applies to a layer here (emit-nchwc.ts's conditions). */
+function nchwcApplies(l: Layer, which: string): boolean {
+  if (nchwcBlock === undefined) return false;
+  const [M, C] = [l.w[0]!, l.x[1]!];
+  if ((l.group ?? 1) === C) return C % nchwcBlock === 0;
+  if ((l.group ?? 1) !== 1 || M % nchwcBlock !== 0) return false;
+  return which === 'fwd' ? C % nchwcBlock === 0 || C < nchwcBlock : which === 'dx' && l.stride === 1 && C % nchwcBlock === 0 && 2 * l.pad === l.w[2]! - 1;
+}
+
+/** The 'nchwc' form of one gradient or of the forward pass. */
+function nchwcModel(l: Layer, which: 'fwd' | 'dx' | 'dw', opsetVersion: number): Uint8Array {
+  const a = attrsOf(l);
+  const y = outDims(l);
+  const depthwise = a.group === l.x[1];
+  if (which === 'fwd') {
+    return emittedModel('fwd', [['x', l.x], ['w', l.w]], opsetVersion, (ctx) => (depthwise ? nchwcDepthwiseForwardEmit : nchwcDenseForwardEmit)(ctx, 'x', l.x, 'w', l.w, y, a));
+  }
+  if (which === 'dx') {
+    return emittedModel('dx', [['dy', y], ['w', l.w]], opsetVersion, (ctx) => (depthwise ? nchwcDepthwiseInputGradEmit : nchwcDenseInputGradEmit)(ctx, 'dy', y, 'w', l.w, l.x, a)!);
+  }
+  return emittedModel('dw', [['x', l.x], ['dy', y]], opsetVersion, (ctx) => nchwcDepthwiseWeightGradEmit(ctx, 'x', l.x, 'dy', y, l.w, a)!);
+}
 
 function outDims(l: Layer): number[] {
   const o = (i: number) => Math.floor((l.x[i]! + 2 * l.pad - l.w[i]!) / l.stride) + 1;
@@ -56,7 +110,7 @@ function forwardModel(l: Layer, form: string, opsetVersion: number): Uint8Array 
   const pads = [l.pad, l.pad, l.pad, l.pad];
   const wData = Array.from({ length: l.w.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(2 + i * 0.731));
   const inputs = [valueInfo('x', DataType.FLOAT, l.x)];
-  let nodes = [node('Conv', ['x', 'w'], ['out'], { strides: [l.stride, l.stride], pads })];
+  let nodes = [node('Conv', ['x', 'w'], ['out'], { strides: [l.stride, l.stride], pads, group: l.group ?? 1 })];
   const inits = [];
   if (form === 'init') inits.push(floatTensor('w', l.w, wData));
   else inputs.push(valueInfo('w', DataType.FLOAT, l.w));
@@ -98,8 +152,9 @@ function gradModel(l: Layer, which: 'dx' | 'dw', form: string, opsetVersion: num
   const shapes = new Map<string, readonly number[]>([['x', l.x], ['w', l.w], ['dy', dyDims]]);
   const e = new GraphEmitter(shapes, 'bench');
   const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: opsetVersion });
-  const a: ConvAttrs = { strides: [l.stride, l.stride], pads: [l.pad, l.pad, l.pad, l.pad], dilations: [1, 1], group: 1 };
-  const out = which === 'dx' ? convInputGradEmit(ctx, 'dy', 'w', l.w, l.x, a, form as InputGradForm) : convWeightGradEmit(ctx, 'x', l.x, 'dy', dyDims, l.w, a, form as WeightGradForm);
+  const a = attrsOf(l);
+  const out = which === 'dx' ? convInputGradEmit(ctx, 'dy', 'w', l.w, l.x, a, form as InputGradForm)
+    : form === 'rows' ? depthwiseWeightGradByRowsEmit(ctx, 'x', l.x, 'dy', dyDims, l.w, a)! : convWeightGradEmit(ctx, 'x', l.x, 'dy', dyDims, l.w, a, form as WeightGradForm);
   e.nodes.push(node('Identity', [out], ['out']));
   const inputs = which === 'dx' ? [valueInfo('dy', DataType.FLOAT, dyDims), valueInfo('w', DataType.FLOAT, l.w)] : [valueInfo('x', DataType.FLOAT, l.x), valueInfo('dy', DataType.FLOAT, dyDims)];
   const g = graph('bench', e.nodes, inputs, [valueInfo('out', DataType.FLOAT)], e.constants);
@@ -125,12 +180,17 @@ async function main(argv: string[]): Promise<void> {
   for (const l of LAYERS.filter((x) => !only || x.name.includes(only))) {
     for (const which of (argWhich ? [argWhich] : ['fwd', 'dx', 'dw', 'fwd+dw']) as ('fwd' | 'dx' | 'dw' | 'fwd+dw')[]) {
       if (which === 'dx' && l.x[1] === 3) continue;
-      const forms: string[] = which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather', 'flip']
-        : which === 'dw' ? ['direct', 'gemm', 'taps'] : ['separate-direct', 'separate-gemm', 'separate-taps', 'shared'];
+      const grouped = (l.group ?? 1) !== 1;
+      if (grouped && which === 'fwd+dw') continue;
+      const plain: string[] = grouped
+        ? (which === 'fwd' ? ['input', 'init'] : which === 'dx' ? (l.stride === 1 ? ['direct', 'flip'] : ['direct']) : l.stride === 1 ? ['direct', 'rows'] : ['direct'])
+        : which === 'fwd' ? ['input', 'init', 'gemm'] : which === 'dx' ? ['direct', 'matmul', 'gemm', 'patches', 'shift', 'gather', 'flip']
+          : which === 'dw' ? ['direct', 'gemm', 'taps'] : ['separate-direct', 'separate-gemm', 'separate-taps', 'shared'];
+      const forms = which !== 'fwd+dw' && nchwcApplies(l, which) ? [...plain, 'nchwc'] : plain;
       const w = filled(l.w, 2);
       const feeds: Record<string, ort.Tensor> = which === 'dx' ? { dy: filled(outDims(l), 1), w } : which === 'dw' ? { x: filled(l.x, 3), dy: filled(outDims(l), 1) }
         : which === 'fwd' ? { x: filled(l.x, 3), w } : { x: filled(l.x, 3), w, dy: filled(outDims(l), 1) };
-      const bytes = (f: string) => (which === 'fwd' ? forwardModel(l, f, opsetVersion)
+      const bytes = (f: string) => (f === 'nchwc' ? nchwcModel(l, which as 'fwd' | 'dx' | 'dw', opsetVersion) : which === 'fwd' ? forwardModel(l, f, opsetVersion)
         : which === 'fwd+dw' ? forwardAndWeightModel(l, f.startsWith('separate') ? 'separate' : 'shared', f.replace('separate-', '') as WeightGradForm, opsetVersion)
           : gradModel(l, which, f, opsetVersion));
       const sessions = await Promise.all(forms.map((f) => ort.InferenceSession.create(bytes(f), { intraOpNumThreads: threads, graphOptimizationLevel: 'all', logSeverityLevel: 3 })));
