@@ -22,7 +22,8 @@ import { nodeBackend } from '../../src/node/backend.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 import { Rng } from '../../src/train/rng.js';
-import { Tuner, type Batch } from '../../src/train/tuner.js';
+import type { Batch } from '../../src/train/tuner.js';
+import { expectCompiledFollowsTypeScript } from '../helpers/compare-steps.js';
 import { buildSpecModel } from '../helpers/check-gradients.js';
 import { expectEmitterMatches } from '../helpers/check-emitter.js';
 import { convSpec } from '../grad/rules/conv.cases.js';
@@ -145,25 +146,11 @@ function depthwiseNet(opsetVersion: number): OnnxModel {
 
 describe('a compiled step with small depthwise Convs', () => {
   it.each([9, 13, 17])('rewrites their forward pass and follows the TypeScript step at opset %i', async (v) => {
-    const compiled = await Tuner.create(depthwiseNet(v), nodeBackend, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05, backward: 'compiled' });
-    const ts = await Tuner.create(depthwiseNet(v), nodeBackend, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05, backward: 'typescript' });
     const rng = new Rng(4);
-    for (let s = 0; s < 3; s++) {
-      const batch: Batch = {
-        feeds: { x: { dims: [5, 6, 4, 4], data: Float32Array.from({ length: 480 }, () => rng.next() - 0.5) } },
-        target: { dims: [5], data: BigInt64Array.from({ length: 5 }, (_, i) => BigInt((i + s) % 3)) },
-      };
-      const a = await compiled.trainStep(batch);
-      const b = await ts.trainStep(batch);
-      expect(Math.abs(a.loss - b.loss), `step ${s}`).toBeLessThanOrEqual(1e-5);
-    }
-    for (const [name, w] of ts.weights) {
-      const c = compiled.weights.get(name)!;
-      let err = 0, scale = 1e-6;
-      for (let i = 0; i < w.length; i++) { err = Math.max(err, Math.abs(w[i]! - c[i]!)); scale = Math.max(scale, Math.abs(w[i]!)); }
-      expect(err / scale, name).toBeLessThanOrEqual(1e-4);
-    }
-    await compiled.dispose();
-    await ts.dispose();
+    const batches: Batch[] = [0, 1, 2].map((s) => ({
+      feeds: { x: { dims: [5, 6, 4, 4], data: Float32Array.from({ length: 480 }, () => rng.next() - 0.5) } },
+      target: { dims: [5], data: BigInt64Array.from({ length: 5 }, (_, i) => BigInt((i + s) % 3)) },
+    }));
+    await expectCompiledFollowsTypeScript(() => depthwiseNet(v), { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05 }, batches);
   });
 });

@@ -20,7 +20,8 @@ import { buildSpecModel } from '../helpers/check-gradients.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 import { Rng } from '../../src/train/rng.js';
-import { Tuner, type Batch } from '../../src/train/tuner.js';
+import type { Batch } from '../../src/train/tuner.js';
+import { expectCompiledFollowsTypeScript } from '../helpers/compare-steps.js';
 import { nchwcBlockSize } from '../../src/runtime/nchwc-block.js';
 import { expectEmitterMatches } from '../helpers/check-emitter.js';
 import { convSpec } from '../grad/rules/conv.cases.js';
@@ -127,26 +128,12 @@ function denseNet(): OnnxModel {
 
 describe('a compiled step with dense Convs on the NCHWc kernels', () => {
   it('runs the forward Convs and the unit-stride input gradient there and follows the TypeScript step', async () => {
-    const compiled = await Tuner.create(denseNet(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, backward: 'compiled' });
-    const ts = await Tuner.create(denseNet(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, backward: 'typescript' });
     const rng = new Rng(6);
-    for (let s = 0; s < 3; s++) {
-      const batch: Batch = {
-        feeds: { x: { dims: [4, 3, 10, 10], data: Float32Array.from({ length: 1200 }, () => rng.next() - 0.5) } },
-        target: { dims: [4], data: BigInt64Array.from({ length: 4 }, (_, i) => BigInt((i + s) % 3)) },
-      };
-      const a = await compiled.trainStep(batch);
-      const b = await ts.trainStep(batch);
-      expect(Math.abs(a.loss - b.loss), `step ${s}`).toBeLessThanOrEqual(1e-5);
-    }
-    for (const [name, w] of ts.weights) {
-      const c = compiled.weights.get(name)!;
-      let err = 0, scale = 1e-6;
-      for (let i = 0; i < w.length; i++) { err = Math.max(err, Math.abs(w[i]! - c[i]!)); scale = Math.max(scale, Math.abs(w[i]!)); }
-      expect(err / scale, name).toBeLessThanOrEqual(1e-4);
-    }
-    await compiled.dispose();
-    await ts.dispose();
+    const batches: Batch[] = [0, 1, 2].map((s) => ({
+      feeds: { x: { dims: [4, 3, 10, 10], data: Float32Array.from({ length: 1200 }, () => rng.next() - 0.5) } },
+      target: { dims: [4], data: BigInt64Array.from({ length: 4 }, (_, i) => BigInt((i + s) % 3)) },
+    }));
+    await expectCompiledFollowsTypeScript(denseNet, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1 }, batches);
 
     const m = denseNet();
     const engine = await GradientEngine.create(m, nodeBackend, { loss: 'cross-entropy', trainable: ['W1', 'B1', 'W2', 'W3', 'W4'] });
@@ -167,27 +154,12 @@ describe('a compiled step with dense Convs on the NCHWc kernels', () => {
 
 describe('a compiled step with depthwise Convs on the NCHWc kernels', () => {
   it.each([11, 13, 17])('runs them there and follows the TypeScript step at opset %i', async (v) => {
-    const compiled = await Tuner.create(depthwiseNet(v), nodeBackend, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05, backward: 'compiled' });
-    const ts = await Tuner.create(depthwiseNet(v), nodeBackend, { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05, backward: 'typescript' });
     const rng = new Rng(4);
-    for (let s = 0; s < 4; s++) {
-      const batch: Batch = {
-        feeds: { x: { dims: [5, 16, 8, 8], data: Float32Array.from({ length: 5 * 16 * 64 }, () => 2 * rng.next() - 0.5) } },
-        target: { dims: [5], data: BigInt64Array.from({ length: 5 }, (_, i) => BigInt((i + s) % 3)) },
-      };
-      const a = await compiled.trainStep(batch);
-      const b = await ts.trainStep(batch);
-      expect(Math.abs(a.loss - b.loss), `step ${s}`).toBeLessThanOrEqual(1e-5);
-    }
-    for (const [name, w] of ts.weights) {
-      const c = compiled.weights.get(name)!;
-      let err = 0, scale = 1e-6;
-      for (let i = 0; i < w.length; i++) { err = Math.max(err, Math.abs(w[i]! - c[i]!)); scale = Math.max(scale, Math.abs(w[i]!)); }
-      expect(err / scale, name).toBeLessThanOrEqual(1e-4);
-    }
-    expect(compiled.backwardPath).toBe('compiled');
-    await compiled.dispose();
-    await ts.dispose();
+    const batches: Batch[] = [0, 1, 2, 3].map((s) => ({
+      feeds: { x: { dims: [5, 16, 8, 8], data: Float32Array.from({ length: 5 * 16 * 64 }, () => 2 * rng.next() - 0.5) } },
+      target: { dims: [5], data: BigInt64Array.from({ length: 5 }, (_, i) => BigInt((i + s) % 3)) },
+    }));
+    await expectCompiledFollowsTypeScript(() => depthwiseNet(v), { loss: 'cross-entropy', optimizer: 'momentum', lr: 0.05 }, batches);
   });
 
   it('has no grouped Conv or ConvTranspose left, only NCHWc ones, with the domain imported; none without the block', async () => {
