@@ -286,7 +286,7 @@ function convGradFormsEmit(
   let dw: string | undefined;
   if (needs[0]) {
     const wK = reshapeEmit(ctx, o.w, o.wDims, wKDims);
-    // the flipped Conv on the NCHWc kernels where the step has them (ResNet-18's layer1 3.0 ms against 4.2, one thread)
+    // the flipped Conv on the NCHWc kernels where the step has them (ResNet-18's layer1 3.4 ms against 4.5, one thread)
     const nchwc = forms.input === 'flip' && isNchwcDense(ctx, xKDims, wKDims, geo.attrs) ? nchwcDenseInputGradEmit(ctx, dyK, dyKDims, wK, wKDims, xKDims, geo.attrs) : undefined;
     dx = reshapeEmit(ctx, nchwc ?? convInputGradEmit(ctx, dyK, wK, wKDims, xKDims, geo.attrs, forms.input, folded), xKDims, o.xDims);
   }

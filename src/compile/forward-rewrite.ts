@@ -11,8 +11,8 @@
  * kernels where the step has them (emit-nchwc.ts), else, on small maps, as
  * one MatMul by per-channel dense matrices (emit-depthwise.ts); the other
  * dense Convs run on the NCHWc kernels where the step has them
- * (ResNet-18's 7×7 first layer 4.0 ms against 5.2, its layer1 3.0 against
- * 4.2, one thread, reorders included). The result keeps the Conv's output name, so
+ * (bench/profile-conv-grads.ts, one thread, reorders included: ResNet-18's
+ * 7×7 first layer 4.5 ms against 5.6, its layer1 3.9 against 5.0). The result keeps the Conv's output name, so
  * the rest of the graph and the backward rules see the same values (up to
  * float rounding: the sums run in another order).
  */
