@@ -190,7 +190,7 @@ export interface CompiledStepOptions {
   extraOutputs?: readonly string[];
   /** how the state enters and leaves the step (default: stepIo's choice; 'split' needs onnxruntime-node's CPU provider) */
   io?: StepIo;
-  /** run depthwise convolutions on ONNX Runtime's NCHWc kernels where the provider has them (default true; emit-nchwc.ts) */
+  /** run convolutions (depthwise layers, dense forward passes and unit-stride input gradients) on ONNX Runtime's NCHWc kernels where the provider has them (default true; emit-nchwc.ts) */
   nchwc?: boolean;
 }
 

@@ -124,6 +124,19 @@ export function flipReadsNoMore(wDims: readonly number[], a: ConvAttrs): boolean
 }
 
 /**
+ * The pads q = (k − 1)·d − p (begin and end of every spatial axis) of the
+ * Conv by the flipped kernel that gives a unit-stride convolution's input
+ * gradient; undefined where a stride is not 1 or some q < 0 (a pad past the
+ * kernel's reach).
+ */
+export function flipConvPads(wDims: readonly number[], a: ConvAttrs): number[] | undefined {
+  if (a.strides.some((s) => s !== 1)) return undefined;
+  const reach = wDims.slice(2).map((k, i) => (k - 1) * a.dilations[i]!);
+  const q = a.pads.map((p, i) => reach[i % reach.length]! - p);
+  return q.every((v) => v >= 0) ? q : undefined;
+}
+
+/**
  * The input gradient of a convolution with unit strides as a forward Conv of
  * δ by the kernel with each group's channel axes swapped and every spatial
  * axis reversed, padded by q = (k − 1)·d − p on each side (opset 10 on, for
@@ -134,14 +147,12 @@ export function flipReadsNoMore(wDims: readonly number[], a: ConvAttrs): boolean
  * per group, depthwise), its taps then reversed.
  */
 export function convInputGradByFlipEmit(ctx: EmitContext, dy: string, w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs): string | undefined {
-  const r = xDims.length - 2;
   const [M, Cg] = wDims as [number, number];
   const G = a.group;
   const Mg = M / G;
   const kernel = wDims.slice(2);
-  if (ctx.opset < 10 || a.strides.some((s) => s !== 1)) return undefined;
-  const q = [...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[i]!), ...kernel.map((k, i) => (k - 1) * a.dilations[i]! - a.pads[r + i]!)];
-  if (q.some((v) => v < 0)) return undefined;
+  const q = flipConvPads(wDims, a);
+  if (ctx.opset < 10 || !q) return undefined;
   const axes = kernel.map((_, i) => i + 2);
   const flipDims = [G * Cg, Mg, ...kernel];
   const flip = ctx.memo(`flip:${w}`, () => {

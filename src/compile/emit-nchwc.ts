@@ -36,6 +36,7 @@
 import type { ConvAttrs } from '../tensor/conv.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EmitContext } from './emit.js';
+import { flipConvPads } from './emit-conv-input.js';
 import { reduceSumEmit, reshapeEmit, transposeEmit } from './emit-helpers.js';
 
 /** The domain of ONNX Runtime's NCHWc CPU kernels. */
@@ -143,14 +144,6 @@ export function nchwcDepthwiseForwardEmit(
   return unblockEmit(ctx, yb, yDims);
 }
 
-/** The pads of the flipped-kernel Conv that gives ∂x at unit strides, (k−1)·d − p; undefined when a stride is not 1 or a pad passes the kernel's reach. */
-function flipPads(wDims: readonly number[], a: ConvAttrs): number[] | undefined {
-  if (a.strides.some((s) => s !== 1)) return undefined;
-  const reach = wDims.slice(2).map((k, i) => (k - 1) * a.dilations[i]!);
-  const pads = a.pads.map((p, i) => reach[i % reach.length]! - p);
-  return pads.every((p) => p >= 0) ? pads : undefined;
-}
-
 /**
  * The flipped-kernel Conv's pads for ∂x from δ spread out by the strides
  * (s−1 zeros after each value: [Ho·s, Wo·s]): (k−1)·d − p before and
@@ -192,7 +185,7 @@ export function nchwcDepthwiseInputGradEmit(
   ctx: EmitContext, dy: string, dyDims: readonly number[], w: string, wDims: readonly number[], xDims: readonly number[], a: ConvAttrs,
 ): string | undefined {
   const unit = a.strides.every((s) => s === 1);
-  const pads = unit ? flipPads(wDims, a) : spreadFlipPads(xDims, dyDims, wDims, a);
+  const pads = unit ? flipConvPads(wDims, a) : spreadFlipPads(xDims, dyDims, wDims, a);
   if (!pads) return undefined;
   const dyb = blockedEmit(ctx, dy, dyDims);
   const input = unit ? dyb : spreadBlockedEmit(ctx, dyb, dyDims, a.strides);
@@ -262,7 +255,7 @@ export function nchwcDenseInputGradEmit(
 ): string | undefined {
   const B = ctx.nchwcBlock!;
   const [M, C] = wDims as [number, number];
-  const pads = flipPads(wDims, a);
+  const pads = flipConvPads(wDims, a);
   if (!pads || M % B !== 0 || C % B !== 0 || a.group !== 1) return undefined;
   const gb = ctx.opIn(NCHWC_DOMAIN, 'Conv', [blockedEmit(ctx, dy, dyDims), blockedDenseKernelEmit(ctx, w, wDims, true)], {
     group: 1, kernel_shape: wDims.slice(2), strides: [1, 1], pads, dilations: [...a.dilations],
