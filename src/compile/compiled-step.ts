@@ -47,7 +47,8 @@ export const slotKey = slotInput;
 
 export interface CompiledStepResult {
   loss: number;
-  gradNorm: number;
+  /** the gradient's global norm before clipping: when clipping, or with CompiledStepOptions.gradNorm */
+  gradNorm: number | undefined;
   /** every new weight is finite (checked inside the graph, so GPU-resident weights need no download) */
   updateFinite: boolean;
   output: Tensor;
@@ -190,6 +191,12 @@ export interface CompiledStepOptions {
   extraOutputs?: readonly string[];
   /** how the state enters and leaves the step (default: stepIo's choice; 'split' needs onnxruntime-node's CPU provider) */
   io?: StepIo;
+  /**
+   * compute the gradient's global norm without clipping too (default false:
+   * without it, plain SGD multiplies its rate into the products that make the
+   * weight gradients, split-update.ts)
+   */
+  gradNorm?: boolean;
   /** run convolutions (depthwise layers, dense forward passes and unit-stride input gradients) on ONNX Runtime's NCHWc kernels where the provider has them (default true; emit-nchwc.ts) */
   nchwc?: boolean;
 }
@@ -226,7 +233,7 @@ export class CompiledStep {
     const io = opts.io ?? stepIo(providers, layout);
     const nchwcBlock = providers.length === 1 && opts.nchwc !== false ? await nchwcBlockSize(backend, providers[0]!) : undefined;
     const proto = compileStep(model, plan, shapes, {
-      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, layout, io, gpu,
+      loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, gradNorm: opts.gradNorm ?? false, layout, io, gpu,
       ...(maxOperands !== undefined ? { maxOperands } : {}), ...(nchwcBlock !== undefined ? { nchwcBlock } : {}),
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
       extraOutputs: opts.extraOutputs ?? [],
@@ -262,7 +269,8 @@ export class CompiledStep {
     const n = scalarCount(this.layout, optimizer, clip);
     if (n > 0) all[SCALARS] = { dims: [n], data: scalarVector(this.layout, optimizer, clip, scalars, maxNorm ?? Infinity) };
     const extras = this.opts.extraOutputs ?? [];
-    const names: string[] = [this.plan.output, LOSS, GRAD_NORM, UPDATE_CHECK, ...extras];
+    const norm = clip || this.opts.gradNorm === true;
+    const names: string[] = [this.plan.output, LOSS, ...(norm ? [GRAD_NORM] : []), UPDATE_CHECK, ...extras];
     let out: Record<string, OrtTensor>;
     let next: Map<string, OrtTensor>;
     if (this.io === 'split') {
@@ -280,7 +288,7 @@ export class CompiledStep {
     }
     return {
       loss: Number((out[LOSS]!.data as Float32Array)[0]),
-      gradNorm: Number((out[GRAD_NORM]!.data as Float32Array)[0]),
+      gradNorm: norm ? Number((out[GRAD_NORM]!.data as Float32Array)[0]) : undefined,
       updateFinite: Number.isFinite(Number((out[UPDATE_CHECK]!.data as Float32Array)[0])),
       output: asFloat(fromOrt(out[this.plan.output]!), 'output'),
       batchStats: new Map(extras.map((k) => [k, asFloat(fromOrt(out[k]!), k).data])),

@@ -107,6 +107,11 @@ export class GraphEmitter {
     return d;
   }
 
+  /** the dims of `name` when recorded, else undefined */
+  knownDims(name: string): readonly number[] | undefined {
+    return this.shapes.get(name);
+  }
+
   setDims(name: string, dims: readonly number[]): void {
     this.shapes.set(name, [...dims]);
   }

@@ -5,8 +5,18 @@
  * gradient exists,
  *
  *   W′_p = update(W_p, g_p · c, slots_p)        c = min(1, maxNorm / (‖g‖ + 10⁻⁶)) when clipping, else 1
- *   ‖g‖² = Σ_p Σ_rows Σ_cols g_p²                (rows: W_p's first axis, when clipping)
+ *   ‖g‖² = Σ_p Σ_rows Σ_cols g_p²                (rows: W_p's first axis, when clipping; only when clipping or asked for)
  *   check = Σ_p Σ W′_p                            (finite exactly when every new weight is)
+ *
+ * Plain SGD (no weight decay) without the norm multiplies the rate into the
+ * product that makes a gradient, when one Gemm does (g_p = α·op(A)·op(B),
+ * viewed in W_p's dims): W′_p = W_p − Gemm(lr·A, B) (or A, lr·B: whichever
+ * operand is smaller), one pass over the layer's weights fewer than
+ * W_p − lr·g_p (ResNet-18's 3×3 layers hold 2.4M values each). Folding W_p
+ * in as the Gemm's C as well is slower: ONNX Runtime copies C into the
+ * output before the product, and its products with C ran 1.3–1.7 ms longer
+ * on layer4's [512, 4608] gradients than the product, Mul and Sub together
+ * (bench/profile-step.ts, two threads).
  *
  * so that no flat copy of the weights, the gradients or the slots is made,
  * and without clipping a gradient is dead once its parameter is updated. The
@@ -16,6 +26,7 @@
  * (FlatLayout order), so the state it keeps is the same as with flat input
  * and output.
  */
+import type { NodeProto } from '../onnx/types.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import type { GraphEmitter } from './emit.js';
 import { emitUpdate, slotNames, usedScalars, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
@@ -29,6 +40,8 @@ export interface SplitUpdateInputs {
   optimizer: OptimizerName;
   hyper: OptimizerHyper;
   clip: boolean;
+  /** compute the gradient's global norm without clipping too */
+  norm: boolean;
   opset: number;
   /** the trained parameters in FlatLayout order, with their dims and the index of their group */
   params: readonly { name: string; dims: readonly number[]; group: number }[];
@@ -39,12 +52,57 @@ export interface SplitUpdateInputs {
 }
 
 export interface SplitUpdate {
-  /** the gradient's global norm ‖g‖, before clipping (a scalar) */
-  norm: string;
+  /** the gradient's global norm ‖g‖, before clipping (a scalar), when clipping or asked for */
+  norm: string | undefined;
   /** Σ of every new weight (a scalar) */
   check: string;
-  /** per parameter: its new weight and its new slots by slot name */
+  /** per parameter: its new weight (1-D) and its new slots by slot name */
   updated: Map<string, { weight: string; slots: Record<string, string> }>;
+}
+
+/** The node among `nodes` that writes `value`. */
+function producerOf(nodes: readonly NodeProto[], value: string): NodeProto | undefined {
+  for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i]!.output.includes(value)) return nodes[i];
+  return undefined;
+}
+
+/** How many inputs of `nodes` read `value`. */
+function readers(nodes: readonly NodeProto[], value: string): number {
+  let n = 0;
+  for (const node of nodes) for (const v of node.input) if (v === value) n++;
+  return n;
+}
+
+/**
+ * The Gemm whose product is the gradient `g` of a parameter of dims `wDims`
+ * (itself, or through one Reshape to them), when nothing else reads that
+ * product: its node and the product's [M, K]. Below opset 11 its C must be
+ * the scalar zero the emitters give it.
+ */
+function gradientGemm(e: GraphEmitter, g: string, wDims: readonly number[], opset: number): { gemm: NodeProto; dims: readonly number[] } | undefined {
+  const p = producerOf(e.nodes, g);
+  const viaReshape = p?.op_type === 'Reshape';
+  if (readers(e.nodes, g) !== 0) return undefined;
+  const value = viaReshape ? p.input[0]! : g;
+  const gemm = viaReshape ? producerOf(e.nodes, value) : p;
+  if (!gemm || gemm.op_type !== 'Gemm' || (gemm.domain ?? '') !== '' || (viaReshape && readers(e.nodes, value) !== 1)) return undefined;
+  if (gemm.input.length > 2 && !(opset < 11 && gemm.input[2] === e.floats([0], []))) return undefined;
+  const dims = viaReshape ? e.knownDims(value) : wDims;
+  const size = wDims.reduce((a, b) => a * b, 1);
+  return dims && dims.length === 2 && dims[0]! * dims[1]! === size ? { gemm, dims } : undefined;
+}
+
+/** An int attribute that is 0 or 1 (protobufjs may hand a Long). */
+const flag = (v: number | { toNumber(): number } | undefined): number => (v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
+
+/** lr·α·op(A)·op(B) in the product's [M, K] as one Gemm, lr multiplied into the smaller of A (M rows) and B (K columns). */
+function scaledProductEmit(e: GraphEmitter, gemm: NodeProto, out: readonly number[], lr: string): string {
+  const attr = (k: string) => gemm.attribute.find((a) => a.name === k);
+  const [a, b] = [gemm.input[0]!, gemm.input[1]!];
+  const scaled = out[0]! <= out[1]! ? [e.add('Mul', [a, lr])[0]!, b] : [a, e.add('Mul', [b, lr])[0]!];
+  const y = e.add('Gemm', [...scaled, ...gemm.input.slice(2)], { transA: flag(attr('transA')?.i), transB: flag(attr('transB')?.i), alpha: { float: attr('alpha')?.f ?? 1 } })[0]!;
+  e.setDims(y, out);
+  return y;
 }
 
 /** Σ x² of one gradient as a scalar; by rows of W's first axis first when `rows` (float32 sums of fewer values each). */
@@ -65,10 +123,10 @@ function sumOf(e: GraphEmitter, parts: readonly string[]): string {
 /** Emit the per-parameter update. The scalar vector holds the clipping bound first (when clipping), then each group's optimizer scalars. */
 export function emitSplitUpdate(e: GraphEmitter, o: SplitUpdateInputs): SplitUpdate {
   const op = (t: string, i: string[]) => e.add(t, i)[0]!;
-  const squares = sumOf(e, o.params.map((p) => sumSquares(e, o.grads.get(p.name)!, p.dims, o.clip, o.opset)));
-  const norm = op('Sqrt', [squares]);
+  const norm = o.clip || o.norm ? op('Sqrt', [sumOf(e, o.params.map((p) => sumSquares(e, o.grads.get(p.name)!, p.dims, o.clip, o.opset)))]) : undefined;
+  const scaleProducts = o.optimizer === 'sgd' && o.hyper.weightDecay === 0 && norm === undefined;
   let factor: string | undefined;
-  if (o.clip) {
+  if (norm !== undefined && o.clip) {
     const ratio = op('Div', [o.entry(0), op('Add', [norm, e.floats([1e-6], [])])]);
     factor = op('Min', [ratio, e.floats([1], [1])]);
   }
@@ -91,10 +149,17 @@ export function emitSplitUpdate(e: GraphEmitter, o: SplitUpdateInputs): SplitUpd
     // (a 1×1 kernel's [M, C, 1, 1]) about 10× slower than over the same values as one axis
     const size = [p.dims.reduce((a, b) => a * b, 1)];
     const flat = (v: string) => (p.dims.length === 1 ? v : e.add('Reshape', [v, e.ints(size)])[0]!);
-    const grad = flat(o.grads.get(p.name)!);
-    const g = factor ? op('Mul', [grad, factor]) : grad;
-    const slots = Object.fromEntries(slotNames[o.optimizer].map((s) => [s, paramSlotInput(s, p.name)]));
-    const u = emitUpdate(e, o.optimizer, o.hyper, flat(p.name), g, slots, scalarOf(p.group));
+    const product = scaleProducts ? gradientGemm(e, o.grads.get(p.name)!, p.dims, o.opset) : undefined;
+    let u: { weight: string; slots: Record<string, string> };
+    if (product) {
+      const step = e.add('Reshape', [scaledProductEmit(e, product.gemm, product.dims, scalarOf(p.group)('lr')), e.ints(size)])[0]!;
+      u = { weight: op('Sub', [flat(p.name), step]), slots: {} };
+    } else {
+      const grad = flat(o.grads.get(p.name)!);
+      const g = factor ? op('Mul', [grad, factor]) : grad;
+      const slots = Object.fromEntries(slotNames[o.optimizer].map((s) => [s, paramSlotInput(s, p.name)]));
+      u = emitUpdate(e, o.optimizer, o.hyper, flat(p.name), g, slots, scalarOf(p.group));
+    }
     updated.set(p.name, u);
     sums.push(e.add('ReduceSum', [u.weight], { keepdims: 0 })[0]!);
   }

@@ -119,6 +119,8 @@ export interface StepGraphOptions {
   extraOutputs?: readonly string[];
   /** clip gradients to a global norm, the first entry of the scalar vector */
   clip: boolean;
+  /** return the gradient's global norm (GRAD_NORM) without clipping too (with clipping it is always returned) */
+  gradNorm?: boolean;
   /** where each trained parameter lies in the flat vectors */
   layout: FlatLayout;
   /** the most operands of a Concat or Split (EmitContext.maxOperands; default unlimited) */
@@ -227,17 +229,16 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   let grad = concatTreeEmit(ctx, pieces, [...layout.sizes, ...(tail > 0 ? [tail] : [])].map((n) => [n]), 0);
   // clipping scales by the norm, so there it sums rows first (accurate to float32 on millions of values, 2-3× the
   // time of one pass); the norm only reported is one pass (about 3e-4 off on a million parameters)
-  let squares: string;
+  let norm: string | undefined;
   if (opts.clip) {
     const rows = op('Reshape', [grad, e.ints([layout.total / layout.width, layout.width])]);
     const rowSums = opset >= 18
       ? op('ReduceSumSquare', [rows, e.ints([1])], { keepdims: 0 })
       : op('ReduceSumSquare', [rows], { axes: [1], keepdims: 0 });
-    squares = op('ReduceSum', [rowSums], { keepdims: 0 });
-  } else {
-    squares = op('ReduceSumSquare', [grad], { keepdims: 0 });
+    norm = op('Sqrt', [op('ReduceSum', [rowSums], { keepdims: 0 })]);
+  } else if (opts.gradNorm) {
+    norm = op('Sqrt', [op('ReduceSumSquare', [grad], { keepdims: 0 })]);
   }
-  const norm = op('Sqrt', [squares]);
 
   const used = usedScalars[opts.optimizer];
   const nScalars = scalarCount(layout, opts.optimizer, opts.clip);
@@ -245,7 +246,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const entry = (i: number) => (nScalars === 1 ? SCALARS : opset >= 10
     ? op('Slice', [SCALARS, e.ints([i]), e.ints([i + 1]), e.ints([0])])
     : op('Slice', [SCALARS], { starts: [i], ends: [i + 1], axes: [0] }));
-  if (opts.clip) {
+  if (opts.clip && norm !== undefined) {
     const ratio = op('Div', [entry(0), op('Add', [norm, e.floats([1e-6], [])])]);
     grad = op('Mul', [grad, op('Min', [ratio, e.floats([1], [1])])]);
   }
@@ -285,15 +286,18 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   return finish(proto, e, plan, opts, outputs, loss.loss, norm, check);
 }
 
-/** The step's outputs named and declared, the nodes nobody reads dropped, the emitted constants added. */
-function finish(proto: ModelProto, e: GraphEmitter, plan: BackwardPlan, opts: StepGraphOptions, outputs: readonly string[], loss: string, norm: string, check: string): ModelProto {
+/** The step's outputs named and declared (the norm only when computed), the nodes nobody reads dropped, the emitted constants added. */
+function finish(
+  proto: ModelProto, e: GraphEmitter, plan: BackwardPlan, opts: StepGraphOptions, outputs: readonly string[], loss: string, norm: string | undefined, check: string,
+): ModelProto {
   const g = proto.graph!;
   nameOutput(e, loss, LOSS);
-  nameOutput(e, norm, GRAD_NORM);
+  if (norm !== undefined) nameOutput(e, norm, GRAD_NORM);
   nameOutput(e, check, UPDATE_CHECK);
   g.node.push(...e.nodes);
   const keepOutput = g.output.filter((o) => o.name === plan.output);
-  g.output = [...keepOutput, ...[...outputs, LOSS, GRAD_NORM, UPDATE_CHECK, ...(opts.extraOutputs ?? [])].map((n) => ({ name: n, metadata_props: [] }))];
+  const named = [LOSS, ...(norm !== undefined ? [GRAD_NORM] : []), UPDATE_CHECK, ...(opts.extraOutputs ?? [])];
+  g.output = [...keepOutput, ...[...outputs, ...named].map((n) => ({ name: n, metadata_props: [] }))];
   g.node = liveNodes(g.node, g.output.map((o) => o.name ?? ''));
   const read = new Set(g.node.flatMap((n) => n.input));
   g.initializer.push(...e.constants.filter((t) => read.has(t.name ?? '')));
@@ -324,7 +328,7 @@ function finishSplit(
   for (const s of slotNames[opts.optimizer]) {
     for (const p of params) g.input.push(valueInfo(paramSlotInput(s, p.name), DataType.FLOAT, [p.dims.reduce((a, b) => a * b, 1)]));
   }
-  const u = emitSplitUpdate(e, { optimizer: opts.optimizer, hyper: opts.hyper, clip: opts.clip, opset, params, grads, entry });
+  const u = emitSplitUpdate(e, { optimizer: opts.optimizer, hyper: opts.hyper, clip: opts.clip, norm: opts.gradNorm ?? false, opset, params, grads, entry });
   const outputs: string[] = [];
   for (const p of params) {
     const v = u.updated.get(p.name)!;

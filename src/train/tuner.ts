@@ -61,6 +61,13 @@ export interface TunerOptions {
   nesterov?: boolean;
   /** clip gradients to this global L2 norm */
   maxGradNorm?: number;
+  /**
+   * report every step's gradient norm (StepInfo.gradNorm) without clipping
+   * too: the compiled step then sums the squares of every gradient, and
+   * plain SGD can no longer fold its update into the weight-gradient
+   * products (default false)
+   */
+  trackGradNorm?: boolean;
   /** sparsity penalty on CombineMaps' c parameters */
   sparsity?: { kind: 'entropy' | 'paper-l1'; lambda: number };
   /** consecutive non-finite steps tolerated before training stops (default 5) */
@@ -92,7 +99,12 @@ export interface StepInfo {
   step: number;
   loss: number;
   lr: number;
-  gradNorm: number;
+  /**
+   * the gradient's global L2 norm before clipping; the compiled step
+   * computes it when clipping (maxGradNorm) or with trackGradNorm, the
+   * TypeScript backward always
+   */
+  gradNorm?: number;
   skipped: boolean;
   /** correct predictions in the batch (classification targets only) */
   correct?: number;
@@ -221,7 +233,7 @@ export class Tuner {
       await this.sync();
       cs = CompiledStep.create(this.engine.work, this.backend, this.engine.plan, batch.feeds, batch.target, this.store.weights, {
         loss: this.options.loss, optimizer: this.options.optimizer ?? 'adam', hyper: this.hyper(), groups,
-        clip: this.options.maxGradNorm !== undefined, ...(this.options.providers ? { providers: this.options.providers } : {}),
+        clip: this.options.maxGradNorm !== undefined, gradNorm: this.options.trackGradNorm ?? false, ...(this.options.providers ? { providers: this.options.providers } : {}),
         extraOutputs: this.engine.batchStatValues,
       });
       this.compiled.set(key, cs);
@@ -247,7 +259,7 @@ export class Tuner {
     const scalars = this.stepScalars();
     const r = await cs.run(batch.feeds, batch.target, state, (p) => scalars.get(p)!, this.options.maxGradNorm);
     const n = r.output.dims[0] ?? 1;
-    const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), gradNorm: r.gradNorm, skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
+    const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), ...(r.gradNorm !== undefined ? { gradNorm: r.gradNorm } : {}), skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
     if (!Number.isFinite(r.loss)) {
       disposeState(r.next);
       cs.recycle(r.next.values());

@@ -113,7 +113,7 @@ describe('compiled step over flat state', () => {
 describe('state split per parameter', () => {
   const stepOf = async (t: Tuner, batch: Batch, io: 'flat' | 'split', optimizer: 'sgd' | 'momentum' | 'adam' | 'adamw', clip: boolean) => {
     const cs = await CompiledStep.create(t.engine.work, nodeBackend, t.engine.plan, batch.feeds, batch.target, t.weights, {
-      loss: 'cross-entropy', optimizer, hyper: optimizerHyper(optimizer, { weightDecay: 0.01 }), clip, groups: [['W1', 'b2'], ['b1', 'W2']], io,
+      loss: 'cross-entropy', optimizer, hyper: optimizerHyper(optimizer, { weightDecay: 0.01 }), clip, groups: [['W1', 'b2'], ['b1', 'W2']], io, gradNorm: true,
     });
     expect(cs.io).toBe(io);
     return cs;
@@ -135,7 +135,7 @@ describe('state split per parameter', () => {
     }
     const [flat, split] = results;
     expect(split!.loss).toBe(flat!.loss);
-    expect(Math.abs(split!.gradNorm - flat!.gradNorm)).toBeLessThanOrEqual(1e-6 * flat!.gradNorm);
+    expect(Math.abs(split!.gradNorm! - flat!.gradNorm!)).toBeLessThanOrEqual(1e-6 * flat!.gradNorm!);
     expect(split!.updateFinite).toBe(true);
     for (const k of steps[0]!.stateKeys) {
       const a = flat!.next.get(k)!.data as Float32Array;
@@ -255,7 +255,7 @@ describe('gradient norm', () => {
     };
     const a = await compiled.trainStep(batch);
     const b = await ts.trainStep(batch);
-    expect(Math.abs(a.gradNorm - b.gradNorm)).toBeLessThanOrEqual(2e-6 * b.gradNorm);
+    expect(Math.abs(a.gradNorm! - b.gradNorm!)).toBeLessThanOrEqual(2e-6 * b.gradNorm!);
     expectSameTraining(compiled, ts);
     await compiled.dispose();
     await ts.dispose();
@@ -271,12 +271,12 @@ describe('finiteness', () => {
     const t = await Tuner.create(sqrtScale(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, trainable: ['s'] });
     const batch: Batch = { feeds: { x: { dims: [2, 2], data: Float32Array.of(1, 2, -1, 0.5) } }, target: { dims: [2], data: BigInt64Array.of(0n, 1n) } };
     const cs = await CompiledStep.create(t.engine.work, nodeBackend, t.engine.plan, batch.feeds, batch.target, t.weights, {
-      loss: 'cross-entropy', optimizer: 'sgd', hyper: optimizerHyper('sgd', {}), clip: false, io,
+      loss: 'cross-entropy', optimizer: 'sgd', hyper: optimizerHyper('sgd', {}), clip: false, io, gradNorm: true,
     });
     const state: StepState = new Map([[WEIGHTS_KEY, { dims: [cs.layout.total], data: packFlat(cs.layout, (p) => t.weights.get(p)!) }]]);
     const r = await cs.run(batch.feeds, batch.target, state, () => ({ lr: 0.1, stepSize: 0.1, invSqrtBc2: 1, scale: 1 }));
     expect(Number.isFinite(r.loss)).toBe(true);
-    expect(Number.isFinite(r.gradNorm)).toBe(false);
+    expect(Number.isFinite(r.gradNorm!)).toBe(false);
     expect(r.updateFinite).toBe(false);
     // through the Tuner: skipped, weights kept
     const info = await t.trainStep(batch);

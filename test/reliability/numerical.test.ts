@@ -179,7 +179,7 @@ describe.each(['compiled', 'typescript'] as const)('maxGradNorm (%s backward)', 
     const factor = norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
     const info = await t.trainStep(batch);
     expect(info.skipped).toBe(false);
-    expect(Math.abs(info.gradNorm - norm)).toBeLessThanOrEqual(1e-5 * norm);
+    expect(Math.abs(info.gradNorm! - norm)).toBeLessThanOrEqual(1e-5 * norm);
     let stepSq = 0;
     for (const [name, w0] of before) {
       const w1 = t.weights.get(name)!;

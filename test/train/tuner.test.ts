@@ -34,6 +34,21 @@ describe('Tuner', () => {
     await tuner.dispose();
   });
 
+  it('reports the gradient norm with trackGradNorm or clipping; the compiled step leaves it out otherwise', async () => {
+    const data = blobs(8);
+    const norms: (number | undefined)[] = [];
+    for (const opts of [{ backward: 'typescript' }, { backward: 'compiled', trackGradNorm: true }, { backward: 'compiled', maxGradNorm: 1e6 }, { backward: 'compiled' }] as const) {
+      const tuner = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, ...opts });
+      norms.push((await tuner.trainStep(makeBatch(tuner, data, [0, 1, 2, 3]))).gradNorm);
+      await tuner.dispose();
+    }
+    const [ts, tracked, clipped, plain] = norms;
+    expect(ts).toBeGreaterThan(0);
+    expect(Math.abs(tracked! - ts!)).toBeLessThanOrEqual(1e-5 * ts!);
+    expect(Math.abs(clipped! - ts!)).toBeLessThanOrEqual(1e-5 * ts!);
+    expect(plain).toBeUndefined();
+  });
+
   it('learns: loss falls and accuracy rises on separable data', async () => {
     const tuner = await Tuner.create(mlp(), nodeBackend, { loss: 'cross-entropy', optimizer: 'adam', lr: 0.05 });
     const data = blobs(90);
