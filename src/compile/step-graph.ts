@@ -30,6 +30,7 @@ import { concatTreeEmit } from './emit-helpers.js';
 import { rewriteForwardConvs } from './forward-rewrite.js';
 import { emitLoss } from './loss-emit.js';
 import { emitUpdate, slotNames, usedScalars, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
+import { setDefaultOpset, stepOpset } from './step-opset.js';
 import { emitSplitUpdate, newParam, newParamSlot, paramSlotInput } from './split-update.js';
 
 export const TARGET = 'edgetune.target';
@@ -195,7 +196,8 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
     maxOperands: opts.maxOperands ?? Infinity, gpu: opts.gpu ?? false, ...(opts.nchwcBlock !== undefined ? { nchwcBlock: opts.nchwcBlock } : {}),
   });
   const yDims = shapes.get(plan.output)!;
-  const opset = defaultOpset(model.proto);
+  const opset = stepOpset(proto, opts.gpu ?? false);
+  if (opset !== defaultOpset(proto)) setDefaultOpset(proto, opset);
   const trained = new Set(layout.params);
   const split = opts.io === 'split';
   let unpack: NodeProto[] = [];
