@@ -41,6 +41,7 @@ const perActivation = stats(12, 5);
 
 export const cases: RuleCase[] = [
   { name: 'X, scale and B on an [N,C,H,W] input', spec: bnSpec([3, 4, 5, 2]), opts: S },
+  { name: 'maps of more than 16 positions', spec: bnSpec([2, 3, 5, 4]), opts: S },
   { name: 'an [N,C] input', spec: bnSpec([5, 3]), opts: S },
   { name: 'an [N,C,L] input and a large epsilon', spec: bnSpec([2, 3, 7], { epsilon: { float: 0.5 } }), opts: S },
   { name: 'the opset 9 form', spec: bnSpec([2, 3, 4, 3], {}, 9), opts: S },
