@@ -17,8 +17,8 @@ import type { ModelProto } from '../../src/onnx/types.js';
 import { Rng } from '../../src/train/rng.js';
 import { Tuner, type Batch } from '../../src/train/tuner.js';
 import type { OptimizerName } from '../../src/train/optimizers/index.js';
+import { randoms } from '../train/fixtures.js';
 
-const randoms = (n: number, rng: Rng, s = 0.4) => Array.from({ length: n }, () => (rng.next() - 0.5) * s);
 
 /**
  * A 3×3 conv with 32 maps (its weight gradient one batch-wide Gemm, reshaped

@@ -18,8 +18,8 @@ import type { ModelProto, NodeProto } from '../../src/onnx/types.js';
 import { Rng } from '../../src/train/rng.js';
 import { Tuner, type Batch } from '../../src/train/tuner.js';
 import { expectCompiledFollowsTypeScript } from '../helpers/compare-steps.js';
+import { randoms } from '../train/fixtures.js';
 
-const randoms = (n: number, rng: Rng, s = 0.5) => Array.from({ length: n }, () => (rng.next() - 0.5) * s);
 
 /** Conv → Relu → MaxPool 3×3 stride 2 pads 1 (overlapping windows, ties at Relu's zeros) → fully connected, at `version`. */
 function pooledNet(version: number): OnnxModel {

@@ -5,7 +5,8 @@ import { OnnxModel } from '../../src/model.js';
 import type { Dataset } from '../../src/train/data/dataset.js';
 import { Rng } from '../../src/train/rng.js';
 
-function randoms(n: number, rng: Rng, s = 0.5): number[] {
+/** n values uniform in [−s, s). */
+export function randoms(n: number, rng: Rng, s = 0.5): number[] {
   return Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
 }
 
