@@ -10,6 +10,7 @@
  *
  *   node --expose-gc dist-bench/bench/profile-ab.js --a <dist root A> --b <dist root B> [--model models/lenet5.onnx]
  *        [--batch 64] [--threads 1] [--threads-a N] [--threads-b N] [--rounds 40] [--warmup 5] [--optimizer sgd] [--clip 1] [--size 64]
+ *        [--trainable fc.weight,fc.bias]
  *
  * A dist root is a directory holding a compiled src/ (e.g. dist-bench, or a
  * copy of it built from an earlier commit).
@@ -46,7 +47,10 @@ async function main(argv: string[]): Promise<void> {
   const num = (n: string, d: number) => (get(n) === undefined ? d : Number(get(n)));
   const file = get('--model') ?? 'models/lenet5.onnx';
   const batch = num('--batch', 64), threads = num('--threads', 1), rounds = num('--rounds', 40), warmup = num('--warmup', 5), size = num('--size', 64);
-  const opts: Record<string, unknown> = { optimizer: get('--optimizer') ?? 'sgd', ...(get('--clip') ? { maxGradNorm: Number(get('--clip')) } : {}) };
+  const opts: Record<string, unknown> = {
+    optimizer: get('--optimizer') ?? 'sgd', ...(get('--clip') ? { maxGradNorm: Number(get('--clip')) } : {}),
+    ...(get('--trainable') ? { trainable: get('--trainable')!.split(',') } : {}),
+  };
   const bytes = new Uint8Array(readFileSync(file));
   const threadsA = num('--threads-a', threads), threadsB = num('--threads-b', threads);
   const builds = [await load(get('--a')!, 'A', bytes, file, threadsA, opts), await load(get('--b')!, 'B', bytes, file, threadsB, opts)];
