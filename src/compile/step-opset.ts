@@ -7,11 +7,15 @@
  * of windows that never overlap (about 4 ms of a ResNet-18 step at batch 32).
  *
  * From 13 to 16 the default domain's ops only gain types, optional inputs or
- * attributes whose defaults keep the old meaning, with two exceptions, which
+ * attributes whose defaults keep the old meaning (ONNX's version converter
+ * adapts every other op between them as compatible, or by setting GRU's,
+ * LSTM's and RNN's new layout to its default), with two exceptions, which
  * keep the model's opset: RoiAlign (16 changes the default
- * coordinate_transformation_mode) and BatchNormalization with its training
- * outputs (14 drops the saved mean and variance outputs). Models with local
- * functions keep it too (a function's imports must agree with the model's).
+ * coordinate_transformation_mode) and BatchNormalization with outputs beside
+ * Y (up to 13 ONNX Runtime reads them as training mode, from 14 the
+ * training_mode attribute decides, and 14 drops the saved mean and variance
+ * outputs). Models with local functions keep it too (a function's imports
+ * must agree with the model's).
  * GPU steps keep it as well: their providers' scatter kernels with a
  * reduction are not the ones measured.
  */
@@ -30,7 +34,7 @@ function allNodes(g: GraphProto): NodeProto[] {
 /** Whether a default-domain node means something else at STEP_OPSET than at 13–15. */
 function changesMeaning(n: NodeProto): boolean {
   if ((n.domain ?? '') !== '' && n.domain !== 'ai.onnx') return false;
-  return n.op_type === 'RoiAlign' || (n.op_type === 'BatchNormalization' && n.output.filter((v) => v !== '').length > 3);
+  return n.op_type === 'RoiAlign' || (n.op_type === 'BatchNormalization' && n.output.filter((v) => v !== '').length > 1);
 }
 
 /** The step's default opset for `proto` (the model's, or STEP_OPSET where raising it keeps every node's meaning). */

@@ -61,9 +61,11 @@ describe('step opset', () => {
   it('keeps the opset of a graph with a node whose meaning changes by 16, or with local functions', () => {
     const roi = node('RoiAlign', ['x', 'rois', 'idx'], ['y']);
     const bnTraining = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y', 'm2', 'v2', 'sm', 'sv']);
+    const bnRunning = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y', 'm2', 'v2']);
     const bn = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y']);
     expect(stepOpset(oneNode(roi, 13), false)).toBe(13);
     expect(stepOpset(oneNode(bnTraining, 13), false)).toBe(13);
+    expect(stepOpset(oneNode(bnRunning, 14), false)).toBe(14);
     expect(stepOpset(oneNode(bn, 13), false)).toBe(STEP_OPSET);
     const inBranch = node('If', ['c'], ['y'], { then_branch: { graph: graph('t', [roi], [], [valueInfo('y', DataType.FLOAT)]) }, else_branch: { graph: graph('e', [node('Identity', ['x'], ['y'])], [], [valueInfo('y', DataType.FLOAT)]) } });
     expect(stepOpset(oneNode(inBranch, 14), false)).toBe(14);
