@@ -211,6 +211,22 @@ function groupKey(r: ResultRow): string {
   return `${r.workload}\u0000${r.metric}`;
 }
 
+/**
+ * The MatMul peaks the PyTorch rows timed at one and two threads: a warning
+ * when two threads gave less than 1.4× one (another tenant held the second
+ * core for part of the run, and the two-thread rows measure that, not the
+ * systems).
+ */
+function twoThreadWarning(rows: readonly ResultRow[]): string | undefined {
+  const peaks = (t: number) => rows.filter((r) => r.metric === 'gflops' && r.system === 'onnxruntime-node' && r.threads === t && r.value !== null).map((r) => r.value!);
+  const [one, two] = [peaks(1), peaks(2)];
+  if (one.length === 0 || two.length === 0) return undefined;
+  const scale = Math.min(...two) / Math.max(...one);
+  return scale < 1.4
+    ? `**two threads did not scale in this run**: the 1024³ MatMul peak at two threads was ${scale.toFixed(2)}× the one-thread peak at its lowest (${two.map((v) => fmt(v)).join(', ')} against ${one.map((v) => fmt(v)).join(', ')} GFLOP/s), so the second core was busy for part of the run and the two-thread rows are not representative`
+    : undefined;
+}
+
 /** The Markdown report. */
 export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): string {
   const out: string[] = [];
@@ -226,6 +242,8 @@ export function renderMarkdown(rows: readonly ResultRow[], info: RunInfo): strin
     out.push('- `edgetune-ts` is edgetune\'s Tuner with `backward: \'typescript\'` (the TypeScript rules), timed in the same alternating rounds; it is not a peer: "edgetune ÷ best peer" leaves it out, and "edgetune ÷ edgetune-ts" gives the default path over it (above 1: the default path is faster)');
   }
   for (const n of info.notes) out.push(`- ${n}`);
+  const twoThreads = twoThreadWarning(rows);
+  if (twoThreads) out.push(`- ${twoThreads}`);
   out.push('');
 
   const groups = new Map<string, ResultRow[]>();
