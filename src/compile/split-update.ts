@@ -26,6 +26,7 @@
  * (FlatLayout order), so the state it keeps is the same as with flat input
  * and output.
  */
+import { Attrs } from '../graph/attributes.js';
 import type { NodeProto } from '../onnx/types.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import type { GraphEmitter } from './emit.js';
@@ -92,15 +93,14 @@ function gradientGemm(e: GraphEmitter, g: string, wDims: readonly number[], opse
   return dims && dims.length === 2 && dims[0]! * dims[1]! === size ? { gemm, dims } : undefined;
 }
 
-/** An int attribute that is 0 or 1 (protobufjs may hand a Long). */
-const flag = (v: number | { toNumber(): number } | undefined): number => (v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
-
 /** lr·α·op(A)·op(B) in the product's [M, K] as one Gemm, lr multiplied into the smaller of A (M rows) and B (K columns). */
 function scaledProductEmit(e: GraphEmitter, gemm: NodeProto, out: readonly number[], lr: string): string {
-  const attr = (k: string) => gemm.attribute.find((a) => a.name === k);
+  const attrs = new Attrs(gemm);
   const [a, b] = [gemm.input[0]!, gemm.input[1]!];
   const scaled = out[0]! <= out[1]! ? [e.add('Mul', [a, lr])[0]!, b] : [a, e.add('Mul', [b, lr])[0]!];
-  const y = e.add('Gemm', [...scaled, ...gemm.input.slice(2)], { transA: flag(attr('transA')?.i), transB: flag(attr('transB')?.i), alpha: { float: attr('alpha')?.f ?? 1 } })[0]!;
+  const y = e.add('Gemm', [...scaled, ...gemm.input.slice(2)], {
+    transA: attrs.int('transA', 0), transB: attrs.int('transB', 0), alpha: { float: attrs.float('alpha', 1) },
+  })[0]!;
   e.setDims(y, out);
   return y;
 }
