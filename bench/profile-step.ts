@@ -10,7 +10,8 @@
  *
  *   node [--expose-gc] dist-bench/bench/profile-step.js [--model models/lenet5.onnx] [--batch 64] [--threads 0]
  *        [--rounds 20] [--warmup 3] [--optimizer sgd|momentum|adam|adamw] [--clip 1] [--profile] [--top 25]
- *        [--size 64] (the input's spatial size where the file leaves it open) [--op Slice] (slowest nodes of one op type, with shapes)
+ *        [--size 64] (the input's spatial size where the file leaves it open) [--op Slice] (slowest nodes of one op type, with shapes;
+ *        '!Gemm,Conv': of every type but those)
  *
  * --threads 0 keeps ONNX Runtime's default (one per core). Labels are drawn
  * from the output's class count, inputs from a seeded sine; the data does not
@@ -40,7 +41,7 @@ interface Args {
   profile: boolean;
   top: number;
   size: number;
-  /** list only this op type's nodes among the slowest */
+  /** list only this op type's nodes among the slowest ('!A,B': all but A and B) */
   op: string | undefined;
 }
 
@@ -120,14 +121,21 @@ async function flopsOf(tuner: Tuner, batch: Batch, backend: Backend): Promise<{ 
   return { forward, train: forward + backward };
 }
 
+/** Whether --op lets a node of type `op` into the list: every type without it, one type, or ('!A,B') all but some. */
+function listed(op: string, filter: string | undefined): boolean {
+  if (filter === undefined) return true;
+  return filter.startsWith('!') ? !filter.slice(1).split(',').includes(op) : op === filter;
+}
+
 interface ProfileEvent { cat?: string; name?: string; dur?: number; args?: { op_name?: string; output_type_shape?: unknown } }
 
 /**
  * Per-op-type and per-node kernel times from the profile with the most node
  * events: each node's median over the runs (robust to warm-up and to load),
- * summed per op type.
+ * summed per op type. Returns the median of ONNX Runtime's own run times
+ * (its model_run events), milliseconds.
  */
-function readProfile(dir: string, top: number, opFilter: string | undefined): void {
+function readProfile(dir: string, top: number, opFilter: string | undefined): number {
   let best: ProfileEvent[] = [];
   let runs: number[] = [];
   for (const f of readdirSync(dir)) {
@@ -158,9 +166,10 @@ function readProfile(dir: string, top: number, opFilter: string | undefined): vo
     console.log(`  ${op.padEnd(22)} ${(o.us / 1000).toFixed(3).padStart(8)} ms  ${(100 * o.us / total).toFixed(1).padStart(5)}%  ${String(o.count).padStart(4)} nodes`);
   }
   console.log('slowest nodes:');
-  for (const n of nodes.sort((a, b) => b.us - a.us).filter((n) => !opFilter || n.op === opFilter).slice(0, top)) {
+  for (const n of nodes.sort((a, b) => b.us - a.us).filter((n) => listed(n.op, opFilter)).slice(0, top)) {
     console.log(`  ${(n.us / 1000).toFixed(3).padStart(8)} ms  ${n.op.padEnd(16)} ${n.name}  ${n.shape}`);
   }
+  return median(runs) / 1000;
 }
 
 export async function profileStep(a: Args): Promise<void> {
@@ -207,7 +216,9 @@ export async function profileStep(a: Args): Promise<void> {
   };
   console.log(JSON.stringify(res));
   if (profileDir) {
-    readProfile(profileDir, a.top, a.op);
+    const runMs = readProfile(profileDir, a.top, a.op);
+    // onnxruntime-node copies every output (the new weights too) into a new array after the run: bench/output-copy.ts
+    console.log(`the whole step took ${(s - runMs).toFixed(2)} ms more than ONNX Runtime's run (median step ${s.toFixed(2)} ms): feeding, the binding's copies of the outputs, the update's bookkeeping`);
     rmSync(profileDir, { recursive: true, force: true });
   }
 }
