@@ -1,0 +1,195 @@
+/**
+ * How much a compiled training step would gain from running two optimizer
+ * steps in one ONNX Runtime call: the Tuner's own step graph (captured from
+ * its first step through a Backend that records the sessions it creates),
+ * and the same graph chained twice, the first copy's new weights reshaped
+ * into the second copy's weight inputs inside the graph, so that only the
+ * second copy's weights come back to JavaScript (onnxruntime-node copies
+ * every output it returns: bench/output-copy.ts). Both sessions run on the
+ * same feeds in alternating rounds; the chained run is reported per step,
+ * with both losses of its first run (the second from weights one step on),
+ * and the second loss two single-step runs give, which it should match.
+ * A CPU step with its state split per parameter (models from 2^18 trained
+ * values) only.
+ *
+ *   node dist-bench/bench/steps-per-run.js [--model bench/models/cache/resnet18.onnx] [--threads 2] [--batch 32] [--size 64] [--rounds 10]
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { InferenceSession } from 'onnxruntime-common';
+import { newParam } from '../src/compile/split-update.js';
+import { LOSS } from '../src/compile/step-graph.js';
+import { OnnxModel } from '../src/model.js';
+import { int64Tensor, node } from '../src/onnx/builder.js';
+import { decodeModel, encodeModel } from '../src/onnx/model-io.js';
+import type { ModelProto, NodeProto, ValueInfo } from '../src/onnx/types.js';
+import { nodeBackend, releaseNow } from '../src/node/backend.js';
+import type { Backend, OrtTensor } from '../src/runtime/backend.js';
+import { Tuner } from '../src/train/tuner.js';
+import { median } from './stats.js';
+
+type Feeds = Record<string, OrtTensor>;
+type Fetches = Record<string, OrtTensor | null>;
+
+/** value names of the second copy */
+const SECOND = 'edgetune.step2/';
+
+/**
+ * The step graph twice in one graph: every value of the second copy but the
+ * initializers renamed, its weight inputs fed by the first copy's new
+ * weights (1-D) in the weights' dims. The first copy's new weights stop
+ * being outputs; every other output is kept for both copies.
+ */
+export function chainTwice(step: ModelProto): ModelProto {
+  const g = step.graph;
+  if (!g) throw new Error('steps-per-run: the step model has no graph');
+  if (g.node.some((n) => n.attribute.some((a) => (a.g !== undefined && a.g !== null) || (a.graphs?.length ?? 0) > 0))) {
+    throw new Error('steps-per-run: the step graph has subgraphs, which this chaining does not rename');
+  }
+  const shared = new Set(g.initializer.map((t) => t.name));
+  const rename = (v: string) => (v === '' || shared.has(v) ? v : SECOND + v);
+  const inputOf = (name: string) => g.input.find((i) => i.name === name);
+  const params = g.output.map((o) => o.name ?? '').filter((n) => n.startsWith(newParam(''))).map((n) => n.slice(newParam('').length))
+    .filter((p) => inputOf(p) !== undefined);
+  const dims = (v: ValueInfo) => (v.type?.tensor_type?.shape?.dim ?? []).map((d) => Number(d.dim_value));
+  const shapes = params.map((p) => int64Tensor(`${SECOND}shape/${p}`, [dims(inputOf(p)!).length], dims(inputOf(p)!)));
+  const feedsSecond: NodeProto[] = params.map((p) => node('Reshape', [newParam(p), `${SECOND}shape/${p}`], [SECOND + p], {}, { name: `${SECOND}weights/${p}` }));
+  const second: NodeProto[] = g.node.map((n) => ({ ...n, ...(n.name ? { name: SECOND + n.name } : {}), input: n.input.map(rename), output: n.output.map(rename) }));
+  const chained = new Set(params);
+  const newWeights = new Set(params.map(newParam));
+  return {
+    ...step,
+    graph: {
+      ...g,
+      node: [...g.node, ...feedsSecond, ...second],
+      input: [...g.input, ...g.input.filter((i) => !chained.has(i.name ?? '')).map((i) => ({ ...i, name: SECOND + (i.name ?? '') }))],
+      output: [...g.output.filter((o) => !newWeights.has(o.name ?? '')), ...g.output.map((o) => ({ ...o, name: SECOND + (o.name ?? '') }))],
+      initializer: [...g.initializer, ...shapes],
+      value_info: [],
+    },
+  };
+}
+
+interface Captured { bytes: Uint8Array; options: InferenceSession.SessionOptions | undefined; feeds?: Feeds; fetches?: Fetches }
+
+/** A backend that records the largest model it opens a session for, and that session's last run. */
+function recordingBackend(base: Backend, threads: number, seen: { step?: Captured }): Backend {
+  const ort = base.ort;
+  return {
+    ...base,
+    sessionOptions: (p) => ({ ...base.sessionOptions?.(p), intraOpNumThreads: threads }),
+    ort: {
+      Tensor: ort.Tensor,
+      InferenceSession: {
+        async create(bytes, options) {
+          const session = await ort.InferenceSession.create(bytes, options);
+          if (seen.step && seen.step.bytes.length >= bytes.length) return session;
+          const captured: Captured = { bytes, options };
+          seen.step = captured;
+          const run = session.run.bind(session) as (f: Feeds, o?: Fetches) => Promise<Feeds>;
+          (session as unknown as { run: typeof run }).run = (feeds, fetches) => {
+            captured.feeds = feeds;
+            captured.fetches = fetches;
+            return run(feeds, fetches);
+          };
+          return session;
+        },
+      },
+    },
+  };
+}
+
+/** Frees the runtime's own copies of outputs that were written into the given arrays. */
+function releaseCopies(out: Feeds, fetches: Fetches): void {
+  releaseNow(Object.entries(out).filter(([k, t]) => fetches[k] && t.data !== fetches[k]!.data).map(([, t]) => (t.data as Float32Array).buffer as ArrayBuffer));
+}
+
+export interface StepsPerRunResult {
+  model: string;
+  threads: number;
+  batch: number;
+  rounds: number;
+  /** medians, milliseconds per optimizer step */
+  oneMs: number;
+  twoMs: number;
+  /** the chained run's two losses on its first run */
+  losses: [number, number];
+  /** the second loss from two single-step runs on the same feeds (the chained run's second loss should match it) */
+  sequential: number;
+}
+
+export async function measureStepsPerRun(file: string, threads: number, batch: number, size: number, rounds: number): Promise<StepsPerRunResult> {
+  const seen: { step?: Captured } = {};
+  const backend = recordingBackend(nodeBackend, threads, seen);
+  const tuner = await Tuner.create(OnnxModel.fromBytes(new Uint8Array(readFileSync(file)), path.basename(file)), backend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.01 });
+  const input = tuner.engine.work.inputs[0]!;
+  const dims = (input.dims ?? []).map((d, i) => (i === 0 ? batch : typeof d === 'number' && d > 0 ? d : size));
+  const x = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37) * 0.5);
+  await tuner.trainStep({ feeds: { [input.name]: { dims, data: x } }, target: { dims: [batch], data: BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)) } });
+  const step = seen.step;
+  await tuner.dispose();
+  if (!step?.feeds || !step.fetches) throw new Error('steps-per-run: no compiled step ran');
+  if (!Object.keys(step.fetches).some((k) => k.startsWith(newParam('')))) throw new Error('steps-per-run: the step keeps its state flat (a small model); only split state is chained');
+  const ort = nodeBackend.ort;
+  const one = await ort.InferenceSession.create(step.bytes, step.options);
+  const two = await ort.InferenceSession.create(encodeModel(chainTwice(decodeModel(step.bytes))), step.options);
+  const feeds1 = step.feeds, fetches1 = step.fetches;
+  const feeds2: Feeds = { ...feeds1 };
+  for (const name of two.inputNames) if (name.startsWith(SECOND)) feeds2[name] = feeds1[name.slice(SECOND.length)]!;
+  const fetches2: Fetches = {};
+  for (const [k, t] of Object.entries(fetches1)) {
+    if (k.startsWith(newParam(''))) fetches2[SECOND + k] = t;
+    else { fetches2[k] = null; fetches2[SECOND + k] = null; }
+  }
+  const oneMs: number[] = [], twoMs: number[] = [];
+  let losses: [number, number] = [NaN, NaN];
+  let sequential = NaN;
+  try {
+    for (let r = -2; r < rounds; r++) {
+      let t0 = performance.now();
+      releaseCopies(await one.run(feeds1, fetches1), fetches1);
+      const a = performance.now() - t0;
+      t0 = performance.now();
+      const out = await two.run(feeds2, fetches2);
+      releaseCopies(out, fetches2);
+      const b = performance.now() - t0;
+      if (r === -2) losses = [Number(out[LOSS]!.data[0]), Number(out[SECOND + LOSS]!.data[0])];
+      if (r < 0) continue;
+      oneMs.push(a);
+      twoMs.push(b / 2);
+    }
+    // the same two steps one run each: the first writes its new weights into fetches1's arrays, the second reads them
+    await one.run(feeds1, fetches1);
+    const next: Feeds = { ...feeds1 };
+    for (const k of Object.keys(fetches1)) {
+      const p = k.slice(newParam('').length);
+      if (k.startsWith(newParam('')) && feeds1[p]) next[p] = new ort.Tensor('float32', fetches1[k]!.data as Float32Array, feeds1[p]!.dims);
+    }
+    sequential = Number((await one.run(next, Object.fromEntries(Object.keys(fetches1).map((k) => [k, null]))))[LOSS]!.data[0]);
+  } finally {
+    await one.release();
+    await two.release();
+  }
+  return { model: path.basename(file), threads, batch, rounds, oneMs: +median(oneMs).toFixed(2), twoMs: +median(twoMs).toFixed(2), losses, sequential };
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
+}
+
+if (isEntryPoint()) {
+  const argv = process.argv.slice(2);
+  const get = (name: string, dflt: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] ?? dflt : dflt; };
+  measureStepsPerRun(get('--model', 'bench/models/cache/resnet18.onnx'), Number(get('--threads', '2')), Number(get('--batch', '32')), Number(get('--size', '64')), Number(get('--rounds', '10'))).then(
+    (r) => {
+      console.log(`${r.model}, batch ${r.batch}, ${r.threads} thread(s), median of ${r.rounds} rounds: one step per run ${r.oneMs} ms, `
+        + `two steps per run ${r.twoMs} ms per step (${((1 - r.twoMs / r.oneMs) * 100).toFixed(1)}% less); the chained run's losses ${r.losses[0].toFixed(6)}, ${r.losses[1].toFixed(6)} `
+        + `(two single runs: ${r.sequential.toFixed(6)})`);
+      console.log(JSON.stringify(r));
+    },
+    (e: unknown) => { console.error(e instanceof Error ? e.message : String(e)); process.exitCode = 1; },
+  );
+}
