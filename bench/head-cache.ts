@@ -19,7 +19,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { OnnxModel } from '../src/model.js';
 import { nodeBackend } from '../src/node/backend.js';
 import type { Dataset } from '../src/train/data/dataset.js';
@@ -30,6 +29,7 @@ import { Tuner } from '../src/train/tuner.js';
 import type { ResultRow } from './report.js';
 import { median } from './stats.js';
 import { maxAbsDiff, repoRoot } from './workloads.js';
+import { isEntryPoint } from './entry.js';
 
 const MODEL = 'test/fixtures/torch/mobilenet_v2-opset13.onnx';
 
@@ -173,12 +173,7 @@ function argValue(args: string[], name: string, dflt: number): number {
   return v;
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const args = process.argv.slice(2);
   measureHeadCache({
     images: argValue(args, '--images', 512), epochs: argValue(args, '--epochs', 4), rounds: argValue(args, '--rounds', 2), side: argValue(args, '--side', 32),

@@ -20,7 +20,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { DataType } from '../src/onnx/dtypes.js';
 import { floatTensor, graph, model, node, valueInfo } from '../src/onnx/builder.js';
@@ -28,6 +27,7 @@ import { encodeModel } from '../src/onnx/model-io.js';
 import { OnnxModel } from '../src/model.js';
 import { releaseNow } from '../src/node/backend.js';
 import { median } from './stats.js';
+import { flag, isEntryPoint } from './entry.js';
 
 export interface OutputCopyResult {
   model: string;
@@ -105,14 +105,9 @@ export async function measureOutputCopy(file: string, threads: number, rounds: n
   };
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const argv = process.argv.slice(2);
-  const get = (name: string, dflt: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] ?? dflt : dflt; };
+  const get = (name: string, dflt: string) => flag(argv, name, dflt);
   const file = get('--model', 'bench/models/cache/resnet18.onnx');
   measureOutputCopy(file, Number(get('--threads', '2')), Number(get('--rounds', '15'))).then(
     (r) => {

@@ -21,7 +21,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { OnnxModel } from '../src/model.js';
 import { nodeBackend } from '../src/node/backend.js';
 import { Model } from '../src/node/model.js';
@@ -29,6 +28,7 @@ import type { Backend } from '../src/runtime/backend.js';
 import { recordShapes } from '../src/compile/shapes.js';
 import { Tuner, type Batch } from '../src/train/tuner.js';
 import type { OptimizerName } from '../src/train/optimizers/index.js';
+import { isEntryPoint } from './entry.js';
 
 interface Args {
   model: string;
@@ -223,12 +223,7 @@ export async function profileStep(a: Args): Promise<void> {
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   profileStep(parseArgs(process.argv.slice(2))).catch((e: unknown) => {
     console.error(e instanceof Error ? e.stack ?? e.message : String(e));
     process.exitCode = 1;

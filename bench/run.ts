@@ -31,6 +31,7 @@ import { measureStepTime } from './step-time.js';
 import { headCacheRows } from './head-cache.js';
 import { TORCH_GROUPS, TorchBench, type TorchGroup, type TorchMode } from './torch-bench.js';
 import { cnn6c2s12c2s, correctOf, lenet5, maxAbsDiff, repoRoot, testBatches, trainBatches, wideLenet5, type BenchModel, type HostBatch } from './workloads.js';
+import { isEntryPoint } from './entry.js';
 
 interface Mode {
   name: 'quick' | 'full';
@@ -481,11 +482,6 @@ async function main(argv: string[]): Promise<void> {
   log(`wrote ${path.join(out, 'results.json')} and RESULTS.md`);
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((e: unknown) => { console.error(e instanceof Error ? `${e.name}: ${e.message}` : String(e)); process.exitCode = 1; });
 }

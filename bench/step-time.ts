@@ -10,13 +10,12 @@
  *
  *   node dist-bench/bench/step-time.js [--batch 64] [--rounds 10] [--warmup 2]
  */
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { computeLoss } from '../src/grad/losses.js';
 import { edgetuneTuner, tunerBatch } from './peers/edgetune.js';
 import { median } from './stats.js';
 import { lenet5, trainBatches } from './workloads.js';
+import { isEntryPoint } from './entry.js';
 
 export interface StepTimes {
   batch: number;
@@ -95,12 +94,7 @@ function argValue(args: string[], name: string, dflt: number): number {
   return v;
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const args = process.argv.slice(2);
   measureStepTime({ batch: argValue(args, '--batch', 64), rounds: argValue(args, '--rounds', 10), warmup: argValue(args, '--warmup', 2) }).then(
     (t) => {

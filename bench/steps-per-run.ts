@@ -17,7 +17,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import type { InferenceSession } from 'onnxruntime-common';
 import { newParam } from '../src/compile/split-update.js';
 import { LOSS } from '../src/compile/step-graph.js';
@@ -29,6 +28,7 @@ import { nodeBackend, releaseNow } from '../src/node/backend.js';
 import type { Backend, OrtTensor } from '../src/runtime/backend.js';
 import { Tuner } from '../src/train/tuner.js';
 import { median } from './stats.js';
+import { flag, isEntryPoint } from './entry.js';
 
 type Feeds = Record<string, OrtTensor>;
 type Fetches = Record<string, OrtTensor | null>;
@@ -175,14 +175,9 @@ export async function measureStepsPerRun(file: string, threads: number, batch: n
   return { model: path.basename(file), threads, batch, rounds, oneMs: +median(oneMs).toFixed(2), twoMs: +median(twoMs).toFixed(2), losses, sequential };
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href;
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const argv = process.argv.slice(2);
-  const get = (name: string, dflt: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] ?? dflt : dflt; };
+  const get = (name: string, dflt: string) => flag(argv, name, dflt);
   measureStepsPerRun(get('--model', 'bench/models/cache/resnet18.onnx'), Number(get('--threads', '2')), Number(get('--batch', '32')), Number(get('--size', '64')), Number(get('--rounds', '10'))).then(
     (r) => {
       console.log(`${r.model}, batch ${r.batch}, ${r.threads} thread(s), median of ${r.rounds} rounds: one step per run ${r.oneMs} ms, `
