@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InferenceSession } from 'onnxruntime-common';
 import { newParam } from '../src/compile/split-update.js';
-import { LOSS } from '../src/compile/step-graph.js';
+import { LOSS, slotInput } from '../src/compile/step-graph.js';
 import { OnnxModel } from '../src/model.js';
 import { int64Tensor, node } from '../src/onnx/builder.js';
 import { decodeModel, encodeModel } from '../src/onnx/model-io.js';
@@ -40,13 +40,17 @@ const SECOND = 'edgetune.step2/';
  * The step graph twice in one graph: every value of the second copy but the
  * initializers renamed, its weight inputs fed by the first copy's new
  * weights (1-D) in the weights' dims. The first copy's new weights stop
- * being outputs; every other output is kept for both copies.
+ * being outputs; every other output is kept for both copies. Plain SGD steps
+ * only: optimizer slots would have to pass from copy to copy as well.
  */
 export function chainTwice(step: ModelProto): ModelProto {
   const g = step.graph;
   if (!g) throw new Error('steps-per-run: the step model has no graph');
   if (g.node.some((n) => n.attribute.some((a) => (a.g !== undefined && a.g !== null) || (a.graphs?.length ?? 0) > 0))) {
     throw new Error('steps-per-run: the step graph has subgraphs, which this chaining does not rename');
+  }
+  if (g.input.some((i) => i.name?.startsWith(slotInput('')))) {
+    throw new Error('steps-per-run: the step has optimizer slots, which this chaining does not pass on (SGD only)');
   }
   const shared = new Set(g.initializer.map((t) => t.name));
   const rename = (v: string) => (v === '' || shared.has(v) ? v : SECOND + v);
