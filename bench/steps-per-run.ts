@@ -5,12 +5,13 @@
  * and the same graph chained twice, the first copy's new weights reshaped
  * into the second copy's weight inputs inside the graph, so that only the
  * second copy's weights come back to JavaScript (onnxruntime-node copies
- * every output it returns: bench/output-copy.ts). Both sessions run on the
- * same feeds in alternating rounds; the chained run is reported per step,
- * with both losses of its first run (the second from weights one step on),
- * and the second loss two single-step runs give, which it should match.
- * A CPU step with its state split per parameter (models from 2^18 trained
- * values) only.
+ * every output it returns: bench/output-copy.ts), chained by
+ * src/compile/chain-steps.ts. Both sessions run on the same feeds in
+ * alternating rounds; the chained run is reported per step, with both
+ * losses of its first run (the second from weights one step on) and the
+ * second loss two single-step runs give, which it should match. SGD steps
+ * of a CPU step with its state split per parameter (models from 2^18
+ * trained values) only.
  *
  *   node dist-bench/bench/steps-per-run.js [--model bench/models/cache/resnet18.onnx] [--threads 2] [--batch 32] [--size 64] [--rounds 10]
  */
@@ -18,12 +19,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InferenceSession } from 'onnxruntime-common';
+import { chainSteps, SECOND_STEP, splitStatePairs } from '../src/compile/chain-steps.js';
+import { slotNames } from '../src/compile/optimizer-emit.js';
 import { newParam } from '../src/compile/split-update.js';
-import { LOSS, slotInput } from '../src/compile/step-graph.js';
+import { LOSS } from '../src/compile/step-graph.js';
 import { OnnxModel } from '../src/model.js';
-import { int64Tensor, node } from '../src/onnx/builder.js';
 import { decodeModel, encodeModel } from '../src/onnx/model-io.js';
-import type { ModelProto, NodeProto, ValueInfo } from '../src/onnx/types.js';
 import { nodeBackend, releaseNow } from '../src/node/backend.js';
 import type { Backend, OrtTensor } from '../src/runtime/backend.js';
 import { Tuner } from '../src/train/tuner.js';
@@ -32,49 +33,6 @@ import { flag, isEntryPoint } from './entry.js';
 
 type Feeds = Record<string, OrtTensor>;
 type Fetches = Record<string, OrtTensor | null>;
-
-/** value names of the second copy */
-const SECOND = 'edgetune.step2/';
-
-/**
- * The step graph twice in one graph: every value of the second copy but the
- * initializers renamed, its weight inputs fed by the first copy's new
- * weights (1-D) in the weights' dims. The first copy's new weights stop
- * being outputs; every other output is kept for both copies. Plain SGD steps
- * only: optimizer slots would have to pass from copy to copy as well.
- */
-export function chainTwice(step: ModelProto): ModelProto {
-  const g = step.graph;
-  if (!g) throw new Error('steps-per-run: the step model has no graph');
-  if (g.node.some((n) => n.attribute.some((a) => (a.g !== undefined && a.g !== null) || (a.graphs?.length ?? 0) > 0))) {
-    throw new Error('steps-per-run: the step graph has subgraphs, which this chaining does not rename');
-  }
-  if (g.input.some((i) => i.name?.startsWith(slotInput('')))) {
-    throw new Error('steps-per-run: the step has optimizer slots, which this chaining does not pass on (SGD only)');
-  }
-  const shared = new Set(g.initializer.map((t) => t.name));
-  const rename = (v: string) => (v === '' || shared.has(v) ? v : SECOND + v);
-  const inputOf = (name: string) => g.input.find((i) => i.name === name);
-  const params = g.output.map((o) => o.name ?? '').filter((n) => n.startsWith(newParam(''))).map((n) => n.slice(newParam('').length))
-    .filter((p) => inputOf(p) !== undefined);
-  const dims = (v: ValueInfo) => (v.type?.tensor_type?.shape?.dim ?? []).map((d) => Number(d.dim_value));
-  const shapes = params.map((p) => int64Tensor(`${SECOND}shape/${p}`, [dims(inputOf(p)!).length], dims(inputOf(p)!)));
-  const feedsSecond: NodeProto[] = params.map((p) => node('Reshape', [newParam(p), `${SECOND}shape/${p}`], [SECOND + p], {}, { name: `${SECOND}weights/${p}` }));
-  const second: NodeProto[] = g.node.map((n) => ({ ...n, ...(n.name ? { name: SECOND + n.name } : {}), input: n.input.map(rename), output: n.output.map(rename) }));
-  const chained = new Set(params);
-  const newWeights = new Set(params.map(newParam));
-  return {
-    ...step,
-    graph: {
-      ...g,
-      node: [...g.node, ...feedsSecond, ...second],
-      input: [...g.input, ...g.input.filter((i) => !chained.has(i.name ?? '')).map((i) => ({ ...i, name: SECOND + (i.name ?? '') }))],
-      output: [...g.output.filter((o) => !newWeights.has(o.name ?? '')), ...g.output.map((o) => ({ ...o, name: SECOND + (o.name ?? '') }))],
-      initializer: [...g.initializer, ...shapes],
-      value_info: [],
-    },
-  };
-}
 
 interface Captured { bytes: Uint8Array; options: InferenceSession.SessionOptions | undefined; feeds?: Feeds; fetches?: Fetches }
 
@@ -138,14 +96,15 @@ export async function measureStepsPerRun(file: string, threads: number, batch: n
   if (!Object.keys(step.fetches).some((k) => k.startsWith(newParam('')))) throw new Error('steps-per-run: the step keeps its state flat (a small model); only split state is chained');
   const ort = nodeBackend.ort;
   const one = await ort.InferenceSession.create(step.bytes, step.options);
-  const two = await ort.InferenceSession.create(encodeModel(chainTwice(decodeModel(step.bytes))), step.options);
+  const proto = decodeModel(step.bytes);
+  const two = await ort.InferenceSession.create(encodeModel(chainSteps(proto, splitStatePairs(proto, slotNames.sgd))), step.options);
   const feeds1 = step.feeds, fetches1 = step.fetches;
   const feeds2: Feeds = { ...feeds1 };
-  for (const name of two.inputNames) if (name.startsWith(SECOND)) feeds2[name] = feeds1[name.slice(SECOND.length)]!;
+  for (const name of two.inputNames) if (name.startsWith(SECOND_STEP)) feeds2[name] = feeds1[name.slice(SECOND_STEP.length)]!;
   const fetches2: Fetches = {};
   for (const [k, t] of Object.entries(fetches1)) {
-    if (k.startsWith(newParam(''))) fetches2[SECOND + k] = t;
-    else { fetches2[k] = null; fetches2[SECOND + k] = null; }
+    if (k.startsWith(newParam(''))) fetches2[SECOND_STEP + k] = t;
+    else { fetches2[k] = null; fetches2[SECOND_STEP + k] = null; }
   }
   const oneMs: number[] = [], twoMs: number[] = [];
   let losses: [number, number] = [NaN, NaN];
@@ -159,7 +118,7 @@ export async function measureStepsPerRun(file: string, threads: number, batch: n
       const out = await two.run(feeds2, fetches2);
       releaseCopies(out, fetches2);
       const b = performance.now() - t0;
-      if (r === -2) losses = [Number(out[LOSS]!.data[0]), Number(out[SECOND + LOSS]!.data[0])];
+      if (r === -2) losses = [Number(out[LOSS]!.data[0]), Number(out[SECOND_STEP + LOSS]!.data[0])];
       if (r < 0) continue;
       oneMs.push(a);
       twoMs.push(b / 2);
