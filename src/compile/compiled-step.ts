@@ -4,20 +4,17 @@
  * step scalars, returning the updated ones. On WebGPU the updated weights and
  * slots stay in GPU buffers, so the next step (of any batch shape) takes them
  * as they are: nothing but the batch, the target, the scalars and the small
- * outputs crosses to or from the GPU. With state split per parameter on the
- * CPU, a second session built on first use runs two steps per call
- * (runPair, chain-steps.ts).
+ * outputs crosses to or from the GPU.
  */
 import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
-import type { ModelProto, NodeProto } from '../onnx/types.js';
-import { decodeModel, encodeModel } from '../onnx/model-io.js';
-import { UnsupportedError } from '../errors.js';
+import type { NodeProto } from '../onnx/types.js';
+import { encodeModel } from '../onnx/model-io.js';
 import type { Backend, OrtTensor } from '../runtime/backend.js';
 import { fromOrt, type Feed, type HostTensor } from '../runtime/host-tensor.js';
 import { GPU_PROVIDERS } from '../runtime/lower.js';
-import { RuntimeError, Session, type SessionOptions } from '../runtime/session.js';
+import { RuntimeError, Session } from '../runtime/session.js';
 import { nchwcBlockSize } from '../runtime/nchwc-block.js';
 import { asFloat } from '../grad/rule.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -30,7 +27,6 @@ import {
   type FlatLayout, type StepIo,
 } from './step-graph.js';
 import { newParam, newParamSlot, paramSlotInput } from './split-update.js';
-import { chainSteps, SECOND_STEP, splitStatePairs } from './chain-steps.js';
 
 export type { StepScalars } from './optimizer-emit.js';
 
@@ -137,19 +133,6 @@ export function stepIo(providers: readonly string[], layout: FlatLayout): StepIo
  */
 export const CPU_STEP_MEMORY = { enableMemPattern: false } as const;
 
-/** One step's batch: the model's inputs and the target. */
-export interface StepBatch {
-  feeds: Record<string, HostTensor>;
-  target: HostTensor;
-}
-
-/** What a step needs to build its chained session (two steps per run) on first use. */
-interface PairSource {
-  backend: Backend;
-  bytes: Uint8Array;
-  options: SessionOptions & { label: string };
-}
-
 /** Each parameter's values in a flat vector of `layout`, as views (no copy). */
 export function unpackFlat(layout: FlatLayout, flat: Float32Array): Map<string, Float32Array> {
   return new Map(layout.params.map((p, i) => [p, flat.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!)]));
@@ -223,9 +206,6 @@ export class CompiledStep {
   private readonly owned = new WeakSet<Float32Array>();
   private readonly spare: Float32Array[] = [];
 
-  /** the chained session (runPair), once built */
-  private paired: Promise<Session | undefined> | undefined;
-
   private constructor(
     private readonly session: Session,
     private readonly plan: BackwardPlan,
@@ -233,8 +213,6 @@ export class CompiledStep {
     readonly layout: FlatLayout,
     private readonly opts: CompiledStepOptions,
     readonly io: StepIo,
-    /** set where runPair may chain the step: split state on the CPU */
-    private readonly pairSource?: PairSource,
   ) {}
 
   get provider(): string {
@@ -263,13 +241,11 @@ export class CompiledStep {
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
     const cpu = providers.every((p) => p === 'cpu');
     const threads = cpu ? stepThreads(plan, shapes, model.graph.node) : undefined;
-    const bytes = encodeModel(proto);
-    const options = {
+    const session = await Session.create(backend, encodeModel(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
       ortOptions: { ...(threads !== undefined ? { intraOpNumThreads: threads } : {}), ...(cpu ? CPU_STEP_MEMORY : {}) },
-    };
-    const session = await Session.create(backend, bytes, [], options);
-    return new CompiledStep(session, plan, layout, opts, io, io === 'split' && cpu ? { backend, bytes, options } : undefined);
+    });
+    return new CompiledStep(session, plan, layout, opts, io);
   }
 
   /** The state keys this step reads and returns: the flat weights, then each slot. */
@@ -286,13 +262,19 @@ export class CompiledStep {
   async run(
     feeds: Record<string, HostTensor>, target: HostTensor, state: StepState, scalars: (param: string) => StepScalars, maxNorm?: number,
   ): Promise<CompiledStepResult> {
-    const all = this.stepInputs({ feeds, target }, scalars, maxNorm, '');
-    const names = this.stepOutputs('');
-    const { optimizer } = this.opts;
+    const all: Record<string, Feed> = { ...feeds };
+    all[TARGET] = target.data instanceof Int32Array ? { dims: target.dims, data: BigInt64Array.from(target.data, (v) => BigInt(v)) }
+      : target.data instanceof Float64Array ? { dims: target.dims, data: Float32Array.from(target.data) } : target;
+    const { optimizer, clip } = this.opts;
+    const n = scalarCount(this.layout, optimizer, clip);
+    if (n > 0) all[SCALARS] = { dims: [n], data: scalarVector(this.layout, optimizer, clip, scalars, maxNorm ?? Infinity) };
+    const extras = this.opts.extraOutputs ?? [];
+    const norm = clip || this.opts.gradNorm === true;
+    const names: string[] = [this.plan.output, LOSS, ...(norm ? [GRAD_NORM] : []), UPDATE_CHECK, ...extras];
     let out: Record<string, OrtTensor>;
     let next: Map<string, OrtTensor>;
     if (this.io === 'split') {
-      ({ out, next } = await this.runSplit(this.session, all, names, state, ''));
+      ({ out, next } = await this.runSplit(all, names, state));
     } else {
       names.push(NEW_WEIGHTS);
       all[WEIGHTS] = state.get(WEIGHTS)!;
@@ -304,76 +286,12 @@ export class CompiledStep {
       next = new Map<string, OrtTensor>([[WEIGHTS, out[NEW_WEIGHTS]!]]);
       for (const s of slotNames[optimizer]) next.set(slotInput(s), out[newSlot(s)]!);
     }
-    return this.result(out, '', next);
-  }
-
-  /**
-   * Two training steps in one run (chain-steps.ts): `first` from `state`,
-   * `second` from the first one's new state, which never leaves ONNX
-   * Runtime. The first result's `next` is empty; the second's is the state
-   * after both. Undefined where the step cannot be chained: state that is
-   * not split per parameter (the flat vectors and GPU-resident state keep
-   * one step per run), or a step graph chainSteps refuses.
-   */
-  async runPair(
-    first: StepBatch, second: StepBatch, state: StepState, scalars: [(param: string) => StepScalars, (param: string) => StepScalars], maxNorm?: number,
-  ): Promise<[CompiledStepResult, CompiledStepResult] | undefined> {
-    const session = await this.pairSession();
-    if (!session) return undefined;
-    const all = { ...this.stepInputs(first, scalars[0], maxNorm, ''), ...this.stepInputs(second, scalars[1], maxNorm, SECOND_STEP) };
-    const names = [...this.stepOutputs(''), ...this.stepOutputs(SECOND_STEP)];
-    const { out, next } = await this.runSplit(session, all, names, state, SECOND_STEP);
-    return [this.result(out, '', new Map()), this.result(out, SECOND_STEP, next)];
-  }
-
-  /** The chained session, built on first use from the step graph (undefined when it cannot be). */
-  private pairSession(): Promise<Session | undefined> {
-    const source = this.pairSource;
-    if (!source) return Promise.resolve(undefined);
-    this.paired ??= (async () => {
-      const proto = decodeModel(source.bytes);
-      let chained: ModelProto;
-      try {
-        chained = chainSteps(proto, splitStatePairs(proto, slotNames[this.opts.optimizer]));
-      } catch (e) {
-        if (e instanceof UnsupportedError) return undefined;
-        throw e;
-      }
-      return Session.create(source.backend, encodeModel(chained), [], { ...source.options, label: `${source.options.label} (two steps per run)` });
-    })();
-    return this.paired;
-  }
-
-  /** One step's inputs besides the state: the batch, the target (as the graph takes it) and the scalar vector, named with `prefix`. */
-  private stepInputs(batch: StepBatch, scalars: (param: string) => StepScalars, maxNorm: number | undefined, prefix: string): Record<string, Feed> {
-    const { feeds, target } = batch;
-    const all: Record<string, Feed> = {};
-    for (const [k, v] of Object.entries(feeds)) all[prefix + k] = v;
-    all[prefix + TARGET] = target.data instanceof Int32Array ? { dims: target.dims, data: BigInt64Array.from(target.data, (v) => BigInt(v)) }
-      : target.data instanceof Float64Array ? { dims: target.dims, data: Float32Array.from(target.data) } : target;
-    const { optimizer, clip } = this.opts;
-    const n = scalarCount(this.layout, optimizer, clip);
-    if (n > 0) all[prefix + SCALARS] = { dims: [n], data: scalarVector(this.layout, optimizer, clip, scalars, maxNorm ?? Infinity) };
-    return all;
-  }
-
-  private get norm(): boolean {
-    return this.opts.clip || this.opts.gradNorm === true;
-  }
-
-  /** One step's outputs besides the state, named with `prefix`. */
-  private stepOutputs(prefix: string): string[] {
-    return [this.plan.output, LOSS, ...(this.norm ? [GRAD_NORM] : []), UPDATE_CHECK, ...(this.opts.extraOutputs ?? [])].map((n) => prefix + n);
-  }
-
-  private result(out: Record<string, OrtTensor>, prefix: string, next: Map<string, OrtTensor>): CompiledStepResult {
-    const scalar = (name: string) => Number((out[prefix + name]!.data as Float32Array)[0]);
     return {
-      loss: scalar(LOSS),
-      gradNorm: this.norm ? scalar(GRAD_NORM) : undefined,
-      updateFinite: Number.isFinite(scalar(UPDATE_CHECK)),
-      output: asFloat(fromOrt(out[prefix + this.plan.output]!), 'output'),
-      batchStats: new Map((this.opts.extraOutputs ?? []).map((k) => [k, asFloat(fromOrt(out[prefix + k]!), k).data])),
+      loss: Number((out[LOSS]!.data as Float32Array)[0]),
+      gradNorm: norm ? Number((out[GRAD_NORM]!.data as Float32Array)[0]) : undefined,
+      updateFinite: Number.isFinite(Number((out[UPDATE_CHECK]!.data as Float32Array)[0])),
+      output: asFloat(fromOrt(out[this.plan.output]!), 'output'),
+      batchStats: new Map(extras.map((k) => [k, asFloat(fromOrt(out[k]!), k).data])),
       next,
     };
   }
@@ -381,12 +299,9 @@ export class CompiledStep {
   /**
    * A 'split' step: each parameter (and slot) fed as a view of the state's
    * flat host vector, each new value written into a view of a flat vector of
-   * the step's own (a spare one when `recycle` returned any); the new values
-   * are the outputs named with `prefix` (the second step's, in a pair).
+   * the step's own (a spare one when `recycle` returned any).
    */
-  private async runSplit(
-    session: Session, all: Record<string, Feed>, names: string[], state: StepState, prefix: string,
-  ): Promise<{ out: Record<string, OrtTensor>; next: Map<string, OrtTensor> }> {
+  private async runSplit(all: Record<string, Feed>, names: string[], state: StepState): Promise<{ out: Record<string, OrtTensor>; next: Map<string, OrtTensor> }> {
     const { layout } = this;
     const keys = this.stateKeys;
     const into: Record<string, Feed> = {};
@@ -403,13 +318,13 @@ export class CompiledStep {
         const [begin, end] = [layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!];
         // the weights in their own dims (the forward pass reads them), the slots and every new value as one axis
         all[slot === undefined ? p : paramSlotInput(slot, p)] = { dims: slot === undefined ? layout.dims[i]! : [layout.sizes[i]!], data: (src.data as Float32Array).subarray(begin, end) };
-        const output = prefix + (slot === undefined ? newParam(p) : newParamSlot(slot, p));
+        const output = slot === undefined ? newParam(p) : newParamSlot(slot, p);
         into[output] = { dims: [layout.sizes[i]!], data: dst.subarray(begin, end) };
         names.push(output);
       });
     }
-    const out = await session.runRaw(all, names, into);
-    const next = new Map<string, OrtTensor>([...fresh].map(([k, v]) => [k, session.tensor({ dims: [layout.total], data: v })]));
+    const out = await this.session.runRaw(all, names, into);
+    const next = new Map<string, OrtTensor>([...fresh].map(([k, v]) => [k, this.session.tensor({ dims: [layout.total], data: v })]));
     return { out, next };
   }
 
@@ -444,6 +359,5 @@ export class CompiledStep {
   async dispose(): Promise<void> {
     this.spare.length = 0;
     await this.session.dispose();
-    await (await this.paired?.catch(() => undefined))?.dispose();
   }
 }

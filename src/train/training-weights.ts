@@ -184,19 +184,19 @@ export class TrainingWeights {
     this.bumpSteps();
   }
 
-  /** Accept a step (or `steps` steps run together) whose results are host arrays (flat, keyed as the step state). */
-  acceptHost(data: Map<string, Float32Array>, layout: FlatLayout, steps = 1): void {
+  /** Accept a step whose results are host arrays (flat, keyed as the step state). */
+  acceptHost(data: Map<string, Float32Array>, layout: FlatLayout): void {
     disposeState(this.resident);
     this.resident.clear();
     this.flat = { layout, weights: data.get(WEIGHTS_KEY)!, slots: new Map(this.slotNames.map((s) => [s, data.get(slotKey(s))!])) };
     // the host arrays are older than the flat vectors, which the getters cut new arrays from: they need not be kept
     this.hostWeights = new Map();
     this.hostStates = new Map(this.params.map((p) => [p, { step: this.hostStates.get(p)!.step, slots: {} }]));
-    this.bumpSteps(steps);
+    this.bumpSteps();
   }
 
-  private bumpSteps(steps = 1): void {
-    this.hostStates = new Map(this.params.map((p) => [p, { ...this.hostStates.get(p)!, step: this.hostStates.get(p)!.step + steps }]));
+  private bumpSteps(): void {
+    this.hostStates = new Map(this.params.map((p) => [p, { ...this.hostStates.get(p)!, step: this.hostStates.get(p)!.step + 1 }]));
   }
 
   /** Download what GPU memory holds into the host copy and free those buffers. */

@@ -29,7 +29,7 @@ import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { countCorrect } from './metrics.js';
 import { missingEmitters } from '../compile/backward-graph.js';
-import { CompiledStep, disposeState, downloadTensors, stateLocation as locationOf, unpackFlat, WEIGHTS_KEY, type CompiledStepResult, type StepScalars } from '../compile/compiled-step.js';
+import { CompiledStep, disposeState, downloadTensors, stateLocation as locationOf, unpackFlat, WEIGHTS_KEY, type StepScalars } from '../compile/compiled-step.js';
 import { optimizerHyper, slotNames, stepScalars, type OptimizerHyper } from '../compile/optimizer-emit.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { frozenBefore } from './freeze.js';
@@ -109,11 +109,6 @@ export interface StepInfo {
   /** correct predictions in the batch (classification targets only) */
   correct?: number;
   size: number;
-}
-
-/** A batch's input and target shapes and the target's type: batches with the same one run the same compiled step. */
-function batchShape(batch: Batch): string {
-  return JSON.stringify([Object.entries(batch.feeds).map(([k, v]) => [k, v.dims]), batch.target.dims, batch.target.data.constructor.name]);
 }
 
 function allFinite(a: Float32Array): boolean {
@@ -205,11 +200,9 @@ export class Tuner {
     return optimizerHyper(this.options.optimizer ?? 'adam', this.optOptions);
   }
 
-  /** Each parameter's step scalars for the step `ahead` steps after the next one. */
-  private stepScalars(ahead = 0): Map<string, StepScalars> {
+  private stepScalars(): Map<string, StepScalars> {
     const h = this.hyper();
-    const kind = this.options.optimizer ?? 'adam';
-    return new Map(this.params.map((p) => [p.name, stepScalars(kind, h, this.learningRateAt(p.name, this.step + ahead), this.store.stepOf(p.name) + 1 + ahead)]));
+    return new Map(this.params.map((p) => [p.name, stepScalars(this.options.optimizer ?? 'adam', h, this.learningRate(p.name), this.store.stepOf(p.name) + 1)]));
   }
 
   /**
@@ -233,7 +226,7 @@ export class Tuner {
 
   private async compiledFor(batch: Batch): Promise<CompiledStep> {
     const groups = this.scalarGroups();
-    const key = JSON.stringify([batchShape(batch), groups]);
+    const key = JSON.stringify([Object.entries(batch.feeds).map(([k, v]) => [k, v.dims]), batch.target.dims, batch.target.data.constructor.name, groups]);
     let cs = this.compiled.get(key);
     if (!cs) {
       // recording the shapes runs the forward pass on host weights
@@ -265,7 +258,8 @@ export class Tuner {
     const state = this.store.stepState(cs.layout, () => cs.allocate());
     const scalars = this.stepScalars();
     const r = await cs.run(batch.feeds, batch.target, state, (p) => scalars.get(p)!, this.options.maxGradNorm);
-    const info = this.compiledInfo(r, batch);
+    const n = r.output.dims[0] ?? 1;
+    const info: StepInfo = { step: this.step, loss: r.loss, lr: this.learningRate(names[0] ?? ''), ...(r.gradNorm !== undefined ? { gradNorm: r.gradNorm } : {}), skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n };
     if (!Number.isFinite(r.loss)) {
       disposeState(r.next);
       cs.recycle(r.next.values());
@@ -283,69 +277,6 @@ export class Tuner {
     cs.recycle(state.values());
     this.engine.updateRunningStats(r.batchStats);
     return this.accepted(info);
-  }
-
-  /** A compiled step's StepInfo at the current step, before it is accepted (skipped: true). */
-  private compiledInfo(r: CompiledStepResult, batch: Batch): StepInfo {
-    const n = r.output.dims[0] ?? 1;
-    return {
-      step: this.step, loss: r.loss, lr: this.learningRate(this.params[0]?.name ?? ''), ...(r.gradNorm !== undefined ? { gradNorm: r.gradNorm } : {}),
-      skipped: true, correct: countCorrect(r.output.data, n, batch.target), size: n,
-    };
-  }
-
-  /**
-   * Train on the batches in turn: the same steps, skips and results as
-   * trainStep on each, one after the other. Where the compiled step keeps
-   * its state per parameter on the CPU (models from 2^18 trained values),
-   * two batches of one shape run as two steps in one ONNX Runtime call
-   * (chain-steps.ts), the weights between them never leaving it:
-   * onnxruntime-node copies every output a call returns (ResNet-18: 45 MB
-   * of new weights a step), so a pair copies them once. A pair in which
-   * either step would be skipped (a non-finite loss or update) is dropped and
-   * its batches run one at a time, which skips that step as trainStep does.
-   */
-  async trainSteps(batches: readonly Batch[]): Promise<StepInfo[]> {
-    const infos: StepInfo[] = [];
-    for (let i = 0; i < batches.length;) {
-      const pair = i + 1 < batches.length ? await this.compiledPair(batches[i]!, batches[i + 1]!) : undefined;
-      if (pair) {
-        infos.push(...pair);
-        i += 2;
-      } else {
-        infos.push(await this.trainStep(batches[i]!));
-        i++;
-      }
-    }
-    return infos;
-  }
-
-  /** Two steps in one run; undefined where they cannot run so (trainSteps then runs them one at a time). */
-  private async compiledPair(a: Batch, b: Batch): Promise<[StepInfo, StepInfo] | undefined> {
-    if (!this.compiledPath || this.store.provider !== undefined || batchShape(a) !== batchShape(b)) return undefined;
-    const classes = this.classes;
-    if (classes !== undefined) {
-      checkBatchLabels(a.target, classes, `${this.model.file}: training batch`);
-      checkBatchLabels(b.target, classes, `${this.model.file}: training batch`);
-    }
-    // a step that cannot be built is trainStep's to report
-    const cs = await this.compiledFor(a).catch(() => undefined);
-    if (!cs || cs.io !== 'split') return undefined;
-    const state = this.store.stepState(cs.layout, () => cs.allocate());
-    const [first, second] = [this.stepScalars(0), this.stepScalars(1)];
-    const r = await cs.runPair(a, b, state, [(p) => first.get(p)!, (p) => second.get(p)!], this.options.maxGradNorm);
-    if (!r) return undefined;
-    const [r1, r2] = r;
-    if (!r.every((x) => Number.isFinite(x.loss) && x.updateFinite)) {
-      cs.recycle(r2.next.values());
-      return undefined;
-    }
-    this.store.acceptHost(await downloadTensors(r2.next), cs.layout, 2);
-    cs.recycle(state.values());
-    this.engine.updateRunningStats(r1.batchStats);
-    const i1 = this.accepted(this.compiledInfo(r1, a));
-    this.engine.updateRunningStats(r2.batchStats);
-    return [i1, this.accepted(this.compiledInfo(r2, b))];
   }
 
   private accepted(info: StepInfo): StepInfo {
@@ -390,11 +321,7 @@ export class Tuner {
 
   /** The learning rate of a parameter at the current step. */
   learningRate(param: string): number {
-    return this.learningRateAt(param, this.step);
-  }
-
-  private learningRateAt(param: string, step: number): number {
-    return learningRate(this.baseLearningRate(param), this.options.schedule ?? { kind: 'constant' }, step);
+    return learningRate(this.baseLearningRate(param), this.options.schedule ?? { kind: 'constant' }, this.step);
   }
 
   /** A parameter's learning rate before the schedule: lr, or the first lrPerParam glob it matches. */
