@@ -4,8 +4,9 @@
  * a model by a constant (one output per tensor, as the compiled step's split
  * state has) and sums each product, run in alternating rounds
  *
- *   all   fetching every scaled tensor into preallocated arrays and freeing
- *         the binding's own copies at once (what Session.runRaw does), and
+ *   all   fetching every scaled tensor into host arrays through
+ *         Session.runRaw, as the compiled step does (the binding's own copies
+ *         freed at once), and
  *   sums  fetching only the sums: the same kernels run, nothing large
  *         leaves ONNX Runtime.
  *
@@ -20,12 +21,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
 import { DataType } from '../src/onnx/dtypes.js';
 import { floatTensor, graph, model, node, valueInfo } from '../src/onnx/builder.js';
 import { encodeModel } from '../src/onnx/model-io.js';
 import { OnnxModel } from '../src/model.js';
-import { releaseNow } from '../src/node/backend.js';
+import { CPU_STEP_MEMORY } from '../src/compile/compiled-step.js';
+import { nodeBackend } from '../src/node/backend.js';
+import type { Feed } from '../src/runtime/host-tensor.js';
+import { Session } from '../src/runtime/session.js';
 import { median } from './stats.js';
 import { flag, isEntryPoint } from './entry.js';
 
@@ -64,16 +67,17 @@ function scaleGraph(sizes: readonly number[]): Uint8Array {
 
 export async function measureOutputCopy(file: string, threads: number, rounds: number): Promise<OutputCopyResult> {
   const sizes = floatSizes(file, 100);
-  const session = await ort.InferenceSession.create(scaleGraph(sizes), { intraOpNumThreads: threads, enableMemPattern: false, logSeverityLevel: 4 });
-  const feeds: Record<string, ort.Tensor> = {};
-  const all: Record<string, ort.Tensor | null> = {};
-  const sums: Record<string, null> = {};
-  sizes.forEach((n, i) => {
-    feeds[`w${i}`] = new ort.Tensor('float32', new Float32Array(n).fill(1), [n]);
-    all[`o${i}`] = new ort.Tensor('float32', new Float32Array(n), [n]);
-    all[`s${i}`] = null;
-    sums[`s${i}`] = null;
+  const session = await Session.create(nodeBackend, scaleGraph(sizes), [], {
+    label: 'output-copy', ortOptions: { intraOpNumThreads: threads, ...CPU_STEP_MEMORY },
   });
+  const feeds: Record<string, Feed> = {};
+  const into: Record<string, Feed> = {};
+  sizes.forEach((n, i) => {
+    feeds[`w${i}`] = { dims: [n], data: new Float32Array(n).fill(1) };
+    into[`o${i}`] = { dims: [n], data: new Float32Array(n) };
+  });
+  const sums = sizes.map((_, i) => `s${i}`);
+  const outputs = { all: [...sums, ...Object.keys(into)], sums };
   const times = { all: [] as number[], sums: [] as number[] };
   const faults = { all: [] as number[], sums: [] as number[] };
   const pause = () => new Promise((r) => setTimeout(r, 20));
@@ -83,11 +87,8 @@ export async function measureOutputCopy(file: string, threads: number, rounds: n
         await pause();
         const f0 = process.resourceUsage().minorPageFault;
         const t0 = performance.now();
-        const out = await session.run(feeds, kind === 'all' ? all : sums);
-        if (kind === 'all') {
-          // the binding's copies of the preallocated outputs, freed as Session.runRaw frees them
-          releaseNow(Object.entries(out).filter(([k, t]) => all[k] && t.data !== all[k]!.data).map(([, t]) => (t.data as Float32Array).buffer as ArrayBuffer));
-        }
+        // the compiled step's path: outputs written into host arrays, the binding's own copies freed at once
+        await session.runRaw(feeds, outputs[kind], kind === 'all' ? into : undefined);
         const dt = performance.now() - t0;
         const df = process.resourceUsage().minorPageFault - f0;
         if (r < 0) continue;
@@ -96,7 +97,7 @@ export async function measureOutputCopy(file: string, threads: number, rounds: n
       }
     }
   } finally {
-    await session.release();
+    await session.dispose();
   }
   return {
     model: path.basename(file), tensors: sizes.length, megabytes: +(sizes.reduce((a, b) => a + b, 0) * 4 / 1e6).toFixed(1), threads, rounds,
