@@ -9,7 +9,7 @@
  * small steps.
  */
 import { describe, expect, it } from 'vitest';
-import { CompiledStep, packFlat, SPLIT_IO_VALUES, stepFlops, stepIo, stepThreads, WEIGHTS_KEY, type StepState } from '../../src/compile/compiled-step.js';
+import { CompiledStep, cpuStepOptions, packFlat, SPLIT_IO_VALUES, STOP_SPINNING_VALUES, stepFlops, stepIo, stepThreads, WEIGHTS_KEY, type StepState } from '../../src/compile/compiled-step.js';
 import { optimizerHyper } from '../../src/compile/optimizer-emit.js';
 import { recordShapes } from '../../src/compile/shapes.js';
 import { OnnxModel } from '../../src/model.js';
@@ -339,5 +339,44 @@ describe('thread count', () => {
     expect(t.backwardPath).toBe('compiled');
     expect(created.at(-1)!.threads).toBe(2);
     await t.dispose();
+  });
+});
+
+describe('spinning after a run', () => {
+  const stop = { session: { force_spinning_stop: '1' } };
+
+  it('stops from STOP_SPINNING_VALUES values of returned state, with the memory pattern off either way', () => {
+    expect(cpuStepOptions(STOP_SPINNING_VALUES)).toEqual({ enableMemPattern: false, extra: stop });
+    expect(cpuStepOptions(STOP_SPINNING_VALUES - 1)).toEqual({ enableMemPattern: false });
+  });
+
+  it("is asked of the step's session by the weights and slots it returns, and the session runs with it", async () => {
+    const sessions: (InferenceSession.SessionOptions | undefined)[] = [];
+    const backend: Backend = {
+      ...nodeBackend,
+      ort: {
+        Tensor: nodeBackend.ort.Tensor,
+        InferenceSession: {
+          create: (m: Uint8Array, o?: InferenceSession.SessionOptions) => {
+            sessions.push(o);
+            return nodeBackend.ort.InferenceSession.create(m, o);
+          },
+        },
+      },
+    };
+    // one Gemm of `inputs` × `classes` weights: 2²³ of them, or 2²² with momentum's slot
+    const gemm = (inputs: number, classes: number) => new OnnxModel(model(graph('wide', [node('Gemm', ['x', 'W'], ['y'])],
+      [valueInfo('x', DataType.FLOAT, ['N', inputs])], [valueInfo('y', DataType.FLOAT, ['N', classes])],
+      [floatTensor('W', [inputs, classes], new Float32Array(inputs * classes).fill(1e-4))]), { opsets: [opset('', 13)] }), 'wide.onnx');
+    const cases = [[2048, 4096, 'sgd', true], [2048, 4095, 'sgd', false], [2048, 2048, 'momentum', true], [2048, 2047, 'momentum', false]] as const;
+    for (const [inputs, classes, optimizer, stops] of cases) {
+      const t = await Tuner.create(gemm(inputs, classes), backend, { loss: 'cross-entropy', optimizer, lr: 0.1 });
+      sessions.length = 0;
+      const info = await t.trainStep({ feeds: { x: { dims: [2, inputs], data: new Float32Array(2 * inputs).fill(1) } }, target: { dims: [2], data: BigInt64Array.from([0n, 1n]) } });
+      expect(t.backwardPath).toBe('compiled');
+      expect(Number.isFinite(info.loss)).toBe(true);
+      expect(sessions.at(-1)!.extra, `${optimizer} ${inputs}×${classes}`).toEqual(stops ? stop : undefined);
+      await t.dispose();
+    }
   });
 });
