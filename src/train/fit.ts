@@ -45,11 +45,21 @@ export interface Progress {
  * that builds the batch of given rows itself, e.g. features cached from a
  * model's frozen layers (src/train/feature-cache.ts).
  */
+/** Where a batch falls in a run: its epoch and its index within the epoch (from 0). */
+export interface BatchPosition {
+  epoch: number;
+  batchInEpoch: number;
+}
+
 export interface BatchSource {
   readonly name: string;
   readonly size: number;
-  /** the batch of these rows, in this order: feeds for the tuner's model and the target */
-  batch(rows: ArrayLike<number>): Batch | Promise<Batch>;
+  /**
+   * The batch of these rows, in this order: feeds for the tuner's model and
+   * the target. fit() says where the batch falls in the run (`at`), the same
+   * for a run resumed from a checkpoint as for the uninterrupted one.
+   */
+  batch(rows: ArrayLike<number>, at?: BatchPosition): Batch | Promise<Batch>;
   /** the batches hold cached features (progress says so) */
   readonly cachedFeatures?: boolean;
 }
@@ -175,8 +185,8 @@ export function makeBatch(tuner: Tuner, d: Dataset, rows: ArrayLike<number>): Ba
   return { feeds: { [tuner.inputName]: { dims: b.dims, data: b.x } }, target: targetOf(b, n, d) };
 }
 
-async function batchFor(tuner: Tuner, d: TrainingData, rows: ArrayLike<number>): Promise<Batch> {
-  return isBatchSource(d) ? d.batch(rows) : makeBatch(tuner, d, rows);
+async function batchFor(tuner: Tuner, d: TrainingData, rows: ArrayLike<number>, at?: BatchPosition): Promise<Batch> {
+  return isBatchSource(d) ? d.batch(rows, at) : makeBatch(tuner, d, rows);
 }
 
 /** `rows` completed to `size` rows by repeating them from the start (a model whose batch size is fixed). */
@@ -303,11 +313,11 @@ class RiseWatch {
 }
 
 /** Row-weighted mean training loss of the tuner's current weights on the given batches (forward only). */
-async function startLoss(tuner: Tuner, d: TrainingData, batches: ArrayLike<number>[]): Promise<number> {
+async function startLoss(tuner: Tuner, d: TrainingData, batches: { rows: ArrayLike<number>; at: BatchPosition }[]): Promise<number> {
   await tuner.sync();
   let sum = 0, rows = 0;
-  for (const r of batches) {
-    const b = await batchFor(tuner, d, r);
+  for (const { rows: r, at } of batches) {
+    const b = await batchFor(tuner, d, r, at);
     const n = b.target.dims[0] ?? r.length;
     sum += (await tuner.engine.lossOnly(b.feeds, b.target, tuner.weights)) * n;
     rows += n;
@@ -379,7 +389,7 @@ export async function fit(tuner: Tuner, d: TrainingData, opts: FitOptions = {}):
       return tuner.fixedBatch && rows.length < batchSize ? padRows(rows, batchSize) : rows;
     };
     if (rise && rise.start === undefined) {
-      const first = Array.from({ length: Math.min(rise.window, stepsPerEpoch - startBatch) }, (_, k) => rowsOf(startBatch + k));
+      const first = Array.from({ length: Math.min(rise.window, stepsPerEpoch - startBatch) }, (_, k) => ({ rows: rowsOf(startBatch + k), at: { epoch, batchInEpoch: startBatch + k } }));
       rise.start = await startLoss(tuner, d, first);
     }
     let seen = 0, correct = 0, lossSum = 0, lossRows = 0;
@@ -387,7 +397,7 @@ export async function fit(tuner: Tuner, d: TrainingData, opts: FitOptions = {}):
       const rows = rowsOf(b);
       let info: StepInfo;
       try {
-        info = await tuner.trainStep(await batchFor(tuner, d, rows));
+        info = await tuner.trainStep(await batchFor(tuner, d, rows, { epoch, batchInEpoch: b }));
       } catch (e) {
         if (!(e instanceof NumericalError) || div?.nonFinite !== 'stop') throw e;
         reason = e.message.split('\n')[0]!;

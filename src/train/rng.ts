@@ -126,4 +126,19 @@ export class Rng {
     r.setWords(s);
     return r;
   }
+
+  /**
+   * A generator of its own for one item of a seeded run (e.g. the batch at
+   * epoch e, index b: forKey(seed, e, b)): the seed and each key are folded in
+   * turn through splitmix32, so any two keys give unrelated streams and the
+   * same keys always the same one, whatever came before.
+   */
+  static forKey(seed: number, ...keys: number[]): Rng {
+    if (!Number.isSafeInteger(seed) || !keys.every((k) => Number.isSafeInteger(k))) {
+      throw new RngError(`Rng.forKey: seed and keys must be safe integers, got ${[seed, ...keys].join(', ')}`);
+    }
+    let h = splitmix32(seed | 0).value;
+    for (const k of keys) h = splitmix32((h ^ (k | 0)) | 0).value;
+    return new Rng(h);
+  }
 }

@@ -94,4 +94,18 @@ describe('Rng', () => {
     expect(() => Rng.fromState([0, 0, 0, 0])).toThrow(/all-zero/);
     expect(() => Rng.fromState([1, 2, 3, 2 ** 32])).toThrow(RngError);
   });
+
+  it('forKey gives one stream per seed and keys, whatever came before, and unrelated ones for other keys', () => {
+    const draw = (r: Rng) => Array.from({ length: 6 }, () => r.nextUint32());
+    const here = draw(Rng.forKey(7, 1, 2));
+    new Rng(7).nextUint32();
+    expect(draw(Rng.forKey(7, 1, 2))).toEqual(here);
+    const others = [Rng.forKey(7, 2, 1), Rng.forKey(7, 1, 3), Rng.forKey(7, 0, 2), Rng.forKey(8, 1, 2), Rng.forKey(7, 1), Rng.forKey(7, 1, 2, 0), new Rng(7)].map(draw);
+    for (const o of others) expect(o).not.toEqual(here);
+    // neighbouring keys share no outputs (a shifted copy of one stream would)
+    const a = new Set(draw(Rng.forKey(0, 0, 0))), b = draw(Rng.forKey(0, 0, 1));
+    expect(b.some((v) => a.has(v))).toBe(false);
+    expect(() => Rng.forKey(1, 0.5)).toThrow(RngError);
+    expect(() => Rng.forKey(2 ** 60, 0)).toThrow(RngError);
+  });
 });
