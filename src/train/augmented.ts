@@ -22,6 +22,7 @@ export function augmentedSource(tuner: Tuner, d: Dataset, mode: AugmentMode, see
   return {
     name: d.name,
     size: d.size,
+    config: `augment ${mode}, seed ${seed}`,
     batch(rows: ArrayLike<number>, at?: BatchPosition): Batch {
       const b = makeBatch(tuner, d, rows);
       const feed = b.feeds[tuner.inputName]!;

@@ -62,6 +62,8 @@ export interface BatchSource {
   batch(rows: ArrayLike<number>, at?: BatchPosition): Batch | Promise<Batch>;
   /** the batches hold cached features (progress says so) */
   readonly cachedFeatures?: boolean;
+  /** what else decides the batches (e.g. augmentation and its seed): a checkpoint resumes only with the same */
+  readonly config?: string;
 }
 
 export type TrainingData = Dataset | BatchSource;
@@ -261,7 +263,7 @@ export async function confusionMatrix(tuner: Tuner, d: TrainingData, batchSize =
 
 function configFingerprint(tuner: Tuner, d: TrainingData, opts: FitOptions): string {
   return JSON.stringify({
-    params: tuner.params.map((p) => p.name), data: d.name, size: d.size, batchSize: opts.batchSize ?? 32,
+    params: tuner.params.map((p) => p.name), data: d.name, size: d.size, ...(isBatchSource(d) && d.config !== undefined ? { source: d.config } : {}), batchSize: opts.batchSize ?? 32,
     shuffle: opts.shuffle ?? true, seed: opts.seed ?? 0, optimizer: tuner.options.optimizer ?? 'adam', loss: tuner.options.loss,
     ...(tuner.options.batchNorm === 'train' ? { batchNorm: 'train' } : {}),
   });

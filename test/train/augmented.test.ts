@@ -62,6 +62,12 @@ describe('augmented training data', () => {
       const first = await tuner();
       const part = await fit(first, augmentedSource(first, data, 'all', 7), { ...opts, checkpoints: folderCheckpoints(dir), stopAfterSteps: 7 });
       expect(part.stopped).toBe(true);
+      // another augmentation, or another seed for it, does not continue that run
+      for (const [mode, seed] of [['flip', 7], ['all', 8]] as const) {
+        const other = await tuner();
+        await expect(fit(other, augmentedSource(other, data, mode, seed), { ...opts, resumeFrom: folderCheckpoints(dir) })).rejects.toThrow(/made with other options or data/);
+        await other.dispose();
+      }
       const resumed = await tuner();
       await fit(resumed, augmentedSource(resumed, data, 'all', 7), { ...opts, checkpoints: folderCheckpoints(dir), resumeFrom: folderCheckpoints(dir) });
       expect(resumed.step).toBe(full.step);
