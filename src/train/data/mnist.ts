@@ -5,6 +5,7 @@
  * the digits are asked for, and a missing one is a one-line FileError.
  */
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { FileError } from '../../errors.js';
 import type { Dataset } from './dataset.js';
 
@@ -87,15 +88,45 @@ function gather(name: string, digits: readonly MnistDigit[], ranges: readonly [n
  * before changing any array in place.
  */
 export function loadMnist(): MnistSplit {
-  if (cached !== undefined) return cached;
-  const pkg = requireMnist(createRequire(import.meta.url));
+  cached ??= mnistFromPackage(createRequire(import.meta.url));
+  return cached;
+}
+
+/** A require function: Node's, whose cache is the process's module cache, or a stand-in in tests. */
+export type PackageRequire = ((id: string) => unknown) & { resolve(id: string): string; cache?: Record<string, unknown> };
+
+/**
+ * loadMnist's split, read through `req`. The package holds its digits as
+ * JSON, about 65 MB of JavaScript arrays once parsed, which the split copies
+ * into typed arrays; the package's modules this call loaded are then taken
+ * out of require's cache, so that the collector frees them (a process
+ * keeping them pays for them in every full collection). Modules of the
+ * package cached before the call stay.
+ */
+export function mnistFromPackage(req: PackageRequire): MnistSplit {
+  const before = new Set(Object.keys(req.cache ?? {}));
+  const pkg = requireMnist(req);
   const digits = Array.from({ length: DIGITS }, (_, d) => pkg[d]!);
   const perDigit = digits.map((g) => g.length);
   const test = mnistTestCounts(perDigit);
   const trainRanges = perDigit.map((n, d): [number, number] => [0, n - test[d]!]);
   const testRanges = perDigit.map((n, d): [number, number] => [n - test[d]!, n]);
-  cached = { train: gather('mnist:train', digits, trainRanges), test: gather('mnist:test', digits, testRanges) };
-  return cached;
+  const split = { train: gather('mnist:train', digits, trainRanges), test: gather('mnist:test', digits, testRanges) };
+  forgetLoaded(req, before);
+  return split;
+}
+
+/** Take the `mnist` package's modules that are not in `before` out of `req`'s cache. */
+function forgetLoaded(req: PackageRequire, before: ReadonlySet<string>): void {
+  const cache = req.cache;
+  if (!cache) return;
+  let root: string;
+  try {
+    root = path.dirname(req.resolve('mnist/package.json')) + path.sep;
+  } catch {
+    return;
+  }
+  for (const key of Object.keys(cache)) if (!before.has(key) && key.startsWith(root)) delete cache[key];
 }
 
 /** The `mnist` package's digits, or a FileError saying how to install it. */

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../../src/train/data/dataset.js';
-import { loadMnist, mnistTestCounts } from '../../../src/train/data/mnist.js';
+import * as path from 'node:path';
+import { loadMnist, mnistFromPackage, mnistTestCounts } from '../../../src/train/data/mnist.js';
 
 interface PkgDigit {
   length: number;
@@ -120,5 +121,28 @@ describe('loadMnist', () => {
     expect(bytes(again.train.x).equals(bytes(train.x))).toBe(true);
     expect(bytes(again.test.x).equals(bytes(test.x))).toBe(true);
     expect(bytes(again.test.labels!).equals(bytes(test.labels!))).toBe(true);
+  });
+});
+
+describe('mnistFromPackage', () => {
+  it("drops the package's modules it loaded from require's cache, and keeps the ones loaded before", () => {
+    const req = createRequire(import.meta.url);
+    const root = path.dirname(req.resolve('mnist/package.json')) + path.sep;
+    const cachedHere = () => Object.keys(req.cache).filter((k) => k.startsWith(root)).sort();
+    // this file required the package itself: those modules stay
+    const had = cachedHere();
+    expect(had.length).toBeGreaterThan(1);
+    mnistFromPackage(req);
+    expect(cachedHere()).toEqual(had);
+    const saved = Object.fromEntries(had.map((k) => [k, req.cache[k]]));
+    for (const k of had) delete req.cache[k];
+    try {
+      const split = mnistFromPackage(req);
+      expect([split.train.size, split.test.size]).toEqual([8000, 2000]);
+      expect(Buffer.from(split.train.x.buffer).equals(Buffer.from(loadMnist().train.x.buffer))).toBe(true);
+      expect(cachedHere()).toEqual([]);
+    } finally {
+      Object.assign(req.cache, saved);
+    }
   });
 });
