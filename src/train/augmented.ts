@@ -11,7 +11,8 @@
 import { InputError } from '../errors.js';
 import { augment, type AugmentMode } from './data/augment.js';
 import type { Dataset } from './data/dataset.js';
-import { makeBatch, type BatchPosition, type BatchSource } from './fit.js';
+import type { BatchPosition, BatchSource } from './batch-source.js';
+import { makeBatch } from './fit.js';
 import { Rng } from './rng.js';
 import type { Batch, Tuner } from './tuner.js';
 
