@@ -139,11 +139,12 @@ export const CPU_STEP_MEMORY = { enableMemPattern: false } as const;
  * spinning at the end of each run. The binding copies every output into a
  * new array on the main thread once the run is over; threads still spinning
  * then take a core from that copy and the collections it sets off. Measured
- * at two threads, back-to-back steps (bench/profile-step.ts): ResNet-18
- * (11.7M values, 45 MB, batch 32) 2–7% faster per step, its time beyond
- * ONNX Runtime's run down from 12–14 ms to about 8; MobileNetV2 (3.5M
- * values) and LeNet-5 0–3% slower, as the threads then wake at the start of
- * the next run.
+ * at two threads over alternating pairs of processes, each timing
+ * back-to-back steps: ResNet-18 (11.7M values, 45 MB, batch 32) 2–7% faster
+ * per step in four of four pairs, its time beyond ONNX Runtime's run
+ * (bench/profile-step.ts --profile) down from 12–14 ms to about 8;
+ * MobileNetV2 (3.5M values) 0–7% slower (about 2% in most pairs) and LeNet-5
+ * about 2% slower, as the threads then wake at the start of the next run.
  */
 export const STOP_SPINNING_VALUES = 1 << 23;
 
