@@ -21,6 +21,7 @@ import { edgetuneTuner, tunerBatch } from './peers/edgetune.js';
 import { TorchWorker, torchAvailable } from './peers/torch.js';
 import { modelPath, TORCH_MODELS, type TorchModelKey } from './torch-models.js';
 import { flag, isEntryPoint } from './entry.js';
+import { median, SETTLE_MS } from './stats.js';
 
 interface Args {
   model: TorchModelKey;
@@ -36,14 +37,7 @@ export interface PairResult {
   torchMs: number;
 }
 
-const SETTLE_MS = 40;
 const LR = 0.01;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -71,7 +71,7 @@ function message(e: unknown): string {
  * spinning for a moment after a run, and on a 2-core machine that spinning
  * would be charged to whichever system runs next.
  */
-const SETTLE_MS = 40;
+export const SETTLE_MS = 40;
 
 function settle(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
