@@ -8,11 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { CompiledStep, packFlat, unpackFlat, WEIGHTS_KEY, type StepState } from '../../src/compile/compiled-step.js';
 import { optimizerHyper } from '../../src/compile/optimizer-emit.js';
 import { recordShapes } from '../../src/compile/shapes.js';
+import { CHECK_ROWS_VALUES, newParam } from '../../src/compile/split-update.js';
 import { compileStep, flatLayout, GRAD_NORM, SCALARS } from '../../src/compile/step-graph.js';
 import { OnnxModel } from '../../src/model.js';
 import { nodeBackend } from '../../src/node/backend.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtypes.js';
+import { readTensor } from '../../src/onnx/tensor-codec.js';
 import type { ModelProto } from '../../src/onnx/types.js';
 import { Rng } from '../../src/train/rng.js';
 import { Tuner, type Batch } from '../../src/train/tuner.js';
@@ -140,5 +142,60 @@ describe('split update', () => {
     expect(proto.graph!.output.some((o) => o.name === GRAD_NORM)).toBe('gradNorm' in s || 'clip' in s);
     await t.dispose();
     expect(await splitAgainstTypeScript(13, s)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('update check', () => {
+  /** logits = x · √W with W [rows, cols]: where W is 0 the loss is finite and ∂L/∂W is not. */
+  const sqrtNet = (opsetVersion: number, rows: number, cols: number, w: Float32Array) => new OnnxModel(model(graph('sqrt-net', [
+    node('Sqrt', ['W'], ['r']), node('MatMul', ['x', 'r'], ['logits']),
+  ], [valueInfo('x', DataType.FLOAT, ['N', rows])], [valueInfo('logits', DataType.FLOAT, ['N', cols])], [floatTensor('W', [rows, cols], w)]),
+  { opsets: [opset('', opsetVersion)] }), 'sqrt-net.onnx');
+
+  /** The ReduceSums that read the new value of `param` viewed as [rows, cols], summing axis 1 (an axes input or attribute). */
+  const rowSums = (proto: ModelProto, param: string, rows: number, cols: number): number => {
+    const nodes = proto.graph!.node;
+    const consts = new Map((proto.graph!.initializer ?? []).map((t) => [t.name!, t]));
+    const ints = (v: string) => { const t = consts.get(v); return t ? Array.from(readTensor(t).data as BigInt64Array, Number) : undefined; };
+    const views = new Set(nodes.filter((n) => n.op_type === 'Reshape' && n.input[0] === newParam(param) && JSON.stringify(ints(n.input[1]!)) === JSON.stringify([rows, cols])).map((n) => n.output[0]!));
+    return nodes.filter((n) => n.op_type === 'ReduceSum' && views.has(n.input[0]!) &&
+      JSON.stringify(n.input[1] !== undefined ? ints(n.input[1]) : n.attribute.find((a) => a.name === 'axes')?.ints?.map(Number)) === '[1]').length;
+  };
+
+  it.each([13, 11])('sums a parameter of 2^18 values by rows first and still finds a non-finite new weight (opset %i)', async (v) => {
+    const [rows, cols] = [512, CHECK_ROWS_VALUES / 512];
+    const positive = Float32Array.from({ length: rows * cols }, (_, i) => 0.5 + (i % 7) / 7);
+    const rng = new Rng(3);
+    const batch: Batch = {
+      feeds: { x: { dims: [2, rows], data: Float32Array.from({ length: 2 * rows }, () => rng.next() - 0.5) } },
+      target: { dims: [2], data: BigInt64Array.of(1n, 300n) },
+    };
+    for (const zeroAt of [undefined, 12345]) {
+      const w = positive.slice();
+      if (zeroAt !== undefined) w[zeroAt] = 0;
+      const m = sqrtNet(v, rows, cols, w);
+      const t = await Tuner.create(m, nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, trainable: ['W'] });
+      expect(rowSums(await splitProto(t, m, batch, { optimizer: 'sgd' }), 'W', rows, cols)).toBe(1);
+      const cs = await CompiledStep.create(t.engine.work, nodeBackend, t.engine.plan, batch.feeds, batch.target, t.weights, {
+        loss: 'cross-entropy', optimizer: 'sgd', hyper: optimizerHyper('sgd', {}), clip: false, io: 'split', gradNorm: false,
+      });
+      const state: StepState = new Map([[WEIGHTS_KEY, { dims: [cs.layout.total], data: packFlat(cs.layout, (p) => t.weights.get(p)!) }]]);
+      const r = await cs.run(batch.feeds, batch.target, state, () => ({ lr: 0.1, stepSize: 0.1, invSqrtBc2: 1, scale: 1 }));
+      expect(Number.isFinite(r.loss)).toBe(true);
+      expect(r.updateFinite, zeroAt === undefined ? 'W > 0' : 'a zero in W').toBe(zeroAt === undefined);
+      await cs.dispose();
+      await t.dispose();
+    }
+  });
+
+  it('sums a parameter of fewer values in one pass', async () => {
+    const [rows, cols] = [64, 64];
+    const m = sqrtNet(13, rows, cols, new Float32Array(rows * cols).fill(1));
+    const t = await Tuner.create(m, nodeBackend, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.1, trainable: ['W'] });
+    const batch: Batch = { feeds: { x: { dims: [1, rows], data: new Float32Array(rows).fill(0.1) } }, target: { dims: [1], data: BigInt64Array.of(3n) } };
+    const proto = await splitProto(t, m, batch, { optimizer: 'sgd' });
+    expect(rowSums(proto, 'W', rows, cols)).toBe(0);
+    expect(proto.graph!.node.filter((n) => n.op_type === 'ReduceSum' && n.input[0] === newParam('W')).length).toBe(1);
+    await t.dispose();
   });
 });
