@@ -46,6 +46,7 @@ export function emitBackward(plan: BackwardPlan, emitter: GraphEmitter, gradOutp
     throw new UnsupportedError(`no ONNX emitter for ${missing.map((m) => `${m.opType} (node ${m.node})`).join(', ')}`);
   }
   const grads = new Map<string, string>([[plan.output, gradOutput]]);
+  emitter.recordForward(plan.steps.map((s) => s.node));
   for (let s = plan.steps.length - 1; s >= 0; s--) {
     const { node, rule, needs } = plan.steps[s]!;
     const gradOutputs = node.outputs.map((o) => grads.get(o));

@@ -61,6 +61,19 @@ export interface EmitContext {
    * convolution and its weight gradient both read).
    */
   memo(key: string, make: () => string): string;
+  /**
+   * The op type of the forward node on the gradient path that writes
+   * `value` (undefined for inputs, parameters and values off the path).
+   */
+  producerOp(value: string): string | undefined;
+  /**
+   * Record that gradient `g` is zero wherever forward value `v` is not
+   * positive: a Relu that writes `v` and receives `g` then passes it on as
+   * it is (its mask would change nothing).
+   */
+  markZeroWhereNotPositive(g: string, v: string): void;
+  /** Whether markZeroWhereNotPositive recorded `g` against `v`. */
+  zeroWhereNotPositive(g: string, v: string): boolean;
 }
 
 export type Emitter = (ctx: EmitContext) => (string | undefined)[];
@@ -80,6 +93,8 @@ export class GraphEmitter {
   private counter = 0;
   private readonly constCache = new Map<string, string>();
   private readonly memos = new Map<string, string>();
+  private readonly forwardOps = new Map<string, string>();
+  private readonly zeroWhereNotPositive = new Set<string>();
 
   /** see EmitContext.maxOperands */
   readonly maxOperands: number;
@@ -160,8 +175,15 @@ export class GraphEmitter {
     return v;
   }
 
+  /** Note the forward nodes on the gradient path, for EmitContext.producerOp. */
+  recordForward(nodes: readonly NodeView[]): void {
+    for (const n of nodes) for (const o of n.outputs) if (o) this.forwardOps.set(o, n.opType);
+  }
+
   /** The EmitContext for one node of the forward graph. */
-  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'opIn' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands' | 'gpu' | 'nchwcBlock'>): EmitContext {
+  context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'opIn' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands' | 'gpu' | 'nchwcBlock'
+    | 'producerOp' | 'markZeroWhereNotPositive' | 'zeroWhereNotPositive'>): EmitContext {
+    const fact = (g: string, v: string) => `${g}\u0000${v}`;
     return {
       ...base,
       maxOperands: this.maxOperands,
@@ -175,6 +197,9 @@ export class GraphEmitter {
       ints: (v, d) => this.ints(v, d),
       floats: (v, d) => this.floats(v, d),
       memo: (k, make) => this.memo(k, make),
+      producerOp: (v) => this.forwardOps.get(v),
+      markZeroWhereNotPositive: (g, v) => { this.zeroWhereNotPositive.add(fact(g, v)); },
+      zeroWhereNotPositive: (g, v) => this.zeroWhereNotPositive.has(fact(g, v)),
     };
   }
 }

@@ -17,12 +17,20 @@
  * maxPoolNd. Before opset 8
  * (no Indices output) the winning tap is found by gathering every tap's value
  * and comparing it with the pooled maximum.
+ *
+ * Where x is a Relu's output (x ≥ 0), a window's winner is positive exactly
+ * when its maximum y_k is, so the Relu's mask Cast(x > 0) on ∂L/∂x equals
+ * the mask Cast(y > 0) on δ before the scatter: the emitter applies that one,
+ * on the pooled (smaller) tensor, and records that ∂L/∂x vanishes where x
+ * is not positive, so that the Relu passes it on unmasked (ResNet's stem:
+ * 0.5M values masked instead of 2M).
  */
 import { maxPoolNd, maxPoolNdGrad } from '../../tensor/pool.js';
 import { reshape } from '../../tensor/tensor.js';
 import { floatIn, type GradRule } from '../rule.js';
 import { pooledGrad, poolWindow } from './average-pool.js';
 import { reshapeEmit } from '../../compile/emit-helpers.js';
+import { maskedEmit } from './unary-common.js';
 import {
   maxPoolArgmaxEmit, maxPoolGradByTapsEmit, maxPoolGradEmit, maxPoolScatterAvailable, maxPoolScatterGradEmit, pooledGradEmit,
 } from '../../compile/emit-shape-helpers.js';
@@ -41,9 +49,13 @@ export const maxPool: GradRule = {
     const xDims = ctx.dims(x);
     const w = poolWindow(ctx.node, xDims);
     const x4 = reshapeEmit(ctx, x, xDims, w.dims4);
-    const dy = pooledGradEmit(ctx, w);
+    const afterRelu = ctx.producerOp(x) === 'Relu';
+    const pooled = pooledGradEmit(ctx, w);
+    const dy = afterRelu ? maskedEmit(ctx, ctx.op('Greater', [reshapeEmit(ctx, ctx.outputs[0]!, ctx.dims(ctx.outputs[0]!), w.out4), ctx.floats([0], [])]), pooled) : pooled;
     const dx = maxPoolScatterAvailable(ctx, w) ? maxPoolScatterGradEmit(ctx, dy, x4, w)
       : ctx.opset >= 8 ? maxPoolGradEmit(ctx, dy, maxPoolArgmaxEmit(ctx, x4, w), w) : maxPoolGradByTapsEmit(ctx, dy, x4, w);
-    return [reshapeEmit(ctx, dx, w.dims4, xDims)];
+    const out = reshapeEmit(ctx, dx, w.dims4, xDims);
+    if (afterRelu) ctx.markZeroWhereNotPositive(out, x);
+    return [out];
   },
 };
