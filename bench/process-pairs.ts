@@ -8,17 +8,18 @@
  * the rounds' medians), and prints each pair's medians and ratio and the
  * spread of the ratios.
  *
- *   node dist-bench/bench/process-pairs.js [--model resnet18] [--threads 2] [--pairs 4] [--rounds 7] [--steps 3]
+ *   node dist-bench/bench/process-pairs.js [--model resnet18] [--threads 2] [--pairs 4] [--rounds 7] [--steps 3] [--variant torch]
  *
  * --model is a key of bench/torch-models.ts whose export exists (npm run
- * bench:setup); the torch side is Debian's torch on its reference BLAS.
+ * bench:setup); --variant is the torch build: `torch` (Debian's torch on its
+ * reference BLAS) or `torch-openblas`, as in the bench.
  */
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { edgetuneTuner, tunerBatch } from './peers/edgetune.js';
-import { TorchWorker, torchAvailable } from './peers/torch.js';
+import { TORCH_VARIANTS, TorchWorker, torchAvailable, type TorchVariant } from './peers/torch.js';
 import { modelPath, TORCH_MODELS, type TorchModelKey } from './torch-models.js';
 import { flag, isEntryPoint } from './entry.js';
 import { median, SETTLE_MS } from './stats.js';
@@ -29,6 +30,7 @@ interface Args {
   pairs: number;
   rounds: number;
   steps: number;
+  variant: TorchVariant;
 }
 
 /** One pair's result: the median milliseconds per step of each system over the rounds. */
@@ -49,14 +51,16 @@ function parseArgs(argv: readonly string[]): Args {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
     return v;
   };
-  return { model, threads: int('--threads', 2), pairs: int('--pairs', 4), rounds: int('--rounds', 7), steps: int('--steps', 3) };
+  const variant = flag(argv, '--variant', 'torch') as TorchVariant;
+  if (!TORCH_VARIANTS.includes(variant)) throw new Error(`--variant ${variant} is not one of ${TORCH_VARIANTS.join(', ')}`);
+  return { model, threads: int('--threads', 2), pairs: int('--pairs', 4), rounds: int('--rounds', 7), steps: int('--steps', 3), variant };
 }
 
 /** One pair, in this process: the model on both systems, then `rounds` rounds of one block each (torch first). */
 async function runPair(a: Args): Promise<PairResult> {
   const spec = TORCH_MODELS[a.model];
   const data = spec.batches(32, 4, 5);
-  const worker = await TorchWorker.start('torch', a.threads);
+  const worker = await TorchWorker.start(a.variant, a.threads);
   try {
     await worker.setThreads(a.threads);
     await worker.load({ arch: spec.arch, onnx: modelPath(spec), lr: LR, ...(spec.trainable ? { trainable: spec.trainable } : {}) });
@@ -111,15 +115,15 @@ async function main(argv: readonly string[]): Promise<void> {
   if (!torch.ok) throw new Error(`torch is not available: ${torch.reason} (npm run bench:setup installs it)`);
   const file = TORCH_MODELS[a.model].file;
   if (!existsSync(file)) throw new Error(`${file} is missing (npm run bench:setup writes it)`);
-  console.log(`${a.model}, ${a.threads} thread(s): ${a.pairs} fresh pairs of processes, ${a.rounds} rounds of ${a.steps} steps each`);
+  console.log(`${a.model}, ${a.threads} thread(s), against ${a.variant}: ${a.pairs} fresh pairs of processes, ${a.rounds} rounds of ${a.steps} steps each`);
   const ratios: number[] = [];
   for (let p = 0; p < a.pairs; p++) {
     const r = await pairInChild(argv);
     const ratio = r.torchMs / r.edgetuneMs;
     ratios.push(ratio);
-    console.log(`  pair ${p + 1}: edgetune ${r.edgetuneMs.toFixed(1)} ms per step, torch ${r.torchMs.toFixed(1)} ms; edgetune ÷ torch (speed) ${ratio.toFixed(3)}`);
+    console.log(`  pair ${p + 1}: edgetune ${r.edgetuneMs.toFixed(1)} ms per step, ${a.variant} ${r.torchMs.toFixed(1)} ms; edgetune ÷ ${a.variant} (speed) ${ratio.toFixed(3)}`);
   }
-  console.log(`edgetune ÷ torch over the pairs: median ${median(ratios).toFixed(3)}, lowest ${Math.min(...ratios).toFixed(3)}, highest ${Math.max(...ratios).toFixed(3)}`);
+  console.log(`edgetune ÷ ${a.variant} over the pairs: median ${median(ratios).toFixed(3)}, lowest ${Math.min(...ratios).toFixed(3)}, highest ${Math.max(...ratios).toFixed(3)}`);
 }
 
 if (isEntryPoint(import.meta.url)) {
