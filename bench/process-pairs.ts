@@ -8,11 +8,13 @@
  * the rounds' medians), and prints each pair's medians and ratio and the
  * spread of the ratios.
  *
- *   node dist-bench/bench/process-pairs.js [--model resnet18] [--threads 2] [--pairs 4] [--rounds 7] [--steps 3] [--variant torch]
+ *   node dist-bench/bench/process-pairs.js [--model resnet18] [--threads 2] [--pairs 4] [--rounds 7] [--steps 3] [--warmup 10] [--variant torch]
  *
  * --model is a key of bench/torch-models.ts whose export exists (npm run
  * bench:setup); --variant is the torch build: `torch` (Debian's torch on its
- * reference BLAS) or `torch-openblas`, as in the bench.
+ * reference BLAS) or `torch-openblas`, as in the bench. --warmup steps of each
+ * system come first, untimed: a fresh torch worker's ResNet-18 steps at two
+ * threads take up to 30% longer over its first dozen or so.
  */
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ interface Args {
   pairs: number;
   rounds: number;
   steps: number;
+  warmup: number;
   variant: TorchVariant;
 }
 
@@ -53,7 +56,7 @@ function parseArgs(argv: readonly string[]): Args {
   };
   const variant = flag(argv, '--variant', 'torch') as TorchVariant;
   if (!TORCH_VARIANTS.includes(variant)) throw new Error(`--variant ${variant} is not one of ${TORCH_VARIANTS.join(', ')}`);
-  return { model, threads: int('--threads', 2), pairs: int('--pairs', 4), rounds: int('--rounds', 7), steps: int('--steps', 3), variant };
+  return { model, threads: int('--threads', 2), pairs: int('--pairs', 4), rounds: int('--rounds', 7), steps: int('--steps', 3), warmup: int('--warmup', 10), variant };
 }
 
 /** One pair, in this process: the model on both systems, then `rounds` rounds of one block each (torch first). */
@@ -71,10 +74,10 @@ async function runPair(a: Args): Promise<PairResult> {
     try {
       const batches = data.map((b) => tunerBatch(tuner, b));
       let next = 0;
-      // warm-up: the compiled step is built on the first step, torch's primitives on its first
-      for (let i = 0; i < 2; i++) {
+      // warm-up: the compiled step is built on the first step, torch's primitives on its first; both settle over more
+      for (let i = 0; i < a.warmup; i++) {
         await tuner.trainStep(batches[next++ % batches.length]!);
-        await worker.step(i);
+        await worker.step(i % data.length);
       }
       const ours: number[] = [], theirs: number[] = [];
       for (let r = 0; r < a.rounds; r++) {
