@@ -63,7 +63,8 @@ export interface EmitContext {
   memo(key: string, make: () => string): string;
   /**
    * The op type of the forward node on the gradient path that writes
-   * `value` (undefined for inputs, parameters and values off the path).
+   * `value`, prefixed by its domain outside the default one ('com.microsoft.Gelu');
+   * undefined for inputs, parameters and values off the path.
    */
   producerOp(value: string): string | undefined;
   /**
@@ -177,7 +178,10 @@ export class GraphEmitter {
 
   /** Note the forward nodes on the gradient path, for EmitContext.producerOp. */
   recordForward(nodes: readonly NodeView[]): void {
-    for (const n of nodes) for (const o of n.outputs) if (o) this.forwardOps.set(o, n.opType);
+    for (const n of nodes) {
+      const op = n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`;
+      for (const o of n.outputs) if (o) this.forwardOps.set(o, op);
+    }
   }
 
   /** The EmitContext for one node of the forward graph. */
