@@ -12,6 +12,11 @@
  * comparison (torch-bench.ts: torch-lenet5, torch-resnet18,
  * torch-resnet18-head, torch-mobilenetv2, torch-memory) runs last, when
  * /usr/bin/python3 has torch; without it its rows say "torch: not installed".
+ * When other workloads ran before it, it runs in a fresh process of its own
+ * (this script with --torch-child), as torch's workers do: what they leave
+ * behind in this one (the feature cache's buffers, TF.js's grown wasm
+ * memory) made every ResNet-18 step's garbage collection there 5–15 ms
+ * dearer, edgetune's step 100 → 115 ms at two threads.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -403,6 +408,30 @@ function forkMemoryChild(system: SystemName, images: number, batch: number): Pro
   });
 }
 
+/** The PyTorch groups in this process: their rows and notes. */
+async function torchRows(mode: Mode, groups: ReadonlySet<TorchGroup>): Promise<{ rows: ResultRow[]; notes: string[] }> {
+  const tb = new TorchBench(mode.torch, log);
+  try {
+    await tb.start(groups);
+    await tb.run(groups);
+  } finally {
+    await tb.close();
+  }
+  return { rows: tb.rows, notes: tb.notes };
+}
+
+/** The PyTorch groups in a fresh node process (this script with --torch-child), their rows and notes sent back. */
+function torchRowsInChild(quick: boolean, groups: ReadonlySet<TorchGroup>): Promise<{ rows: ResultRow[]; notes: string[] }> {
+  return new Promise((resolve, reject) => {
+    const args = ['--torch-child', [...groups].join(','), ...(quick ? ['--quick'] : [])];
+    const child = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    let result: { rows: ResultRow[]; notes: string[] } | undefined;
+    child.on('message', (m) => { result = m as { rows: ResultRow[]; notes: string[] }; });
+    child.on('error', reject);
+    child.on('exit', (code) => (result ? resolve(result) : reject(new BenchError(`the PyTorch comparison's process exited with code ${code} before reporting`))));
+  });
+}
+
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Workload> | undefined; out: string } {
   let quick = false, only: Set<Workload> | undefined, out = path.join(repoRoot(), 'bench');
   for (let i = 0; i < argv.length; i++) {
@@ -420,6 +449,12 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Workload> | unde
 }
 
 async function main(argv: string[]): Promise<void> {
+  const child = argv.indexOf('--torch-child');
+  if (child >= 0) {
+    const groups = new Set((argv[child + 1] ?? '').split(',').filter((g): g is TorchGroup => (TORCH_GROUPS as readonly string[]).includes(g)));
+    process.send!(await torchRows(argv.includes('--quick') ? QUICK : FULL, groups));
+    return;
+  }
   const { quick, only, out } = parseArgs(argv);
   const mode = quick ? QUICK : FULL;
   const want = (w: Workload) => (only ? only.has(w) : w !== 'calibrate-cnn6c-sgd-b50' || mode.calibrate);
@@ -446,8 +481,10 @@ async function main(argv: string[]): Promise<void> {
     ['memory-1epoch', () => bench.memory()],
     ['head-cache', async () => { bench.rows.push(...await headCacheRows(quick)); }],
   ];
+  let ranHere = false;
   for (const [w, run] of steps) {
     if (!want(w)) continue;
+    ranHere = true;
     log(`${w} …`);
     try {
       await run();
@@ -458,15 +495,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const torchGroups = new Set(TORCH_GROUPS.filter((g) => want(g)));
   if (torchGroups.size > 0) {
-    const tb = new TorchBench(mode.torch, log);
-    try {
-      await tb.start(torchGroups);
-      await tb.run(torchGroups as ReadonlySet<TorchGroup>);
-    } finally {
-      await tb.close();
-    }
-    bench.rows.push(...tb.rows);
-    bench.notes.push(...tb.notes);
+    const groups = torchGroups as ReadonlySet<TorchGroup>;
+    const t = ranHere ? await torchRowsInChild(quick, groups) : await torchRows(mode, groups);
+    bench.rows.push(...t.rows);
+    bench.notes.push(...t.notes);
+    if (ranHere) bench.notes.push('the PyTorch comparison ran in a fresh node process of its own, after the other workloads');
   }
   bench.scalingRows();
   if (!quick) bench.notes.push('TF.js cpu is left out of b256 and the width variants (tens of seconds per step); in the memory workload it trains fewer images');
