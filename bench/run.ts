@@ -13,10 +13,10 @@
  * torch-resnet18-head, torch-mobilenetv2, torch-memory) runs last, when
  * /usr/bin/python3 has torch; without it its rows say "torch: not installed".
  * When other workloads ran before it, it runs in a fresh process of its own
- * (this script with --torch-child), as torch's workers do: what they leave
- * behind in this one (the feature cache's buffers, TF.js's grown wasm
- * memory) made every ResNet-18 step's garbage collection there 5–15 ms
- * dearer, edgetune's step 100 → 115 ms at two threads.
+ * (this script with --torch-child), as torch's workers do: after the other
+ * workloads, the mark-compact that ends each ResNet-18 step took 1.4–6.4 ms
+ * plus up to 11 ms of incremental marking in this process, against 0.8–2.2
+ * ms plus up to 6 ms in a fresh one.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
