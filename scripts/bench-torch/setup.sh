@@ -36,13 +36,13 @@ fi
 declare -A BEFORE=()
 for link in /etc/alternatives/libblas.so.3-* /etc/alternatives/liblapack.so.3-*; do
   [ -e "$link" ] || continue
-  BEFORE["$(basename "$link")"]="$(readlink -f "$link")"
+  BEFORE["$(basename "$link")"]="$(readlink "$link")"
 done
 
 $SUDO apt-get install -y python3-torch python3-torchvision python3-onnx python3-threadpoolctl libopenblas0-pthread
 
 for name in "${!BEFORE[@]}"; do
-  now="$(readlink -f "/etc/alternatives/$name")"
+  now="$(readlink "/etc/alternatives/$name")"
   if [ "$now" != "${BEFORE[$name]}" ]; then
     echo "bench:setup: putting $name back to ${BEFORE[$name]} (the bench chooses each worker's BLAS itself)"
     $SUDO update-alternatives --set "$name" "${BEFORE[$name]}"
