@@ -76,7 +76,7 @@ export function convInputGradEmit(
     const flipped = convInputGradByFlipEmit(ctx, dy, w, wDims, xDims, a);
     if (flipped) return flipped;
   }
-  // ONNX Runtime's Col2Im gives wrong results for 3-D images
+  // ONNX Runtime's Col2Im gives wrong results for 3-D images (and for 1-D ones with dilations, so those go in as 2-D)
   if ((form === 'gemm' || form === 'matmul') && a.group === 1 && ctx.opset >= 18 && r <= 2) {
     const outSizes = convOutSizes(xDims.slice(2), kernel, a);
     const P = sizeOf(outSizes);
@@ -89,11 +89,14 @@ export function convInputGradEmit(
     } else {
       [cols] = matMulEmit(ctx, transposeEmit(ctx, wm, [M, C * K], [1, 0]), [C * K, M], reshapeEmit(ctx, dy, [N, M, ...outSizes], [N, M, P]), [N, M, P]);
     }
-    const dx = ctx.op('Col2Im', [cols, ctx.ints(xDims.slice(2)), ctx.ints(kernel)], {
-      strides: [...a.strides], pads: [...a.pads], dilations: [...a.dilations],
+    // a 1-D image goes in as 2-D, one row high: ONNX Runtime's 1-D Col2Im is wrong with dilations
+    const lift = (v: readonly number[], one: number) => (r === 1 ? [one, ...v] : [...v]);
+    const image = lift(xDims.slice(2), 1);
+    const dx = ctx.op('Col2Im', [cols, ctx.ints(image), ctx.ints(lift(kernel, 1))], {
+      strides: lift(a.strides, 1), pads: r === 1 ? [0, a.pads[0]!, 0, a.pads[1]!] : [...a.pads], dilations: lift(a.dilations, 1),
     });
-    ctx.setDims(dx, xDims);
-    return dx;
+    ctx.setDims(dx, [N, C, ...image]);
+    return reshapeEmit(ctx, dx, [N, C, ...image], xDims);
   }
   // ONNX Runtime's grouped Conv runs a depthwise flip about twice as fast as its grouped ConvTranspose (MobileNetV2's 16×16 and 32×32 maps)
   const depthwise = a.group === C && M === C && wDims[1] === 1;

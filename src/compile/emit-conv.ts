@@ -119,12 +119,12 @@ export function convForwardPatchesEmit(
  *   dW[m,c,k…] = Σ_{n,o…} δ[n,m,o…] · x[n, g·Cg + c, o·s − p_begin + k·d …]
  * 'direct': one Conv whose batch is the input channel and whose kernel is δ:
  *   x [N,G·Cg,in…] → [Cg, G·N, in…] (channel g·N + n),  δ [N,M,o…] → [M, N, o…],
- *   Conv(group G, strides = forward dilations, dilations = forward strides, pads as forward)
- *     → [Cg, M, ≥k…],
- * sliced to k… (the extra positions come from padding past the last window)
- * and transposed to [M, Cg, k…]. With S = directBatchSplit(…) > 1 the batch
+ *   Conv(group G, strides = forward dilations, dilations = forward strides, pads as forward but the end)
+ *     → [Cg, M, k…]
+ * (its end pads cut by directEndPads so that no position past the kernel is
+ * computed) and transposed to [M, Cg, k…]. With S = directBatchSplit(…) > 1 the batch
  * is S groups of that Conv (δ → [S·M, N/S, o…], group S) whose S results
- * [Cg, S, M, ≥k…] are summed.
+ * [Cg, S, M, k…] are summed.
  * 'gemm' (group 1): one Gemm over the whole batch,
  *   dW [M, C·K] = δ [M, P·N] · colsᵀ,  cols [C·K, P·N] the patch matrix of x
  *   (patchColsEmit), reshaped to W's dims. `dyFolded` is δ already as
@@ -172,10 +172,12 @@ export function convWeightGradEmit(
   const dyKernel = S === 1 ? transposeEmit(ctx, dy, dyDims, [1, 0, ...axes.map((i) => i - 1)])
     : reshapeEmit(ctx, transposeEmit(ctx, reshapeEmit(ctx, dy, dyDims, [S, N / S, M, ...outer]), [S, N / S, M, ...outer], [0, 2, 1, ...axes]),
       [S, M, N / S, ...outer], [S * M, N / S, ...outer]);
-  const conv = ctx.op('Conv', [xBatch, dyKernel], {
-    strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads], group: G * S,
+  const fit = directEndPads(inner, kernel, outer, a);
+  const xRead = sliceLeadingEmit(ctx, xBatch, [Cg, G * N, ...inner], [Cg, G * N, ...fit.inner]);
+  const conv = ctx.op('Conv', [xRead, dyKernel], {
+    strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads.slice(0, r), ...fit.ends], group: G * S,
   });
-  const reach = inner.map((size, i) => Math.floor((size + a.pads[i]! + a.pads[r + i]! - (outer[i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1);
+  const reach = fit.inner.map((size, i) => Math.floor((size + a.pads[i]! + fit.ends[i]! - (outer[i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1);
   const fullDims = [Cg, M, ...reach];
   let full = conv;
   if (S > 1) {
@@ -186,6 +188,32 @@ export function convWeightGradEmit(
   const kDims = [Cg, M, ...wDims.slice(2)];
   const cropped = sliceLeadingEmit(ctx, full, fullDims, kDims);
   return transposeEmit(ctx, cropped, kDims, [1, 0, ...axes.map((i) => i - 1)]);
+}
+
+/**
+ * The end pads of the 'direct' weight gradient's Conv, and the input extent
+ * it reads, that make its output exactly the kernel's size. With the forward
+ * pads that output reaches
+ *   reach = ⌊(in + p_begin + p_end − (o − 1)·s − 1) / d⌋ + 1 ≥ k
+ * positions, the last reach − k of them from padding past the last window
+ * (ResNet-18's 7×7 stride-2 first layer: 8×8 for a 7×7 kernel, 31% more
+ * work). Each extra position is d columns of end padding: p_end′ =
+ * p_end − (reach − k)·d; where that is below zero, the input is cut by the
+ * rest instead and p_end′ = 0.
+ */
+export function directEndPads(
+  inner: readonly number[], kernel: readonly number[], outer: readonly number[], a: ConvAttrs,
+): { ends: number[]; inner: number[] } {
+  const r = inner.length;
+  const ends: number[] = [];
+  const cut: number[] = [];
+  inner.forEach((size, i) => {
+    const reach = Math.floor((size + a.pads[i]! + a.pads[r + i]! - (outer[i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1;
+    const end = a.pads[r + i]! - Math.max(0, reach - kernel[i]!) * a.dilations[i]!;
+    ends.push(Math.max(0, end));
+    cut.push(size + Math.min(0, end));
+  });
+  return { ends, inner: cut };
 }
 
 /**

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
-import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convWeightGradEmit, directBatchSplit, transposedWeightGemm, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convWeightGradEmit, directBatchSplit, directEndPads, transposedWeightGemm, type WeightGradForm } from '../../src/compile/emit-conv.js';
 import { convInputGradEmit, type InputGradForm } from '../../src/compile/emit-conv-input.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
@@ -34,6 +34,7 @@ const GEOS: Geo[] = [
   { name: '2-D small output (2×2)', x: [3, 8, 2, 2], w: [6, 8, 3, 3], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 } },
   { name: '2-D pads larger than (k − 1)·d', x: [2, 2, 4, 4], w: [3, 2, 2, 2], a: { strides: [1, 1], pads: [2, 2, 2, 2], dilations: [1, 1], group: 1 } },
   { name: '1-D stride 2', x: [2, 3, 11], w: [4, 3, 3], a: { strides: [2], pads: [1, 2], dilations: [1], group: 1 } },
+  { name: '1-D stride 4 over dilation 2, end pad past the last window', x: [2, 3, 11], w: [4, 3, 2], a: { strides: [4], pads: [0, 3], dilations: [2], group: 1 } },
   { name: '3-D', x: [2, 2, 4, 5, 3], w: [3, 2, 2, 3, 2], a: { strides: [1, 2, 1], pads: [0, 1, 1, 1, 0, 0], dilations: [1, 1, 2], group: 1 } },
   { name: '2-D one input channel, batch 4 (∂W direct: the batch in two groups)', x: [4, 1, 6, 5], w: [3, 1, 3, 2], a: { strides: [1, 2], pads: [1, 0, 1, 1], dilations: [1, 1], group: 1 } },
   { name: '2-D dilation 2, uneven pads within the reach', x: [2, 3, 7, 6], w: [4, 3, 3, 3], a: { strides: [1, 1], pads: [1, 0, 3, 2], dilations: [2, 1], group: 1 } },
@@ -176,6 +177,23 @@ describe('convolution gradient forms', () => {
     expect(groups([5, 3, 6, 6], [4, 3, 3, 3], 1)).toBe(1);
     // not for a GPU execution provider
     expect(groups([8, 3, 6, 6], [4, 3, 3, 3], 1, true)).toBe(1);
+  });
+
+  it('the direct ∂W computes no position past the kernel: its end pads are cut, and the input where they would go below zero', () => {
+    // ResNet-18's first layer at 64×64: 7×7, stride 2, pads 3 → 32×32 outputs; the forward pads reach 8 positions
+    expect(directEndPads([64, 64], [7, 7], [32, 32], { strides: [2, 2], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1 })).toEqual({ ends: [2, 2], inner: [64, 64] });
+    // stride 2 with no end pad and a row no window reads: one input row fewer
+    expect(directEndPads([7, 8], [3, 2], [3, 3], { strides: [2, 3], pads: [1, 0, 0, 1], dilations: [1, 1], group: 1 })).toEqual({ ends: [0, 0], inner: [6, 8] });
+    // with dilation 2 (and stride 4) each extra position is two columns of padding
+    expect(directEndPads([11], [2], [3], { strides: [4], pads: [0, 3], dilations: [2], group: 1 })).toEqual({ ends: [1], inner: [11] });
+    // exact already: unchanged
+    expect(directEndPads([6, 6], [3, 3], [6, 6], { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 })).toEqual({ ends: [1, 1], inner: [6, 6] });
+    const e = new GraphEmitter(new Map([['x', [2, 3, 64, 64]], ['dy', [2, 4, 32, 32]]]), 'test');
+    const ctx = e.context({ node: {} as NodeView, inputs: [], outputs: [], gradOutputs: [], needs: [], opset: 17 });
+    convWeightGradEmit(ctx, 'x', [2, 3, 64, 64], 'dy', [2, 4, 32, 32], [4, 3, 7, 7], { strides: [2, 2], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1 }, 'direct');
+    const conv = e.nodes.find((n) => n.op_type === 'Conv')!;
+    expect(conv.attribute.find((t) => t.name === 'pads')!.ints.map(Number)).toEqual([3, 3, 2, 2]);
+    expect(e.nodes.map((n) => n.op_type)).not.toContain('Slice');
   });
 
   it('the weight-gradient forms share δ folded once, and agree with a tree of Concats of at most 2 or 3 inputs', async () => {
