@@ -49,6 +49,9 @@ export type WeightGradForm = 'direct' | 'gemm' | 'taps';
 /** The size of a weight gradient's patch matrix (C·K·P·N floats) above which it is read tap by tap ('taps'). */
 export const TAPS_ABOVE_BYTES = 64 * 2 ** 20;
 
+/** The size of patch matrix from which a layer with few output channels (< 32) takes the 'gemm' weight gradient instead of the per-channel Conv. */
+export const PATCHES_FROM_BYTES = 2 ** 20;
+
 /**
  * The modelled choice of forms, per layer. A per-image GEMM streams all of W
  * for each image and is efficient only with many columns (P output
@@ -58,7 +61,6 @@ export const TAPS_ABOVE_BYTES = 64 * 2 ** 20;
 export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[], wDims: readonly number[], a: ConvAttrs): { input: InputGradForm; weight: WeightGradForm } {
   const P = sizeOf(dyDims.slice(2));
   const K = sizeOf(wDims.slice(2));
-  const M = wDims[0]!;
   const dense = a.group === 1;
   // measured (bench/profile-conv-grads.ts, one thread): the per-image GEMMs lose from about 32 output positions down;
   // without Col2Im (before opset 18) Col2Im by a Gather wins from 16 positions down for strided layers (ResNet-18's
@@ -71,13 +73,20 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   const input: InputGradForm = !dense ? 'direct' : col2im && P <= 32 ? 'gemm'
     : (unitStride ? P <= 4 && K > 1 : P <= 16) ? 'gather' : unitStride && P <= 16 ? 'patches'
       : unitStride && ctx.opset >= 10 && flipReadsNoMore(wDims, a) ? 'flip' : 'direct';
-  // copying the patches costs about as much as 2·M flops per value; with few output channels or wide kernels the per-channel Conv wins
   const stridedTaps = ctx.opset < 10 && a.strides.some((s) => s !== 1);
   // the whole patch matrix in one Gather against a Slice and a Gemm per tap: about equal per layer at one thread
   // (ResNet-18's layer1/layer2), but the Gather shares out over threads and the Slices do not (ResNet-18's step 7%
-  // faster at one thread, 11% at two, in paired rounds); only a matrix too large to hold (large images) goes tap by tap
+  // faster at one thread, 11% at two, in paired rounds); only a matrix too large to hold (large images) goes tap by
+  // tap, or, with wide kernels (a Gemm per tap of few columns), by the per-channel Conv. A wide kernel with many
+  // output channels keeps the per-channel Conv (ResNet-18's 7×7 first layer: its step 2% slower at one thread with
+  // patches, level at two). With few output channels the per-channel Conv is a GEMM of few rows, and the patches win
+  // once they are enough to pay for their nodes (PATCHES_FROM_BYTES): LeNet-5's step at batch 64 1.16–1.18× as fast
+  // at one thread and 1.31× at two, at batch 256 1.06× and 1.03× (bench/profile-ab.ts); at batch 1 25% slower.
   const patchBytes = 4 * wDims[1]! * K * P * dyDims[0]!;
-  const weight: WeightGradForm = !dense || stridedTaps || (K > 1 && (M < 32 || K > 9)) ? 'direct' : K > 1 && patchBytes > TAPS_ABOVE_BYTES ? 'taps' : 'gemm';
+  const fewMaps = wDims[0]! < 32;
+  const patchesPay = fewMaps && patchBytes >= PATCHES_FROM_BYTES && patchBytes <= TAPS_ABOVE_BYTES;
+  const perChannel = K > 1 && (fewMaps || K > 9) && !patchesPay;
+  const weight: WeightGradForm = !dense || stridedTaps || perChannel ? 'direct' : K > 1 && patchBytes > TAPS_ABOVE_BYTES ? 'taps' : 'gemm';
   return { input, weight };
 }
 

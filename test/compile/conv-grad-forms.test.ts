@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { concatTreeEmit } from '../../src/compile/emit-helpers.js';
-import { chooseConvGradForms, TAPS_ABOVE_BYTES, convForwardGemmEmit, convWeightGradEmit, directBatchSplit, directEndPads, transposedWeightGemm, type WeightGradForm } from '../../src/compile/emit-conv.js';
+import { chooseConvGradForms, PATCHES_FROM_BYTES, TAPS_ABOVE_BYTES, convForwardGemmEmit, convWeightGradEmit, directBatchSplit, directEndPads, transposedWeightGemm, type WeightGradForm } from '../../src/compile/emit-conv.js';
 import { convInputGradEmit, type InputGradForm } from '../../src/compile/emit-conv-input.js';
 import { GraphEmitter } from '../../src/compile/emit.js';
 import type { NodeView } from '../../src/graph/graph.js';
@@ -134,8 +134,14 @@ describe('convolution gradient forms', () => {
     // layer1 at 224×224: 231 MB of patches, read tap by tap
     expect(4 * 64 * 9 * 56 * 56 * 32).toBeGreaterThan(TAPS_ABOVE_BYTES);
     expect(weight([32, 64, 56, 56], [64, 64, 3, 3])).toBe('taps');
-    // few output channels, wide kernels, groups: the per-channel Conv
-    expect([weight([64, 6, 28, 28], [6, 1, 5, 5], 1, 0), weight([32, 64, 32, 32], [64, 3, 7, 7], 2, 3), weight([32, 64, 8, 8], [64, 64, 3, 3].map((d, i) => (i === 1 ? 32 : d)))]).toEqual(['direct', 'direct', 'gemm']);
+    // a wide kernel with many output channels, groups: the per-channel Conv
+    expect([weight([32, 64, 32, 32], [64, 3, 7, 7], 2, 3), weight([32, 64, 8, 8], [64, 64, 3, 3].map((d, i) => (i === 1 ? 32 : d)))]).toEqual(['direct', 'gemm']);
+    // few output channels (LeNet-5's first two layers): patches from PATCHES_FROM_BYTES (batch 64: 5 MB and 3.8 MB) up to
+    // TAPS_ABOVE_BYTES, else the per-channel Conv (batch 8: 627 kB and 480 kB; batch 4096: 321 MB)
+    expect(4 * 6 * 25 * 100 * 8).toBeLessThan(PATCHES_FROM_BYTES);
+    expect(4 * 6 * 25 * 100 * 64).toBeGreaterThanOrEqual(PATCHES_FROM_BYTES);
+    expect([weight([64, 6, 28, 28], [6, 1, 5, 5], 1, 0), weight([64, 16, 10, 10], [16, 6, 5, 5], 1, 0)]).toEqual(['gemm', 'gemm']);
+    expect([weight([8, 6, 28, 28], [6, 1, 5, 5], 1, 0), weight([8, 16, 10, 10], [16, 6, 5, 5], 1, 0), weight([4096, 6, 28, 28], [6, 1, 5, 5], 1, 0)]).toEqual(['direct', 'direct', 'direct']);
     expect(chooseConvGradForms(ctx, [32, 64, 8, 8], [64, 32, 3, 3], { ...a(1, 1), group: 2 }).weight).toBe('direct');
   });
 
