@@ -80,8 +80,9 @@ export function chooseConvGradForms(ctx: EmitContext, dyDims: readonly number[],
   // tap, or, with wide kernels (a Gemm per tap of few columns), by the per-channel Conv. A wide kernel with many
   // output channels keeps the per-channel Conv (ResNet-18's 7×7 first layer: its step 2% slower at one thread with
   // patches, level at two). With few output channels the per-channel Conv is a GEMM of few rows, and the patches win
-  // once they are enough to pay for their nodes (PATCHES_FROM_BYTES): LeNet-5's step at batch 64 1.16–1.18× as fast
-  // at one thread and 1.31× at two, at batch 256 1.06× and 1.03× (bench/profile-ab.ts); at batch 1 25% slower.
+  // once they are enough to pay for their nodes (PATCHES_FROM_BYTES): LeNet-5's step at batch 64 1.13–1.18× as fast
+  // at one thread and 1.05–1.31× at two, at batch 256 1.06× at one thread and level at two (bench/profile-ab.ts);
+  // at batch 1 25% slower.
   const patchBytes = 4 * wDims[1]! * K * P * dyDims[0]!;
   const fewMaps = wDims[0]! < 32;
   const patchesPay = fewMaps && patchBytes >= PATCHES_FROM_BYTES && patchBytes <= TAPS_ABOVE_BYTES;
@@ -186,17 +187,14 @@ export function convWeightGradEmit(
   const conv = ctx.op('Conv', [xRead, dyKernel], {
     strides: [...a.dilations], dilations: [...a.strides], pads: [...a.pads.slice(0, r), ...fit.ends], group: G * S,
   });
-  const reach = fit.inner.map((size, i) => Math.floor((size + a.pads[i]! + fit.ends[i]! - (outer[i]! - 1) * a.strides[i]! - 1) / a.dilations[i]!) + 1);
-  const fullDims = [Cg, M, ...reach];
+  const kDims = [Cg, M, ...kernel];
   let full = conv;
   if (S > 1) {
-    ctx.setDims(conv, [Cg, S * M, ...reach]);
-    full = reduceSumEmit(ctx, reshapeEmit(ctx, conv, [Cg, S * M, ...reach], [Cg, S, M, ...reach]), [Cg, S, M, ...reach], [1], false);
+    ctx.setDims(conv, [Cg, S * M, ...kernel]);
+    full = reduceSumEmit(ctx, reshapeEmit(ctx, conv, [Cg, S * M, ...kernel], [Cg, S, M, ...kernel]), [Cg, S, M, ...kernel], [1], false);
   }
-  ctx.setDims(full, fullDims);
-  const kDims = [Cg, M, ...wDims.slice(2)];
-  const cropped = sliceLeadingEmit(ctx, full, fullDims, kDims);
-  return transposeEmit(ctx, cropped, kDims, [1, 0, ...axes.map((i) => i - 1)]);
+  ctx.setDims(full, kDims);
+  return transposeEmit(ctx, full, kDims, [1, 0, ...axes.map((i) => i - 1)]);
 }
 
 /**
