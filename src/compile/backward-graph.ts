@@ -9,6 +9,7 @@ import { UnsupportedError } from '../errors.js';
 import type { BackwardPlan } from '../grad/plan.js';
 import { ruleKey } from '../grad/rules/index.js';
 import type { OnnxModel } from '../model.js';
+import { findTensor } from '../graph/constant-tensors.js';
 import { valueInfo } from '../onnx/builder.js';
 import { DataType } from '../onnx/dtypes.js';
 import { defaultOpset } from '../onnx/model-io.js';
@@ -74,7 +75,7 @@ export function compileBackward(model: OnnxModel, plan: BackwardPlan, shapes: Ma
   const proto = trainingView(model, plan.params, []);
   const g = proto.graph!;
   g.output = [];
-  const emitter = new GraphEmitter(shapes, 'grad', opts);
+  const emitter = new GraphEmitter(shapes, 'grad', { constant: (name) => findTensor(g, name), ...opts });
   const outDims = shapes.get(plan.output);
   if (!outDims) throw new UnsupportedError(`no static shape recorded for output '${plan.output}'`);
   g.input.push(valueInfo(GRAD_OUTPUT, DataType.FLOAT, [...outDims]));

@@ -8,6 +8,8 @@
  */
 import { floatTensor, int64Tensor, node as makeNode, type AttrValue } from '../onnx/builder.js';
 import type { ModelProto, NodeProto, TensorProto } from '../onnx/types.js';
+import { isExternal, readTensor } from '../onnx/tensor-codec.js';
+import { DataType } from '../onnx/dtypes.js';
 import type { NodeView } from '../graph/graph.js';
 
 export interface EmitContext {
@@ -75,6 +77,12 @@ export interface EmitContext {
   markZeroWhereNotPositive(g: string, v: string): void;
   /** Whether markZeroWhereNotPositive recorded `g` against `v`. */
   zeroWhereNotPositive(g: string, v: string): boolean;
+  /**
+   * The values of a model value fixed in the graph (an initializer or a
+   * Constant node's tensor, not trained), as numbers; undefined for values
+   * computed at run time, stored outside the model's bytes, or float16.
+   */
+  constantValues(name: string): readonly number[] | undefined;
 }
 
 export type Emitter = (ctx: EmitContext) => (string | undefined)[];
@@ -84,6 +92,8 @@ export interface EmitterOptions {
   maxOperands?: number;
   gpu?: boolean;
   nchwcBlock?: number;
+  /** the model's tensor stored under a value name (initializer or Constant node), for EmitContext.constantValues */
+  constant?: (name: string) => TensorProto | undefined;
 }
 
 /** Collects the nodes and constants emitted for one graph, with unique names and known dims. */
@@ -106,11 +116,23 @@ export class GraphEmitter {
   /** the domains other than the default one that emitted nodes use (each at version 1) */
   readonly domains = new Set<string>();
 
+  private readonly constant: ((name: string) => TensorProto | undefined) | undefined;
+
   constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad', opts: EmitterOptions = {}) {
     this.shapes = new Map(shapes);
     this.maxOperands = opts.maxOperands ?? Infinity;
     this.gpu = opts.gpu ?? false;
     this.nchwcBlock = opts.nchwcBlock;
+    this.constant = opts.constant;
+  }
+
+  /** see EmitContext.constantValues */
+  constantValues(name: string): readonly number[] | undefined {
+    const t = name ? this.constant?.(name) : undefined;
+    // float16 and bfloat16 decode to bit patterns, not values
+    if (!t || isExternal(t) || t.data_type === DataType.FLOAT16 || t.data_type === DataType.BFLOAT16) return undefined;
+    const { data } = readTensor(t);
+    return Array.from(data as ArrayLike<number | bigint>, Number);
   }
 
   fresh(hint: string): string {
@@ -186,7 +208,7 @@ export class GraphEmitter {
 
   /** The EmitContext for one node of the forward graph. */
   context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'opIn' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands' | 'gpu' | 'nchwcBlock'
-    | 'producerOp' | 'markZeroWhereNotPositive' | 'zeroWhereNotPositive'>): EmitContext {
+    | 'producerOp' | 'markZeroWhereNotPositive' | 'zeroWhereNotPositive' | 'constantValues'>): EmitContext {
     const fact = (g: string, v: string) => `${g}\u0000${v}`;
     return {
       ...base,
@@ -204,6 +226,7 @@ export class GraphEmitter {
       producerOp: (v) => this.forwardOps.get(v),
       markZeroWhereNotPositive: (g, v) => { this.zeroWhereNotPositive.add(fact(g, v)); },
       zeroWhereNotPositive: (g, v) => this.zeroWhereNotPositive.has(fact(g, v)),
+      constantValues: (n) => this.constantValues(n),
     };
   }
 }

@@ -17,6 +17,7 @@
 import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
+import { findTensor } from '../graph/constant-tensors.js';
 import { valueInfo } from '../onnx/builder.js';
 import { DataType } from '../onnx/dtypes.js';
 import { defaultOpset } from '../onnx/model-io.js';
@@ -194,6 +195,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const g = proto.graph!;
   const e = new GraphEmitter(shapes, 'step', {
     maxOperands: opts.maxOperands ?? Infinity, gpu: opts.gpu ?? false, ...(opts.nchwcBlock !== undefined ? { nchwcBlock: opts.nchwcBlock } : {}),
+    constant: (name) => findTensor(g, name),
   });
   const yDims = shapes.get(plan.output)!;
   const opset = stepOpset(proto, opts.gpu ?? false);

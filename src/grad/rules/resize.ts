@@ -25,9 +25,16 @@
  * A_aᵀ. When it depends on values read at run time (a scales input, the roi),
  * A_a is produced by the node's own op applied to an identity matrix along
  * that axis (folded to a constant by ONNX Runtime) and δ is multiplied by it.
- * An axis whose length the op keeps is then taken as unscaled (scale 1), and
- * keep_aspect_ratio_policy other than 'stretch' is refused: its scale comes
- * from sizes the static shapes do not give back.
+ * Where those values are constants of the model (initializers, Constant
+ * nodes: what exporters write for a fixed scale factor), the maps are built
+ * from them as the TypeScript rule builds them instead. A probe cannot see
+ * the scale of an axis whose length the node keeps (ONNX Runtime copies an
+ * input whose shape a Resize keeps, so resizing the identity matrix along
+ * that axis alone gives it back), so with scales read at run time such an
+ * axis is taken as unscaled: a scale like 1.05 on 8 positions while another
+ * axis changes gets wrong compiled gradients there (the TypeScript rule is
+ * right). keep_aspect_ratio_policy other than 'stretch' is refused: its
+ * scale comes from sizes the static shapes do not give back.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
@@ -200,6 +207,20 @@ export function resizeEmitPlan(ctx: EmitContext): ResizeEmitPlan {
   if (!byScales && !crop) {
     plan.maps = resizeMaps(attrs, xDims, shapeFromSizes(xDims, yDims));
     return plan;
+  }
+  // scales, roi and sizes that are constants of the model give the maps as the TypeScript rule builds them
+  const known = (k: number) => (present(k) ? ctx.constantValues(ctx.inputs[k]!) : []);
+  const [scales, roi, sizes] = [known(slots.scales), crop ? known(slots.roi) : [], known(slots.sizes)];
+  if (scales && roi && sizes) {
+    const values: ResizeValues = {};
+    if (scales.length > 0) values.scales = [...scales];
+    if (sizes.length > 0) values.sizes = [...sizes];
+    if (roi.length > 0) values.roi = [...roi];
+    const { maps, outDims } = resizeNodeMaps(node, opset, xDims, values);
+    if (outDims.every((d, i) => d === yDims[i])) {
+      plan.maps = maps;
+      return plan;
+    }
   }
   const axes = resizeAxesOf(node, opset, r);
   const count = axes ? axes.length : r;

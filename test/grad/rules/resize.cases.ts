@@ -74,6 +74,21 @@ export const cases: RuleCase[] = [
     opts: S,
   },
   {
+    name: 'bilinear half_pixel, a scale of 1.05 that keeps an axis at 8 positions (each interpolating between neighbours)',
+    spec: resizeSpec({ opset: 13, dims: [1, 2, 8, 5], scales: [1, 1, 1.05, 2], attrs: linear('half_pixel') }),
+    opts: S,
+  },
+  {
+    name: 'bilinear, scales of 1.05 that keep every length (ONNX Runtime then copies the input)',
+    spec: resizeSpec({ opset: 13, dims: [1, 2, 8, 8], scales: [1, 1, 1.05, 1.05], attrs: linear('half_pixel') }),
+    opts: S,
+  },
+  {
+    name: 'tf_crop_and_resize whose roi crops an axis it keeps at scale 1',
+    spec: resizeSpec({ opset: 13, dims: [1, 2, 6, 5], roi: [0, 0, 0.1, 0, 1, 1, 0.9, 1], scales: [1, 1, 1, 2], attrs: linear('tf_crop_and_resize') }),
+    opts: S,
+  },
+  {
     name: 'bilinear downsampling, asymmetric',
     spec: resizeSpec({ opset: 13, dims: [1, 3, 8, 9], scales: [1, 1, 0.5, 0.6], attrs: linear('asymmetric') }),
     opts: S,
