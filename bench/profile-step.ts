@@ -11,7 +11,7 @@
  *   node [--expose-gc] dist-bench/bench/profile-step.js [--model models/lenet5.onnx] [--batch 64] [--threads 0]
  *        [--rounds 20] [--warmup 3] [--optimizer sgd|momentum|adam|adamw] [--clip 1] [--profile] [--top 25]
  *        [--size 64] (the input's spatial size where the file leaves it open) [--op Slice] (slowest nodes of one op type, with shapes;
- *        '!Gemm,Conv': of every type but those)
+ *        '!Gemm,Conv': of every type but those) [--trainable fc.weight,fc.bias] (only those parameters trained)
  *
  * --threads 0 keeps ONNX Runtime's default (one per core). Labels are drawn
  * from the output's class count, inputs from a seeded sine; the data does not
@@ -43,6 +43,8 @@ interface Args {
   size: number;
   /** list only this op type's nodes among the slowest ('!A,B': all but A and B) */
   op: string | undefined;
+  /** the trained parameters (comma-separated names; every float parameter when absent) */
+  trainable: string[] | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -63,6 +65,7 @@ function parseArgs(argv: string[]): Args {
     top: num('--top', 25),
     size: num('--size', 64),
     op: get('--op'),
+    trainable: get('--trainable')?.split(',').filter((t) => t !== ''),
   };
 }
 
@@ -178,6 +181,7 @@ export async function profileStep(a: Args): Promise<void> {
   const bytes = new Uint8Array(readFileSync(a.model));
   const tuner = await Tuner.create(OnnxModel.fromBytes(bytes, path.basename(a.model)), backend, {
     loss: 'cross-entropy', optimizer: a.optimizer, lr: 1e-3, ...(a.clip !== undefined ? { maxGradNorm: a.clip } : {}),
+    ...(a.trainable ? { trainable: a.trainable } : {}),
   });
   const outDims = tuner.engine.work.outputs.find((o) => o.name === tuner.engine.plan.output)?.dims ?? [];
   const classes = typeof outDims[1] === 'number' && outDims[1] > 0 ? outDims[1] : 10;
@@ -211,6 +215,7 @@ export async function profileStep(a: Args): Promise<void> {
   const f = median(fwd), s = median(step);
   const res = {
     model: path.basename(a.model), batch: a.batch, threads: a.threads, optimizer: a.optimizer, rounds: a.rounds, input: inName,
+    ...(a.trainable ? { trainable: a.trainable.length } : {}),
     forwardMs: +f.toFixed(3), stepMs: +s.toFixed(3), stepImagesPerS: +(1000 * a.batch / s).toFixed(1),
     forwardGflops: +(flops.forward / f / 1e6).toFixed(2), stepGflops: +(flops.train / s / 1e6).toFixed(2), lastLoss,
   };

@@ -1,15 +1,18 @@
 /**
  * Static shapes for compilation: one forward pass of the training view with
- * the Shape of every value the backward pass touches made an output.
+ * the Shape of every value the backward pass touches made an output, its
+ * Convs replaced by stand-ins of the same geometry where no value they make
+ * can set a shape (shape-stand-ins.ts).
  */
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
 import { node } from '../onnx/builder.js';
-import { encodeModel } from '../onnx/model-io.js';
+import { defaultOpset, encodeModel } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { Session } from '../runtime/session.js';
 import { trainingView } from '../runtime/training-view.js';
+import { replaceConvsByStandIns } from './shape-stand-ins.js';
 
 export function valuesTouched(plan: BackwardPlan): string[] {
   const names = new Set<string>();
@@ -20,9 +23,10 @@ export function valuesTouched(plan: BackwardPlan): string[] {
 
 export async function recordShapes(
   model: OnnxModel, backend: Backend, plan: BackwardPlan, feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>,
-  providers?: readonly string[],
+  providers?: readonly string[], opts: { standIns?: boolean } = {},
 ): Promise<Map<string, readonly number[]>> {
   const initDims = new Map(model.initializers.map((t) => [t.name ?? '', t.dims.map(Number)]));
+  const initTypes = new Map(model.initializers.map((t) => [t.name ?? '', t.data_type ?? 0]));
   const all = valuesTouched(plan);
   const produced = all.filter((v) => !initDims.has(v) && !(v in feeds));
   const view = trainingView(model, plan.params, []);
@@ -30,6 +34,9 @@ export async function recordShapes(
   // freed as the pass goes on, instead of all being copied out
   const shapeOf = (v: string) => `edgetune.shape::${v}`;
   const g = view.graph!;
+  if (opts.standIns !== false) {
+    replaceConvsByStandIns(g, defaultOpset(view), (w) => (initDims.has(w) ? { dims: initDims.get(w)!, dataType: initTypes.get(w)! } : undefined));
+  }
   produced.forEach((v, i) => g.node.push(node('Shape', [v], [shapeOf(v)], {}, { name: `edgetune.shape/${i}` })));
   g.output = produced.map((v) => ({ name: shapeOf(v), metadata_props: [] }));
   // unoptimised: a Shape node is then read off the value the kernel made, never folded from ONNX's shape inference
