@@ -151,8 +151,8 @@ function renameValue(nodes: NodeProto[], from: string, to: string): boolean {
   const producer = nodes.find((n) => n.output.includes(from));
   if (!producer) return false;
   for (const n of nodes) {
-    n.input = n.input.map((v) => (v === from ? to : v));
-    n.output = n.output.map((v) => (v === from ? to : v));
+    if (n.input.includes(from)) n.input = n.input.map((v) => (v === from ? to : v));
+    if (n.output.includes(from)) n.output = n.output.map((v) => (v === from ? to : v));
   }
   return true;
 }
@@ -160,6 +160,21 @@ function renameValue(nodes: NodeProto[], from: string, to: string): boolean {
 /** Name `value` `name`: by renaming its producer's output, or by an Identity where it has none among `nodes`. */
 function nameOutput(e: GraphEmitter, value: string, name: string): void {
   if (!renameValue(e.nodes, value, name)) e.nodes.push({ input: [value], output: [name], op_type: 'Identity', name: `${name}/out`, attribute: [], metadata_props: [] });
+}
+
+/** nameOutput for many values at once, in one pass over the nodes (each value named once). */
+function nameOutputs(e: GraphEmitter, pairs: readonly (readonly [string, string])[]): void {
+  const produced = new Set(e.nodes.flatMap((n) => n.output));
+  const rename = new Map<string, string>();
+  for (const [value, name] of pairs) {
+    if (produced.has(value) && !rename.has(value)) rename.set(value, name);
+    else e.nodes.push({ input: [value], output: [name], op_type: 'Identity', name: `${name}/out`, attribute: [], metadata_props: [] });
+  }
+  if (rename.size === 0) return;
+  for (const n of e.nodes) {
+    if (n.input.some((v) => rename.has(v))) n.input = n.input.map((v) => rename.get(v) ?? v);
+    if (n.output.some((v) => rename.has(v))) n.output = n.output.map((v) => rename.get(v) ?? v);
+  }
 }
 
 /** `x` [Σ sizes] split into pieces of `sizes`, by a tree of Splits of at most `k` outputs each. */
@@ -333,16 +348,14 @@ function finishSplit(
     for (const p of params) g.input.push(valueInfo(paramSlotInput(s, p.name), DataType.FLOAT, [p.dims.reduce((a, b) => a * b, 1)]));
   }
   const u = emitSplitUpdate(e, { optimizer: opts.optimizer, hyper: opts.hyper, clip: opts.clip, norm: opts.gradNorm ?? false, opset, params, grads, entry });
-  const outputs: string[] = [];
+  const named: [string, string][] = [];
   for (const p of params) {
     const v = u.updated.get(p.name)!;
-    nameOutput(e, v.weight, newParam(p.name));
-    outputs.push(newParam(p.name));
-    for (const [s, slot] of Object.entries(v.slots)) {
-      nameOutput(e, slot, newParamSlot(s, p.name));
-      outputs.push(newParamSlot(s, p.name));
-    }
+    named.push([v.weight, newParam(p.name)]);
+    for (const [s, slot] of Object.entries(v.slots)) named.push([slot, newParamSlot(s, p.name)]);
   }
+  nameOutputs(e, named);
+  const outputs = named.map(([, name]) => name);
   return finish(proto, e, plan, opts, outputs, loss, u.norm, u.check);
 }
 
