@@ -4,7 +4,7 @@
  */
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
-import { encodeModel } from '../onnx/model-io.js';
+import { encodeForRuntime } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { GPU_PROVIDERS } from '../runtime/lower.js';
@@ -24,7 +24,7 @@ export class CompiledBackward {
     const shapes = await recordShapes(model, backend, plan, feeds, weights, providers);
     const gpu = (providers ?? backend.defaultProviders).some((p) => GPU_PROVIDERS.includes(p));
     const compiled = compileBackward(model, plan, shapes, gpu ? { maxOperands: GPU_MAX_OPERANDS } : {});
-    const session = await Session.create(backend, encodeModel(compiled.proto), [], {
+    const session = await Session.create(backend, encodeForRuntime(compiled.proto), [], {
       label: `${model.file} (compiled backward)`, ...(providers ? { providers } : {}),
     });
     return new CompiledBackward(session, compiled.grads, new Map(plan.params.map((p) => [p, shapes.get(p)!])));

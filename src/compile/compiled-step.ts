@@ -10,7 +10,7 @@ import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
 import type { NodeProto } from '../onnx/types.js';
-import { encodeModel } from '../onnx/model-io.js';
+import { encodeForRuntime } from '../onnx/model-io.js';
 import type { Backend, OrtTensor } from '../runtime/backend.js';
 import { fromOrt, type Feed, type HostTensor } from '../runtime/host-tensor.js';
 import { GPU_PROVIDERS } from '../runtime/lower.js';
@@ -261,7 +261,7 @@ export class CompiledStep {
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
     const cpu = providers.every((p) => p === 'cpu');
     const threads = cpu ? stepThreads(plan, shapes, model.graph.node) : undefined;
-    const session = await Session.create(backend, encodeModel(proto), [], {
+    const session = await Session.create(backend, encodeForRuntime(proto), [], {
       label: `${model.file} (compiled training step)`, gpuOutputs: stateOutputs, ...(opts.providers ? { providers: opts.providers } : {}),
       ortOptions: { ...(threads !== undefined ? { intraOpNumThreads: threads } : {}), ...(cpu ? cpuStepOptions(layout.used * stateOutputs.length) : {}) },
     });

@@ -123,8 +123,11 @@ export function standInConvs(nodes: readonly NodeProto[], weightDims: (name: str
 
 /**
  * `g` with the Convs standInConvs picks replaced by their stand-ins (new node
- * and initializer arrays; the old ones are not changed). `weight` gives a
- * picked Conv's weight dims and element type. Returns how many were replaced.
+ * and initializer arrays; the old ones are not changed), and the
+ * initializers that only those Convs read (their weights and biases) left
+ * out, so that the pass's model need not carry them (a frozen backbone's
+ * weights are most of its bytes). `weight` gives a picked Conv's weight dims
+ * and element type. Returns how many were replaced.
  */
 export function replaceConvsByStandIns(
   g: GraphProto, opset: number, weight: (name: string) => { dims: readonly number[]; dataType: number } | undefined,
@@ -151,6 +154,8 @@ export function replaceConvsByStandIns(
     nodes.push({ ...n, input: [`${base}/x`, `${base}/w`], output: [n.output[0]!], attribute: n.attribute.filter((a) => a.name !== 'group') });
   }
   g.node = nodes;
-  g.initializer = [...g.initializer, ...added];
+  const read = new Set([...nodes.flatMap((n) => [...n.input, ...subgraphReads(n)]), ...g.output.map((o) => o.name ?? '')]);
+  const dropped = new Set([...picked].flatMap((n) => n.input.slice(1)).filter((v) => !read.has(v)));
+  g.initializer = [...g.initializer.filter((t) => !dropped.has(t.name ?? '')), ...added];
   return picked.size;
 }

@@ -7,7 +7,7 @@
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
 import { node } from '../onnx/builder.js';
-import { defaultOpset, encodeModel } from '../onnx/model-io.js';
+import { defaultOpset, encodeForRuntime } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { Session } from '../runtime/session.js';
@@ -41,7 +41,7 @@ export async function recordShapes(
   g.output = produced.map((v) => ({ name: shapeOf(v), metadata_props: [] }));
   // unoptimised: a Shape node is then read off the value the kernel made, never folded from ONNX's shape inference
   // (which disagrees with the kernels on, e.g., a ceil_mode pooling window that would start in the padding)
-  const session = await Session.create(backend, encodeModel(view), model.inputs, {
+  const session = await Session.create(backend, encodeForRuntime(view), model.inputs, {
     label: model.file, ...(providers ? { providers } : {}), ortOptions: { graphOptimizationLevel: 'disabled' },
   });
   try {

@@ -15,7 +15,7 @@ import type { BatchInfo } from '../graph/passes/free-batch.js';
 import type { BatchStat } from '../graph/passes/batch-norm-train.js';
 import type { TrainingModel } from '../graph/passes/training-model.js';
 import type { OnnxModel } from '../model.js';
-import { encodeModel, defaultOpset } from '../onnx/model-io.js';
+import { encodeForRuntime, defaultOpset } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { Session } from '../runtime/session.js';
@@ -172,7 +172,7 @@ export class GradientEngine {
     });
     const statValues = prepared.batchStats.flatMap((s) => [s.batchMean, s.batchVar]);
     const feedsSpec = work.inputs;
-    const open = () => Session.create(backend, encodeModel(trainingView(work, plan.params, [...plan.saved, ...statValues])), feedsSpec, {
+    const open = () => Session.create(backend, encodeForRuntime(trainingView(work, plan.params, [...plan.saved, ...statValues])), feedsSpec, {
       label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
     });
     // on onnxruntime-node's CPU provider the session opens when first run: a compiled step never needs it, and
@@ -198,7 +198,7 @@ export class GradientEngine {
     if (prepared.batchStats.length > 0) {
       const frozen = trainingModel(model).model;
       const running = prepared.batchStats.flatMap((s) => [s.runningMean, s.runningVar]);
-      inference = await Session.create(backend, encodeModel(trainingView(frozen, [...plan.params, ...running], [])), frozen.inputs, {
+      inference = await Session.create(backend, encodeForRuntime(trainingView(frozen, [...plan.params, ...running], [])), frozen.inputs, {
         label: model.file, ...(opts.providers ? { providers: opts.providers } : {}),
       });
     }

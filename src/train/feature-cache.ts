@@ -8,7 +8,7 @@
  */
 import { InputError, UnsupportedError } from '../errors.js';
 import { OnnxModel } from '../model.js';
-import { encodeModel } from '../onnx/model-io.js';
+import { encodeForRuntime } from '../onnx/model-io.js';
 import type { Backend } from '../runtime/backend.js';
 import type { HostTensor } from '../runtime/host-tensor.js';
 import { Session } from '../runtime/session.js';
@@ -86,7 +86,7 @@ export class FeatureCache implements BatchSource {
     const fixed = typeof first.dims?.[0] === 'number' && first.dims[0] > 0 ? first.dims[0] : undefined;
     const size = fixed ?? opts.batchSize ?? 64;
     if (!Number.isInteger(size) || size < 1) throw new InputError(`feature cache: batch size must be a positive integer, got ${size}`);
-    const session = await Session.create(backend, encodeModel(prefix.runtimeProto()), prefix.inputs, {
+    const session = await Session.create(backend, encodeForRuntime(prefix.runtimeProto()), prefix.inputs, {
       label: prefix.file, ...(opts.providers ? { providers: opts.providers } : {}),
     });
     const rowDims = new Map<string, number[]>();

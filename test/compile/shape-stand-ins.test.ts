@@ -107,5 +107,14 @@ describe('which Convs take a stand-in', () => {
     const w = g.initializer.find((t) => t.name === standIn.input[1])!;
     expect(w.dims.map(Number)).toEqual([4, 1, 3, 3]);
     expect([...new Float32Array(w.raw_data!.slice().buffer)].every((v) => v === 0)).toBe(true);
+    // the bias only the replaced Conv read is left out; an initializer nothing read before stays
+    expect(g.initializer.map((t) => t.name)).toEqual(['unused', standIn.input[1], 'edgetune.shape-stand-in/0/zero', 'edgetune.shape-stand-in/0/one']);
+  });
+
+  it('an initializer a replaced Conv shares with another node stays in the pass\'s model', () => {
+    const g = graph('g', [node('Conv', ['x', 'W1', 'b'], ['c'], { kernel_shape: [3, 3] }), node('Add', ['c', 'b2'], ['y']), node('Mul', ['b', 'b'], ['bb'])], [], [],
+      [floatTensor('b', [4], [0, 0, 0, 0]), floatTensor('b2', [1], [0])]);
+    replaceConvsByStandIns(g, 13, (v) => (v === 'W1' ? { dims: [4, 2, 3, 3], dataType: 1 } : undefined));
+    expect(g.initializer.map((t) => t.name).slice(0, 2)).toEqual(['b', 'b2']);
   });
 });

@@ -3,16 +3,17 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileError, ModelFormatError } from '../../src/errors.js';
 import { Model } from '../../src/node/model.js';
 import { loadModelFile } from '../../src/node/model-file.js';
 import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
-import { cloneModel, cloneSharingData, decodeModel, defaultOpset, encodeModel } from '../../src/onnx/model-io.js';
+import { cloneModel, cloneSharingData, decodeModel, defaultOpset, encodeForRuntime, encodeModel } from '../../src/onnx/model-io.js';
 import { readTensor, writeTensor } from '../../src/onnx/tensor-codec.js';
 import { TensorProtoType } from '../../src/onnx/schema.js';
 import type { ModelProto } from '../../src/onnx/types.js';
-import { randomBytes, seeded } from '../helpers/random.js';
+import { randomBytes, randomFloats, seeded } from '../helpers/random.js';
 
 const LENET5 = fileURLToPath(new URL('../../models/lenet5.onnx', import.meta.url));
 
@@ -163,5 +164,40 @@ describe('loading files names the file in every error', () => {
     const m = await loadModelFile(file);
     expect(m.file).toBe(file);
     expect(m.inputs.map((i) => i.name)).toEqual(['x']);
+  });
+});
+
+describe('encodeForRuntime', () => {
+  /** x [2,C] → Gemm by W [C,C] (raw bytes large enough for the direct copy when C = 200) + b → y; `extra` a small initializer read too. */
+  function gemmModel(c: number): ModelProto {
+    const w = randomFloats(seeded(5), c * c, -0.5, 0.5);
+    const g = graph('g', [node('Gemm', ['x', 'W', 'b'], ['h']), node('Mul', ['h', 'extra'], ['y'])], [valueInfo('x', 1, [2, c])], [valueInfo('y', 1, [2, c])],
+      [floatTensor('W', [c, c], w), floatTensor('extra', [1], [1.5]), floatTensor('b', [c], Array.from({ length: c }, (_, i) => i / c))]);
+    return model(g, { opsets: [opset('', 17)] });
+  }
+
+  it('gives the message encodeModel gives, large initializers last, and ONNX Runtime runs it to the same outputs', async () => {
+    const m = gemmModel(200);
+    const fast = decodeModel(encodeForRuntime(m));
+    const plain = decodeModel(encodeModel(m));
+    expect(fast.graph!.initializer.map((t) => t.name)).toEqual(['extra', 'b', 'W']);
+    const byName = (p: ModelProto) => Object.fromEntries(p.graph!.initializer.map((t) => [t.name, Array.from(readTensor(t).data as Float32Array)]));
+    expect(byName(fast)).toEqual(byName(plain));
+    expect({ ...fast, graph: { ...fast.graph!, initializer: [] } }).toEqual({ ...plain, graph: { ...plain.graph!, initializer: [] } });
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 400 }, (_, i) => Math.sin(i)), [2, 200]);
+    const run = async (bytes: Uint8Array) => {
+      const s = await ort.InferenceSession.create(bytes);
+      try {
+        return Array.from((await s.run({ x }))['y']!.data as Float32Array);
+      } finally {
+        await s.release();
+      }
+    };
+    expect(await run(encodeForRuntime(m))).toEqual(await run(encodeModel(m)));
+  });
+
+  it('is encodeModel byte for byte where no initializer is large', () => {
+    const m = gemmModel(20);
+    expect(encodeForRuntime(m)).toEqual(encodeModel(m));
   });
 });
