@@ -10,10 +10,15 @@
  *   Conv(x, W[M, C/g, k…], B) → Conv(Slice(x, channel 0), zeros[M, 1, k…])
  *
  * ONNX Runtime's own Conv computes the output dims, so they are the real
- * ones; the work shrinks by the input channel count (ResNet-18 at batch 32,
- * 64×64: the pass's Conv time from about 180 ms to a few). The stand-in's
- * values differ from the real ones, so it is used only where no value
- * downstream of a replaced Conv can set a shape: those values ("tainted") may
+ * ones; the work shrinks by the input channel count, to about the cost of
+ * writing the output (ResNet-18 at batch 32, 64×64: the pass's Conv time
+ * from about 180 ms to 16; fewer output channels, tiled to M, were no
+ * faster: the copy costs what the product does). An op that keeps its
+ * first input's dims (BatchNormalization, Relu, Clip, …) on such a value
+ * runs as an Identity (SAME_AS_FIRST): ResNet-18's pass from about 45 ms to
+ * 25, MobileNetV2's from 105 to 42. The stand-in's values differ from the
+ * real ones, so it is used only where no value downstream of a replaced
+ * Conv can set a shape: those values ("tainted") may
  * flow into the data inputs of ops whose output dims follow from their
  * inputs' dims alone (SHAPE_FROM_DIMS; a Shape or Size of them is untainted
  * again), never into an input that sets dims or indexes (a Reshape's shape, a
@@ -99,8 +104,14 @@ function taintKind(n: NodeProto, inputKinds: readonly ('float' | 'other')[], out
  * inf, not an error); a tainted integer may not.
  */
 export function standInConvs(nodes: readonly NodeProto[], weightDims: (name: string) => readonly number[] | undefined): NodeProto[] {
+  return taintOf(nodes, weightDims).picked;
+}
+
+/** standInConvs's picks, and the values they taint (none when nothing is picked). */
+function taintOf(nodes: readonly NodeProto[], weightDims: (name: string) => readonly number[] | undefined): { picked: NodeProto[]; tainted: ReadonlySet<string> } {
+  const none = { picked: [], tainted: new Set<string>() };
   const picked = nodes.filter((n) => isDefault(n) && n.op_type === 'Conv' && (weightDims(n.input[1] ?? '')?.length ?? 0) >= 3);
-  if (picked.length === 0) return [];
+  if (picked.length === 0) return none;
   const tainted = new Map<string, 'float' | 'other'>(picked.map((n) => [n.output[0]!, 'float']));
   const isPicked = new Set(picked);
   for (const n of nodes) {
@@ -110,15 +121,31 @@ export function standInConvs(nodes: readonly NodeProto[], weightDims: (name: str
     if (reads.length === 0 && !inSubgraphs) continue;
     if (isDefault(n) && (n.op_type === 'Shape' || n.op_type === 'Size')) continue;
     const setting = dimsSettingInputs(n);
-    if (!setting || inSubgraphs) return [];
+    if (!setting || inSubgraphs) return none;
     const divides = isDefault(n) && (n.op_type === 'Div' || n.op_type === 'Mod');
     for (const [v, i] of reads) {
-      if (divides ? i === 1 && tainted.get(v) === 'other' : setting.includes(i)) return [];
+      if (divides ? i === 1 && tainted.get(v) === 'other' : setting.includes(i)) return none;
     }
     const kinds = reads.map(([v]) => tainted.get(v)!);
     n.output.forEach((o, i) => { if (o !== '') tainted.set(o, taintKind(n, kinds, i)); });
   }
-  return picked;
+  return { picked, tainted: new Set(tainted.keys()) };
+}
+
+/**
+ * Ops whose one output has their first input's dims and element type
+ * whatever the values: on a tainted input the shape pass runs an Identity
+ * instead (a value nothing reads for its contents).
+ */
+const SAME_AS_FIRST = new Set([
+  'Abs', 'BatchNormalization', 'Celu', 'Clip', 'Dropout', 'Elu', 'Erf', 'Exp', 'Gelu', 'HardSigmoid', 'HardSwish', 'Identity',
+  'InstanceNormalization', 'LayerNormalization', 'LeakyRelu', 'Log', 'LogSoftmax', 'LRN', 'Mish', 'Neg', 'PRelu', 'Relu', 'Selu',
+  'Sigmoid', 'Softmax', 'Softplus', 'Softsign', 'Sqrt', 'Tanh',
+]);
+
+/** Whether the shape pass can run an Identity for `n`, its first input being tainted. */
+function passesThrough(n: NodeProto, tainted: ReadonlySet<string>): boolean {
+  return isDefault(n) && SAME_AS_FIRST.has(n.op_type ?? '') && tainted.has(n.input[0] ?? '') && n.output.filter((o) => o !== '').length === 1 && n.output[0] !== '';
 }
 
 /**
@@ -132,12 +159,17 @@ export function standInConvs(nodes: readonly NodeProto[], weightDims: (name: str
 export function replaceConvsByStandIns(
   g: GraphProto, opset: number, weight: (name: string) => { dims: readonly number[]; dataType: number } | undefined,
 ): number {
-  const picked = new Set(standInConvs(g.node, (v) => weight(v)?.dims));
+  const taint = taintOf(g.node, (v) => weight(v)?.dims);
+  const picked = new Set(taint.picked);
   if (picked.size === 0) return 0;
   const added: TensorProto[] = [];
   const nodes: NodeProto[] = [];
   let i = 0;
   for (const n of g.node) {
+    if (passesThrough(n, taint.tainted)) {
+      nodes.push({ ...n, op_type: 'Identity', input: [n.input[0]!], output: [n.output[0]!], attribute: [] });
+      continue;
+    }
     if (!picked.has(n)) { nodes.push(n); continue; }
     const w = weight(n.input[1]!)!;
     const base = `edgetune.shape-stand-in/${i++}`;

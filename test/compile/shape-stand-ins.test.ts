@@ -111,6 +111,21 @@ describe('which Convs take a stand-in', () => {
     expect(g.initializer.map((t) => t.name)).toEqual(['unused', standIn.input[1], 'edgetune.shape-stand-in/0/zero', 'edgetune.shape-stand-in/0/one']);
   });
 
+  it('an op that keeps its first input\'s dims runs as an Identity on a replaced Conv\'s values, and as itself elsewhere', () => {
+    const g = graph('g', [
+      node('Relu', ['x'], ['rx']), node('Conv', ['rx', 'W1'], ['c'], { kernel_shape: [3, 3] }),
+      node('BatchNormalization', ['c', 's', 'b', 'm', 'v'], ['bn']), node('Clip', ['bn', 'lo', 'hi'], ['r']),
+      node('BatchNormalization', ['r', 's', 'b', 'm', 'v'], ['bn2', 'rm', 'rv']), node('Add', ['bn2', 'r'], ['y']),
+    ], [], []);
+    replaceConvsByStandIns(g, 13, (v) => (v === 'W1' ? { dims: [4, 2, 3, 3], dataType: 1 } : undefined));
+    expect(g.node.map((n) => `${n.op_type}:${n.input.join(',')}`)).toEqual([
+      'Relu:x', 'Slice:rx,edgetune.shape-stand-in/0/zero,edgetune.shape-stand-in/0/one,edgetune.shape-stand-in/0/one',
+      'Conv:edgetune.shape-stand-in/0/x,edgetune.shape-stand-in/0/w', 'Identity:c', 'Identity:bn', 'BatchNormalization:r,s,b,m,v', 'Add:bn2,r',
+    ]);
+    expect(g.node[3]!.output).toEqual(['bn']);
+    expect(g.node[4]!.output).toEqual(['r']);
+  });
+
   it('an initializer a replaced Conv shares with another node stays in the pass\'s model', () => {
     const g = graph('g', [node('Conv', ['x', 'W1', 'b'], ['c'], { kernel_shape: [3, 3] }), node('Add', ['c', 'b2'], ['y']), node('Mul', ['b', 'b'], ['bb'])], [], [],
       [floatTensor('b', [4], [0, 0, 0, 0]), floatTensor('b2', [1], [0])]);
