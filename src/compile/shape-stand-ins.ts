@@ -26,6 +26,7 @@
  * the run), any other op (NonZero, Loop, a model function, …), or a
  * subgraph. Otherwise the pass keeps every Conv as it is.
  */
+import { subgraphReads } from '../graph/constant-tensors.js';
 import { int64Tensor, node, rawTensor } from '../onnx/builder.js';
 import { dtypeInfo } from '../onnx/dtypes.js';
 import type { GraphProto, NodeProto, TensorProto } from '../onnx/types.js';
@@ -63,12 +64,6 @@ const SHAPE_FROM_DIMS: Readonly<Record<string, readonly number[]>> = {
 const EDGETUNE_FROM_DIMS = new Set(['TableConv', 'CombineMaps', 'Subsample']);
 
 const isDefault = (n: NodeProto) => (n.domain ?? '') === '' || n.domain === 'ai.onnx';
-
-/** Every value name a node's subgraphs read (their nodes' inputs, at any depth). */
-function subgraphReads(n: NodeProto): string[] {
-  const graphs = n.attribute.flatMap((a) => [...(a.g ? [a.g] : []), ...a.graphs]);
-  return graphs.flatMap((g) => g.node.flatMap((m) => [...m.input, ...subgraphReads(m)]));
-}
 
 /** The inputs of `n` whose values set its outputs' dims or index (all of them for an op not known to take dims alone). */
 function dimsSettingInputs(n: NodeProto): readonly number[] | undefined {

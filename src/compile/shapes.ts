@@ -21,6 +21,7 @@ export function valuesTouched(plan: BackwardPlan): string[] {
   return [...names];
 }
 
+/** Every touched value's dims for these feeds; `opts.standIns: false` runs every Conv as it is (the reference the stand-ins are tested against). */
 export async function recordShapes(
   model: OnnxModel, backend: Backend, plan: BackwardPlan, feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>,
   providers?: readonly string[], opts: { standIns?: boolean } = {},

@@ -17,7 +17,7 @@
 import type { LossName } from '../grad/losses.js';
 import type { BackwardPlan } from '../grad/plan.js';
 import type { OnnxModel } from '../model.js';
-import { findTensor } from '../graph/constant-tensors.js';
+import { findTensor, subgraphReads } from '../graph/constant-tensors.js';
 import { valueInfo } from '../onnx/builder.js';
 import { DataType } from '../onnx/dtypes.js';
 import { defaultOpset } from '../onnx/model-io.js';
@@ -372,8 +372,3 @@ function liveNodes(nodes: readonly NodeProto[], outputs: readonly string[]): Nod
   return nodes.filter((_, i) => keep[i]);
 }
 
-/** Every value the subgraphs of a node (If, Loop, Scan bodies) name as an input: outer values they may read. */
-function subgraphReads(n: NodeProto): string[] {
-  const graphs = n.attribute.flatMap((a) => [...(a.g ? [a.g] : []), ...a.graphs]);
-  return graphs.flatMap((g) => g.node.flatMap((m) => [...m.input, ...subgraphReads(m)]));
-}

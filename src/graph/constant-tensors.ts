@@ -18,6 +18,11 @@ export function subgraphs(node: NodeProto): GraphProto[] {
   return node.attribute.flatMap((a) => [...(a.g ? [a.g] : []), ...a.graphs]);
 }
 
+/** Every value the subgraphs of a node (If, Loop, Scan bodies, at any depth) name as an input: outer values they may read. */
+export function subgraphReads(node: NodeProto): string[] {
+  return subgraphs(node).flatMap((g) => g.node.flatMap((m) => [...m.input, ...subgraphReads(m)]));
+}
+
 /** The tensor a value name refers to in `g` or its subgraphs: an initializer or a Constant node's value. */
 export function findTensor(g: GraphProto, name: string): TensorProto | undefined {
   const init = g.initializer.find((t) => t.name === name);
