@@ -12,7 +12,7 @@ import { Session } from '../runtime/session.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compileBackward, GRAD_OUTPUT } from './backward-graph.js';
 import { GPU_MAX_OPERANDS } from './compiled-step.js';
-import { recordShapes } from './shapes.js';
+import { recordShapePass } from './shapes.js';
 
 export class CompiledBackward {
   private constructor(private readonly session: Session, private readonly grads: Map<string, string>, private readonly dims: Map<string, readonly number[]>) {}
@@ -21,9 +21,9 @@ export class CompiledBackward {
     model: OnnxModel, backend: Backend, plan: BackwardPlan, feeds: Record<string, HostTensor>, weights: Map<string, Float32Array>,
     providers?: readonly string[],
   ): Promise<CompiledBackward> {
-    const shapes = await recordShapes(model, backend, plan, feeds, weights, providers);
+    const { shapes, values } = await recordShapePass(model, backend, plan, feeds, weights, providers);
     const gpu = (providers ?? backend.defaultProviders).some((p) => GPU_PROVIDERS.includes(p));
-    const compiled = compileBackward(model, plan, shapes, gpu ? { maxOperands: GPU_MAX_OPERANDS } : {});
+    const compiled = compileBackward(model, plan, shapes, { recorded: values, ...(gpu ? { maxOperands: GPU_MAX_OPERANDS } : {}) });
     const session = await Session.create(backend, encodeForRuntime(compiled.proto), [], {
       label: `${model.file} (compiled backward)`, ...(providers ? { providers } : {}),
     });

@@ -20,7 +20,7 @@ import { asFloat } from '../grad/rule.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OptimizerName } from '../train/optimizers/index.js';
 import { slotNames, type OptimizerHyper, type StepScalars } from './optimizer-emit.js';
-import { recordShapes } from './shapes.js';
+import { recordShapePass } from './shapes.js';
 import { DataType } from '../onnx/dtypes.js';
 import {
   compileStep, flatLayout, GRAD_NORM, LOSS, NEW_WEIGHTS, newSlot, SCALARS, scalarCount, scalarVector, slotInput, TARGET, UPDATE_CHECK, WEIGHTS,
@@ -243,7 +243,7 @@ export class CompiledStep {
     model: OnnxModel, backend: Backend, plan: BackwardPlan, feeds: Record<string, HostTensor>, target: HostTensor,
     weights: Map<string, Float32Array>, opts: CompiledStepOptions,
   ): Promise<CompiledStep> {
-    const shapes = await recordShapes(model, backend, plan, feeds, weights, opts.providers);
+    const { shapes, values } = await recordShapePass(model, backend, plan, feeds, weights, opts.providers);
     const labels = target.data instanceof BigInt64Array || target.data instanceof Int32Array;
     const layout = flatLayout(opts.groups ?? [plan.params], (p) => shapes.get(p)!);
     // GPU providers bind each operand of a Concat or Split as a storage buffer; WebGPU on software renderers allows 8 per shader
@@ -256,7 +256,7 @@ export class CompiledStep {
       loss: opts.loss, optimizer: opts.optimizer, hyper: opts.hyper, labels, clip: opts.clip, gradNorm: opts.gradNorm ?? false, layout, io, gpu,
       ...(maxOperands !== undefined ? { maxOperands } : {}), ...(nchwcBlock !== undefined ? { nchwcBlock } : {}),
       target: { dims: target.dims, elemType: labels ? DataType.INT64 : DataType.FLOAT },
-      extraOutputs: opts.extraOutputs ?? [],
+      extraOutputs: opts.extraOutputs ?? [], recorded: values,
     });
     const stateOutputs = [NEW_WEIGHTS, ...slotNames[opts.optimizer].map((s) => newSlot(s))];
     const cpu = providers.every((p) => p === 'cpu');

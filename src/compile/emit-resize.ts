@@ -12,7 +12,11 @@
  * I along axis 0 gives A_a [out, in]; along axis 1 it gives A_aᵀ [in, out].
  * Every input of the probe is a constant of the model, so ONNX Runtime folds
  * it once. The probe keeps extrapolation_value at 0, so rows of outputs that
- * tf_crop_and_resize fills with it are zero.
+ * tf_crop_and_resize fills with it are zero. An axis whose length the node
+ * keeps is probed too where the shape pass's values show that its map is not
+ * the identity (plan.probe.kept; a scale like 1.05 on 8 positions while
+ * another axis changes): ONNX Runtime would copy a probe whose dims it keeps,
+ * so that one runs on a 4-D identity with an axis that grows (keptAxisProbe).
  */
 import type { AttrValue } from '../onnx/builder.js';
 import { DataType } from '../onnx/dtypes.js';
@@ -31,6 +35,8 @@ export interface ResizeProbeSpec {
   slot: (axis: number) => number;
   /** how many axes the scales and roi list */
   count: number;
+  /** axes whose length the node keeps but not their values (a scale like 1.05 on 8 positions, a cropping roi): probed as well */
+  kept?: readonly number[];
 }
 
 export interface ResizeEmitPlan {
@@ -113,6 +119,53 @@ function probeMatrix(ctx: EmitContext, p: ResizeEmitPlan, axis: number, layout: 
   return m;
 }
 
+/**
+ * probeMatrix for an axis whose length the node keeps: ONNX Runtime copies
+ * an input whose dims a Resize keeps, so the identity goes in as
+ * [1, in, in, 1] and its last axis is doubled (a copy for every mode: one
+ * position to read from); the probed axis is the third, resized by the
+ * node's scale (or to its own length when sizes are given) and roi. That
+ * gives A_aᵀ [in, out] from the [1, in, out, 2] result's first half.
+ */
+function keptAxisProbe(ctx: EmitContext, p: ResizeEmitPlan, axis: number, layout: MatrixLayout): string {
+  const spec = p.probe!;
+  const n = p.xDims[axis]!;
+  const zeros = ctx.op('Expand', [ctx.floats([0], []), ctx.ints([n, n])]);
+  ctx.setDims(zeros, [n, n]);
+  const eye = ctx.op('EyeLike', [zeros]);
+  ctx.setDims(eye, [n, n]);
+  const x4 = ctx.op('Reshape', [eye, ctx.ints([1, n, n, 1])]);
+  ctx.setDims(x4, [1, n, n, 1]);
+  const slot = spec.slot(axis);
+  const [one, two, zero] = [ctx.floats([1]), ctx.floats([2]), ctx.floats([0])];
+  const scales = spec.scales ? concat1d(ctx, [one, one, pick(ctx, spec.scales, slot, false), two]) : undefined;
+  const sizes = spec.scales ? undefined : ctx.ints([1, n, n, 2]);
+  let roi: string | undefined;
+  if (spec.roi) {
+    roi = concat1d(ctx, [zero, zero, pick(ctx, spec.roi, slot, true), zero, one, one, pick(ctx, spec.roi, slot + spec.count, true), one]);
+  }
+  let inputs: string[];
+  if (p.opType === 'Upsample' || ctx.opset < 11) {
+    inputs = [x4, scales!];
+  } else {
+    const empty = ctx.opset < 13 ? ctx.floats([], [0]) : '';
+    inputs = [x4, roi ?? empty, scales ?? empty];
+    if (sizes) inputs.push(sizes);
+  }
+  const y4 = ctx.op(p.opType, inputs, probeAttrs(p, ctx.opset));
+  ctx.setDims(y4, [1, n, n, 2]);
+  const half = ctx.opset >= 10
+    ? ctx.op('Slice', [y4, ctx.ints([0]), ctx.ints([1]), ctx.ints([3])])
+    : ctx.op('Slice', [y4], { starts: [0], ends: [1], axes: [3] });
+  ctx.setDims(half, [1, n, n, 1]);
+  const inOut = ctx.op('Reshape', [half, ctx.ints([n, n])]);
+  ctx.setDims(inOut, [n, n]);
+  if (layout === 'in-out') return inOut;
+  const outIn = ctx.op('Transpose', [inOut], { perm: [1, 0] });
+  ctx.setDims(outIn, [n, n]);
+  return outIn;
+}
+
 /** ∂L/∂x of a Resize/Upsample node from δ = ∂L/∂y. */
 export function resizeEmit(ctx: EmitContext, p: ResizeEmitPlan): string {
   let g = ctx.gradOutputs[0]!;
@@ -122,9 +175,11 @@ export function resizeEmit(ctx: EmitContext, p: ResizeEmitPlan): string {
     for (const a of adjointOrder(p.maps)) [g, dims] = axisMapAdjointEmit(ctx, g, dims, a, p.maps[a]!);
     return g;
   }
-  const changed = p.xDims.map((d, a) => (d !== p.yDims[a] ? { inSize: d, outSize: p.yDims[a]! } : undefined));
-  for (const a of adjointOrder(changed)) {
-    const matrix = probeMatrix(ctx, p, a, layoutFor(a, dims.length));
+  const kept = new Set(p.probe?.kept ?? []);
+  const probed = p.xDims.map((d, a) => (d !== p.yDims[a] || kept.has(a) ? { inSize: d, outSize: p.yDims[a]! } : undefined));
+  for (const a of adjointOrder(probed)) {
+    const layout = layoutFor(a, dims.length);
+    const matrix = kept.has(a) ? keptAxisProbe(ctx, p, a, layout) : probeMatrix(ctx, p, a, layout);
     [g, dims] = denseAxisAdjointEmit(ctx, g, dims, a, p.xDims[a]!, matrix);
   }
   return g;

@@ -83,6 +83,13 @@ export interface EmitContext {
    * computed at run time, stored outside the model's bytes, or float16.
    */
   constantValues(name: string): readonly number[] | undefined;
+  /**
+   * The values the shape pass read for a value computed at run time, where
+   * the node's rule asks for that input (GradRule.emitReads); undefined
+   * otherwise. They are the first batch's: an emitter may use them only to
+   * leave out work they show to be an identity, never as the values themselves.
+   */
+  recordedValues(name: string): readonly number[] | undefined;
 }
 
 export type Emitter = (ctx: EmitContext) => (string | undefined)[];
@@ -94,6 +101,8 @@ export interface EmitterOptions {
   nchwcBlock?: number;
   /** the model's tensor stored under a value name (initializer or Constant node), for EmitContext.constantValues */
   constant?: (name: string) => TensorProto | undefined;
+  /** values the shape pass read (recordShapePass), for EmitContext.recordedValues */
+  recorded?: ReadonlyMap<string, readonly number[]>;
 }
 
 /** Collects the nodes and constants emitted for one graph, with unique names and known dims. */
@@ -117,6 +126,7 @@ export class GraphEmitter {
   readonly domains = new Set<string>();
 
   private readonly constant: ((name: string) => TensorProto | undefined) | undefined;
+  private readonly recorded: ReadonlyMap<string, readonly number[]> | undefined;
 
   constructor(shapes: Map<string, readonly number[]>, private readonly prefix = 'grad', opts: EmitterOptions = {}) {
     this.shapes = new Map(shapes);
@@ -124,6 +134,7 @@ export class GraphEmitter {
     this.gpu = opts.gpu ?? false;
     this.nchwcBlock = opts.nchwcBlock;
     this.constant = opts.constant;
+    this.recorded = opts.recorded;
   }
 
   /** see EmitContext.constantValues */
@@ -208,7 +219,7 @@ export class GraphEmitter {
 
   /** The EmitContext for one node of the forward graph. */
   context(base: Omit<EmitContext, 'dims' | 'add' | 'op' | 'opIn' | 'setDims' | 'ints' | 'floats' | 'memo' | 'maxOperands' | 'gpu' | 'nchwcBlock'
-    | 'producerOp' | 'markZeroWhereNotPositive' | 'zeroWhereNotPositive' | 'constantValues'>): EmitContext {
+    | 'producerOp' | 'markZeroWhereNotPositive' | 'zeroWhereNotPositive' | 'constantValues' | 'recordedValues'>): EmitContext {
     const fact = (g: string, v: string) => `${g}\u0000${v}`;
     return {
       ...base,
@@ -227,6 +238,7 @@ export class GraphEmitter {
       markZeroWhereNotPositive: (g, v) => { this.zeroWhereNotPositive.add(fact(g, v)); },
       zeroWhereNotPositive: (g, v) => this.zeroWhereNotPositive.has(fact(g, v)),
       constantValues: (n) => this.constantValues(n),
+      recordedValues: (n) => (n ? this.recorded?.get(n) : undefined),
     };
   }
 }

@@ -133,6 +133,8 @@ export interface StepGraphOptions {
   nchwcBlock?: number;
   /** how the weights and slots enter and leave the step (default 'flat') */
   io?: StepIo;
+  /** values the shape pass read for the rules (EmitContext.recordedValues) */
+  recorded?: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -210,7 +212,7 @@ export function compileStep(model: OnnxModel, plan: BackwardPlan, shapes: Map<st
   const g = proto.graph!;
   const e = new GraphEmitter(shapes, 'step', {
     maxOperands: opts.maxOperands ?? Infinity, gpu: opts.gpu ?? false, ...(opts.nchwcBlock !== undefined ? { nchwcBlock: opts.nchwcBlock } : {}),
-    constant: (name) => findTensor(g, name),
+    constant: (name) => findTensor(g, name), ...(opts.recorded ? { recorded: opts.recorded } : {}),
   });
   const yDims = shapes.get(plan.output)!;
   const opset = stepOpset(proto, opts.gpu ?? false);

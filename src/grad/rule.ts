@@ -40,6 +40,11 @@ export interface GradRule {
   vjp(ctx: RuleContext): (Tensor | undefined)[];
   /** the same VJP written as ONNX nodes (src/compile/emit.ts), for the compiled training step */
   emit?: Emitter;
+  /**
+   * Inputs (small 1-D tensors) whose values the shape pass reads for the
+   * emitter when they are computed at run time (EmitContext.recordedValues).
+   */
+  emitReads?: (node: NodeView, opset: number) => readonly number[];
 }
 
 function label(ctx: RuleContext): string {

@@ -1,12 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { GraphEmitter } from '../../src/compile/emit.js';
+import { valuesRead } from '../../src/compile/shapes.js';
+import type { BackwardPlan } from '../../src/grad/plan.js';
 import { UnsupportedError } from '../../src/errors.js';
 import { resize } from '../../src/grad/rules/resize.js';
 import { Attrs } from '../../src/graph/attributes.js';
-import { floatTensor, node } from '../../src/onnx/builder.js';
+import { OnnxModel } from '../../src/model.js';
+import { floatTensor, graph, model, node, opset, valueInfo } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { Rng } from '../../src/train/rng.js';
+import type { Batch } from '../../src/train/tuner.js';
+import { expectCompiledFollowsTypeScript } from '../helpers/compare-steps.js';
+import { randoms } from '../train/fixtures.js';
 import { expectEmitterMatches } from '../helpers/check-emitter.js';
 import type { GraphSpec } from '../helpers/check-gradients.js';
 import { cases, policyCases } from '../grad/rules/resize.cases.js';
+
+/** Conv → Resize by scales a Mul makes (1.05 on an axis of 8 it keeps, 2 on the other) → Flatten → Gemm. */
+function upsampledNet(): OnnxModel {
+  const rng = new Rng(9);
+  const g = graph('upsampled', [
+    node('Conv', ['x', 'W1', 'b1'], ['c'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+    node('Mul', ['s', 'one'], ['scales']),
+    node('Resize', ['c', '', 'scales'], ['u'], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, { name: 'resize' }),
+    node('Flatten', ['u'], ['f']),
+    node('Gemm', ['f', 'W2', 'b2'], ['logits'], { transB: 1 }),
+  ], [valueInfo('x', DataType.FLOAT, ['N', 1, 8, 3])], [valueInfo('logits', DataType.FLOAT, ['N', 3])], [
+    floatTensor('W1', [2, 1, 3, 3], randoms(18, rng)), floatTensor('b1', [2], randoms(2, rng, 0.2)),
+    floatTensor('s', [4], [1, 1, 1.05, 2]), floatTensor('one', [4], [1, 1, 1, 1]),
+    floatTensor('W2', [3, 96], randoms(288, rng)), floatTensor('b2', [3], randoms(3, rng, 0.2)),
+  ]);
+  return new OnnxModel(model(g, { opsets: [opset('', 13)] }), 'upsampled.onnx');
+}
 
 describe('Resize emitter', () => {
   it.each(cases)("gives the TypeScript rule's gradients: $name", async ({ spec }) => {
@@ -33,15 +58,36 @@ describe('Resize emitter', () => {
       opsetVersion: 13,
     };
     await expectEmitterMatches(spec);
-    const probes = (scales: number[], asConstant: boolean) => {
+    const probes = (scales: number[], from: 'constant' | 'recorded' | 'unknown') => {
       const proto = node('Resize', ['x', '', 'scales'], ['y'], { mode: 'linear' }, { name: 'resize' });
       const n = { index: 0, proto, name: 'resize', opType: 'Resize', domain: '', inputs: proto.input, outputs: proto.output, attrs: new Attrs(proto) };
       const shapes = new Map<string, readonly number[]>([['x', [1, 2, 8, 5]], ['y', [1, 2, 8, 10]], ['scales', [4]]]);
-      const e = new GraphEmitter(shapes, 'grad', asConstant ? { constant: (v) => (v === 'scales' ? floatTensor('scales', [4], scales) : undefined) } : {});
+      const e = new GraphEmitter(shapes, 'grad', from === 'constant'
+        ? { constant: (v) => (v === 'scales' ? floatTensor('scales', [4], scales) : undefined) }
+        : from === 'recorded' ? { recorded: new Map([['scales', scales]]) } : {});
       resize.emit!(e.context({ node: n, inputs: n.inputs, outputs: n.outputs, gradOutputs: ['dy'], needs: [true], opset: 13 }));
       return e.nodes.filter((m) => m.op_type === 'Resize').length;
     };
-    expect([probes([1, 1, 1, 2], true), probes([1, 1, 1.05, 2], true), probes([1, 1, 1.05, 2], false)]).toEqual([0, 0, 1]);
+    // constants: no probe; run-time values: the changed axis, and the kept one where the shape pass's values scale it
+    expect([probes([1, 1, 1, 2], 'constant'), probes([1, 1, 1.05, 2], 'constant')]).toEqual([0, 0]);
+    expect([probes([1, 1, 1, 2], 'recorded'), probes([1, 1, 1.05, 2], 'recorded'), probes([1, 1, 1.05, 2], 'unknown')]).toEqual([1, 2, 1]);
+  });
+
+  it('the compiled step follows the TypeScript step through scales computed at run time that keep an axis', async () => {
+    const rng = new Rng(4);
+    const batches: Batch[] = [0, 1, 2].map((k) => ({
+      feeds: { x: { dims: [2, 1, 8, 3], data: Float32Array.from({ length: 48 }, () => rng.next() - 0.5) } },
+      target: { dims: [2], data: BigInt64Array.from([BigInt(k % 3), BigInt((k + 1) % 3)]) },
+    }));
+    await expectCompiledFollowsTypeScript(upsampledNet, { loss: 'cross-entropy', optimizer: 'sgd', lr: 0.5 }, batches);
+  });
+
+  it('reads run-time scales and roi in the shape pass, and only those', () => {
+    const scales = node('Resize', ['x', 'roi', 'scales', ''], ['y'], { mode: 'linear' }, { name: 'resize' });
+    const view = { index: 0, proto: scales, name: 'resize', opType: 'Resize', domain: '', inputs: scales.input, outputs: scales.output, attrs: new Attrs(scales) };
+    expect(resize.emitReads!(view, 13).map((k) => view.inputs[k])).toEqual(['scales', 'roi']);
+    const plan = { steps: [{ node: view, rule: resize }] } as unknown as BackwardPlan;
+    expect(valuesRead(plan, 13, (v) => v === 'roi')).toEqual(['scales']);
   });
 
   it("refuses a mode it does not know, naming the node", () => {

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { compileBackward, GRAD_OUTPUT } from '../../src/compile/backward-graph.js';
-import { recordShapes } from '../../src/compile/shapes.js';
+import { recordShapePass } from '../../src/compile/shapes.js';
 import type { EmitterOptions } from '../../src/compile/emit.js';
 import { GradientEngine } from '../../src/grad/engine.js';
 import { computeLoss } from '../../src/grad/losses.js';
@@ -30,8 +30,8 @@ export async function compareEmitter(spec: GraphSpec, emitter: EmitterOptions = 
     const target = spec.target ?? { dims: fwd.output.dims, data: randomArray(fwd.output.data.length, new Rng(spec.seed ?? 11)) };
     const { grad } = computeLoss('mse', fwd.output, target);
     const tsGrads = engine.backward(fwd.values, grad);
-    const shapes = await recordShapes(onnx, nodeBackend, engine.plan, feeds, weights);
-    const compiled = compileBackward(onnx, engine.plan, shapes, emitter);
+    const { shapes, values } = await recordShapePass(onnx, nodeBackend, engine.plan, feeds, weights);
+    const compiled = compileBackward(onnx, engine.plan, shapes, { recorded: values, ...emitter });
     const session = await Session.create(nodeBackend, encodeModel(compiled.proto), [], { label: 'compiled.onnx' });
     try {
       const run: Record<string, { dims: readonly number[]; data: Float32Array }> = { ...feeds as Record<string, { dims: readonly number[]; data: Float32Array }>, [GRAD_OUTPUT]: grad };

@@ -27,13 +27,16 @@
  * that axis (folded to a constant by ONNX Runtime) and δ is multiplied by it.
  * Where those values are constants of the model (initializers, Constant
  * nodes: what exporters write for a fixed scale factor), the maps are built
- * from them as the TypeScript rule builds them instead. A probe cannot see
- * the scale of an axis whose length the node keeps (ONNX Runtime copies an
- * input whose shape a Resize keeps, so resizing the identity matrix along
- * that axis alone gives it back), so with scales read at run time such an
- * axis is taken as unscaled: a scale like 1.05 on 8 positions while another
- * axis changes gets wrong compiled gradients there (the TypeScript rule is
- * right). keep_aspect_ratio_policy other than 'stretch' is refused: its
+ * from them as the TypeScript rule builds them instead. An axis whose length
+ * the node keeps is left out unless its map is not the identity (a scale
+ * like 1.05 on 8 positions, a cropping roi) by the values the shape pass
+ * read for the first batch (emitReads: scales and roi); then it is probed
+ * as well, at run time. Where the pass cannot give them (float16 scales)
+ * such an axis is taken as unscaled, and scales that change from batch to
+ * batch while every dim stays are followed only on the axes the first batch
+ * showed scaled (the TypeScript rule reads each batch's values). When every
+ * axis keeps its length ONNX Runtime copies the input, and so does the
+ * gradient. keep_aspect_ratio_policy other than 'stretch' is refused: its
  * scale comes from sizes the static shapes do not give back.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
@@ -230,8 +233,27 @@ export function resizeEmitPlan(ctx: EmitContext): ResizeEmitPlan {
     ...(crop ? { roi: ctx.inputs[slots.roi]! } : {}),
     slot,
     count,
+    kept: scaledKeptAxes(ctx, xDims, yDims, byScales ? slots.scales : -1, crop ? slots.roi : -1),
   };
   return plan;
+}
+
+/**
+ * The axes whose length the node keeps but whose map is not the identity
+ * (a scale like 1.05 on 8 positions, a roi that crops), by the maps the
+ * first batch's scales and roi give (the shape pass's values): those the
+ * emitter probes too. Without those values, none.
+ */
+function scaledKeptAxes(ctx: EmitContext, xDims: readonly number[], yDims: readonly number[], scalesAt: number, roiAt: number): number[] {
+  const read = (k: number) => (k < 0 || !ctx.inputs[k] ? [] : ctx.constantValues(ctx.inputs[k]!) ?? ctx.recordedValues(ctx.inputs[k]!));
+  const [scales, roi] = [read(scalesAt), read(roiAt)];
+  if (!scales || !roi) return [];
+  const axes = resizeAxesOf(ctx.node, ctx.opset, xDims.length);
+  const values: ResizeValues = scales.length > 0 ? { scales: [...scales] } : { sizes: axes ? axes.map((a) => yDims[a]!) : [...yDims] };
+  if (roi.length > 0) values.roi = [...roi];
+  const { maps, outDims } = resizeNodeMaps(ctx.node, ctx.opset, xDims, values);
+  if (outDims.some((d, i) => d !== yDims[i])) return [];
+  return xDims.flatMap((d, a) => (d === yDims[a] && maps[a] ? [a] : []));
 }
 
 export const resize: GradRule = {
@@ -239,4 +261,8 @@ export const resize: GradRule = {
   saves: (node: NodeView): RuleSaves => ({ inputs: node.inputs.map((_, i) => i), outputs: [] }),
   vjp: resizeVjp,
   emit: (ctx) => [resizeEmit(ctx, resizeEmitPlan(ctx))],
+  emitReads: (node, opset) => {
+    const slots = resizeSlots(node, opset);
+    return [slots.scales, slots.roi].filter((k) => k >= 0);
+  },
 };

@@ -1,5 +1,5 @@
 import { floatTensor, int64Tensor, node, type AttrValue } from '../../../src/onnx/builder.js';
-import type { TensorProto } from '../../../src/onnx/types.js';
+import type { NodeProto, TensorProto } from '../../../src/onnx/types.js';
 import type { GraphSpec } from '../../helpers/check-gradients.js';
 import type { RuleCase } from './rule-case.js';
 
@@ -12,13 +12,26 @@ export interface ResizeSpecForm {
   roi?: number[];
   scales?: number[];
   sizes?: number[];
+  /** scales and roi made by a Mul in the graph (values computed at run time) instead of given as constants */
+  runTime?: boolean;
 }
 
 /** y = Resize(x) in the input form of `opset`: X, scales (10); X, roi, scales, sizes (11+; empty tensors at 11–12, empty names from 13). */
 export function resizeSpec(f: ResizeSpecForm): GraphSpec {
   const constants: TensorProto[] = [];
   const inputs = ['x'];
-  const add = (name: string, t: TensorProto) => { inputs.push(name); constants.push(t); };
+  const nodes: NodeProto[] = [];
+  const add = (name: string, t: TensorProto) => {
+    if (!f.runTime || name === 'sizes') {
+      inputs.push(name);
+      constants.push(t);
+      return;
+    }
+    const n = t.dims.map(Number)[0]!;
+    constants.push({ ...t, name: `${name}.c` }, floatTensor(`${name}.one`, [n], new Array<number>(n).fill(1)));
+    nodes.push(node('Mul', [`${name}.c`, `${name}.one`], [name]));
+    inputs.push(name);
+  };
   if (f.opset < 11) {
     add('scales', floatTensor('scales', [f.scales!.length], f.scales!));
   } else {
@@ -31,7 +44,7 @@ export function resizeSpec(f: ResizeSpecForm): GraphSpec {
     if (f.sizes) add('sizes', int64Tensor('sizes', [f.sizes.length], f.sizes));
   }
   return {
-    nodes: [node('Resize', inputs, ['y'], f.attrs ?? {}, { name: 'resize' })],
+    nodes: [...nodes, node('Resize', inputs, ['y'], f.attrs ?? {}, { name: 'resize' })],
     params: { x: { dims: f.dims } },
     constants,
     output: 'y',
@@ -86,6 +99,26 @@ export const cases: RuleCase[] = [
   {
     name: 'tf_crop_and_resize whose roi crops an axis it keeps at scale 1',
     spec: resizeSpec({ opset: 13, dims: [1, 2, 6, 5], roi: [0, 0, 0.1, 0, 1, 1, 0.9, 1], scales: [1, 1, 1, 2], attrs: linear('tf_crop_and_resize') }),
+    opts: S,
+  },
+  {
+    name: 'scales computed at run time: bilinear, a scale of 1.05 that keeps an axis at 8 positions',
+    spec: resizeSpec({ opset: 13, dims: [1, 2, 8, 5], scales: [1, 1, 1.05, 2], attrs: linear('half_pixel'), runTime: true }),
+    opts: S,
+  },
+  {
+    name: 'scales computed at run time: bicubic, a scale of 1.1 that keeps an axis at 6 positions',
+    spec: resizeSpec({ opset: 13, dims: [1, 2, 6, 5], scales: [1, 1, 1.1, 1.6], attrs: { mode: 'cubic' }, runTime: true }),
+    opts: S,
+  },
+  {
+    name: 'scales computed at run time in the opset 10 form, a kept axis at 1.1',
+    spec: resizeSpec({ opset: 10, dims: [1, 2, 6, 4], scales: [1, 1, 1.1, 2], attrs: { mode: 'linear' }, runTime: true }),
+    opts: S,
+  },
+  {
+    name: 'roi computed at run time: tf_crop_and_resize cropping an axis it keeps at scale 1',
+    spec: resizeSpec({ opset: 13, dims: [1, 2, 6, 5], roi: [0, 0, 0.1, 0, 1, 1, 0.9, 1], scales: [1, 1, 1, 2], attrs: linear('tf_crop_and_resize'), runTime: true }),
     opts: S,
   },
   {
