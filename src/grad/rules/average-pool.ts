@@ -17,7 +17,7 @@ import { avgPoolNdGrad, poolOutputDims, type PoolAttrs } from '../../tensor/pool
 import { reshape, sameShape, type Tensor } from '../../tensor/tensor.js';
 import type { GradRule, RuleContext } from '../rule.js';
 import { reshapeEmit } from '../../compile/emit-helpers.js';
-import { avgPoolGradEmit, pooledGradEmit } from '../../compile/emit-shape-helpers.js';
+import { avgPoolGradEmit, pooledGradEmit } from '../../compile/emit-pool.js';
 import { savedDims } from './reshape.js';
 
 /**

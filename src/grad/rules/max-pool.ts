@@ -33,7 +33,7 @@ import { reshapeEmit } from '../../compile/emit-helpers.js';
 import { maskedEmit } from './unary-common.js';
 import {
   maxPoolArgmaxEmit, maxPoolGradByTapsEmit, maxPoolGradEmit, maxPoolScatterAvailable, maxPoolScatterGradEmit, pooledGradEmit,
-} from '../../compile/emit-shape-helpers.js';
+} from '../../compile/emit-pool.js';
 
 export const maxPool: GradRule = {
   differentiable: [0],
