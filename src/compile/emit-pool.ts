@@ -152,6 +152,16 @@ export function avgPoolGradEmit(ctx: EmitContext, dy: string, w: PoolWindow): st
 /** avgPool2dGrad as ONNX nodes (avgPoolGradEmit, which takes 2-D and 3-D windows). */
 export const avgPool2dGradEmit = avgPoolGradEmit;
 
+/** MaxPool's Indices output for x [N,C,in…] with the window's explicit attributes: each window's first maximum as a flat position in x, [N,C,o…] int64. */
+function maxPoolIndicesEmit(ctx: EmitContext, x: string, w: PoolWindow): string {
+  const a = w.attrs;
+  const attrs: Record<string, number | number[]> = { kernel_shape: [...a.kernel], strides: [...a.strides], pads: [...a.pads] };
+  if (a.dilations.some((d) => d !== 1)) attrs.dilations = [...a.dilations];
+  if (a.ceilMode) attrs.ceil_mode = 1;
+  const [, indices] = ctx.add('MaxPool', [x], attrs, 2) as [string, string];
+  return record(ctx, indices, w.out4);
+}
+
 /**
  * The argmax of maxPoolNd as ONNX nodes: MaxPool on x [N,C,in…] with the
  * window's explicit attributes and storage_order 0, whose Indices output is
@@ -160,12 +170,7 @@ export const avgPool2dGradEmit = avgPoolGradEmit;
  * (h·W + w in 2-D), [N,C,o…] int64.
  */
 export function maxPoolArgmaxEmit(ctx: EmitContext, x: string, w: PoolWindow): string {
-  const a = w.attrs;
-  const attrs: Record<string, number | number[]> = { kernel_shape: [...a.kernel], strides: [...a.strides], pads: [...a.pads] };
-  if (a.dilations.some((d) => d !== 1)) attrs.dilations = [...a.dilations];
-  if (a.ceilMode) attrs.ceil_mode = 1;
-  const [, indices] = ctx.add('MaxPool', [x], attrs, 2) as [string, string];
-  record(ctx, indices, w.out4);
+  const indices = maxPoolIndicesEmit(ctx, x, w);
   return modEmit(ctx, indices, sizeOf(w.dims4.slice(2)), w.out4);
 }
 
@@ -182,12 +187,7 @@ export function maxPoolArgmaxEmit(ctx: EmitContext, x: string, w: PoolWindow): s
  * scattered in.
  */
 export function maxPoolScatterGradEmit(ctx: EmitContext, dy: string, x: string, w: PoolWindow): string {
-  const a = w.attrs;
-  const attrs: Record<string, number | number[]> = { kernel_shape: [...a.kernel], strides: [...a.strides], pads: [...a.pads] };
-  if (a.dilations.some((d) => d !== 1)) attrs.dilations = [...a.dilations];
-  if (a.ceilMode) attrs.ceil_mode = 1;
-  const [, indices] = ctx.add('MaxPool', [x], attrs, 2) as [string, string];
-  record(ctx, indices, w.out4);
+  const indices = maxPoolIndicesEmit(ctx, x, w);
   const total = sizeOf(w.dims4);
   const O = sizeOf(w.out4);
   const zeros = record(ctx, ctx.op('Expand', [ctx.floats([0], []), ctx.ints([total])]), [total]);
@@ -198,6 +198,7 @@ export function maxPoolScatterGradEmit(ctx: EmitContext, dy: string, x: string, 
   }
   // Before opset 16 a scatter cannot add. Windows c = ⌈span/s⌉ apart along every axis never overlap, so each such
   // class of windows is one plain scatter, its δ first added to what the classes before left at its positions.
+  const a = w.attrs;
   const inner = w.out4.slice(2);
   const classes = a.kernel.map((k, i) => Math.min(inner[i]!, Math.ceil(((k - 1) * a.dilations[i]! + 1) / a.strides[i]!)));
   const axes = inner.map((_, i) => i + 2);

@@ -79,6 +79,32 @@ function concat1d(ctx: EmitContext, parts: string[]): string {
   return v;
 }
 
+/** The identity matrix [n, n] (EyeLike of zeros). */
+function identityEmit(ctx: EmitContext, n: number): string {
+  const zeros = ctx.op('Expand', [ctx.floats([0], []), ctx.ints([n, n])]);
+  ctx.setDims(zeros, [n, n]);
+  const eye = ctx.op('EyeLike', [zeros]);
+  ctx.setDims(eye, [n, n]);
+  return eye;
+}
+
+/** The node's op (its interpolation attributes) on x with these scales, roi and sizes, in the input form of the model's opset. */
+function probeOpEmit(
+  ctx: EmitContext, p: ResizeEmitPlan, x: string, scales: string | undefined, roi: string | undefined, sizes: string | undefined, dims: readonly number[],
+): string {
+  let inputs: string[];
+  if (p.opType === 'Upsample' || ctx.opset < 11) {
+    inputs = [x, scales!];
+  } else {
+    const empty = ctx.opset < 13 ? ctx.floats([], [0]) : '';
+    inputs = [x, roi ?? empty, scales ?? empty];
+    if (sizes) inputs.push(sizes);
+  }
+  const y = ctx.op(p.opType, inputs, probeAttrs(p, ctx.opset));
+  ctx.setDims(y, dims);
+  return y;
+}
+
 /**
  * A_a (layout 'out-in') or A_aᵀ ('in-out') for axis `axis`, from the node's op
  * applied to an identity matrix.
@@ -88,10 +114,7 @@ function probeMatrix(ctx: EmitContext, p: ResizeEmitPlan, axis: number, layout: 
   const inSize = p.xDims[axis]!;
   const outSize = p.yDims[axis]!;
   const first = layout === 'out-in';
-  const zeros = ctx.op('Expand', [ctx.floats([0], []), ctx.ints([inSize, inSize])]);
-  ctx.setDims(zeros, [inSize, inSize]);
-  const eye = ctx.op('EyeLike', [zeros]);
-  ctx.setDims(eye, [inSize, inSize]);
+  const eye = identityEmit(ctx, inSize);
   const slot = spec.slot(axis);
   const one = ctx.floats([1]);
   const scales = spec.scales
@@ -105,18 +128,7 @@ function probeMatrix(ctx: EmitContext, p: ResizeEmitPlan, axis: number, layout: 
     const zero = ctx.floats([0]);
     roi = concat1d(ctx, first ? [start, zero, end, one] : [zero, start, one, end]);
   }
-  const attrs = probeAttrs(p, ctx.opset);
-  let inputs: string[];
-  if (p.opType === 'Upsample' || ctx.opset < 11) {
-    inputs = [eye, scales!];
-  } else {
-    const empty = ctx.opset < 13 ? ctx.floats([], [0]) : '';
-    inputs = [eye, roi ?? empty, scales ?? empty];
-    if (sizes) inputs.push(sizes);
-  }
-  const m = ctx.op(p.opType, inputs, attrs);
-  ctx.setDims(m, first ? [outSize, inSize] : [inSize, outSize]);
-  return m;
+  return probeOpEmit(ctx, p, eye, scales, roi, sizes, first ? [outSize, inSize] : [inSize, outSize]);
 }
 
 /**
@@ -130,11 +142,7 @@ function probeMatrix(ctx: EmitContext, p: ResizeEmitPlan, axis: number, layout: 
 function keptAxisProbe(ctx: EmitContext, p: ResizeEmitPlan, axis: number, layout: MatrixLayout): string {
   const spec = p.probe!;
   const n = p.xDims[axis]!;
-  const zeros = ctx.op('Expand', [ctx.floats([0], []), ctx.ints([n, n])]);
-  ctx.setDims(zeros, [n, n]);
-  const eye = ctx.op('EyeLike', [zeros]);
-  ctx.setDims(eye, [n, n]);
-  const x4 = ctx.op('Reshape', [eye, ctx.ints([1, n, n, 1])]);
+  const x4 = ctx.op('Reshape', [identityEmit(ctx, n), ctx.ints([1, n, n, 1])]);
   ctx.setDims(x4, [1, n, n, 1]);
   const slot = spec.slot(axis);
   const [one, two, zero] = [ctx.floats([1]), ctx.floats([2]), ctx.floats([0])];
@@ -144,16 +152,7 @@ function keptAxisProbe(ctx: EmitContext, p: ResizeEmitPlan, axis: number, layout
   if (spec.roi) {
     roi = concat1d(ctx, [zero, zero, pick(ctx, spec.roi, slot, true), zero, one, one, pick(ctx, spec.roi, slot + spec.count, true), one]);
   }
-  let inputs: string[];
-  if (p.opType === 'Upsample' || ctx.opset < 11) {
-    inputs = [x4, scales!];
-  } else {
-    const empty = ctx.opset < 13 ? ctx.floats([], [0]) : '';
-    inputs = [x4, roi ?? empty, scales ?? empty];
-    if (sizes) inputs.push(sizes);
-  }
-  const y4 = ctx.op(p.opType, inputs, probeAttrs(p, ctx.opset));
-  ctx.setDims(y4, [1, n, n, 2]);
+  const y4 = probeOpEmit(ctx, p, x4, scales, roi, sizes, [1, n, n, 2]);
   const half = ctx.opset >= 10
     ? ctx.op('Slice', [y4, ctx.ints([0]), ctx.ints([1]), ctx.ints([3])])
     : ctx.op('Slice', [y4], { starts: [0], ends: [1], axes: [3] });
