@@ -38,7 +38,11 @@ describe('Resize emitter', () => {
     await expectEmitterMatches(spec);
   });
 
-  it.each(policyCases)('refuses a keep_aspect_ratio_policy other than stretch, naming the node: $name', ({ spec }) => {
+  it.each(policyCases)("gives the TypeScript rule's gradients for keep_aspect_ratio_policy with constant sizes: $name", async ({ spec }) => {
+    await expectEmitterMatches(spec);
+  });
+
+  it.each(policyCases)('refuses a keep_aspect_ratio_policy other than stretch with sizes computed at run time, naming the node: $name', ({ spec }) => {
     const proto = spec.nodes[0]!;
     const n = { index: 0, proto, name: 'resize', opType: 'Resize', domain: '', inputs: proto.input, outputs: proto.output, attrs: new Attrs(proto) };
     const sizes = spec.constants!.find((t) => t.name === 'sizes')!;

@@ -36,8 +36,9 @@
  * batch while every dim stays are followed only on the axes the first batch
  * showed scaled (the TypeScript rule reads each batch's values). When every
  * axis keeps its length ONNX Runtime copies the input, and so does the
- * gradient. keep_aspect_ratio_policy other than 'stretch' is refused: its
- * scale comes from sizes the static shapes do not give back.
+ * gradient. keep_aspect_ratio_policy other than 'stretch' takes its sizes
+ * from the model's constants; with sizes computed at run time it is refused:
+ * its scale comes from sizes the static shapes do not give back.
  */
 import { InputError, UnsupportedError } from '../../errors.js';
 import type { NodeView } from '../../graph/graph.js';
@@ -204,10 +205,8 @@ export function resizeEmitPlan(ctx: EmitContext): ResizeEmitPlan {
     return plan;
   }
   const byScales = present(slots.scales);
-  if (!byScales && aspectPolicyOf(node, opset) !== 'stretch') {
-    throw new UnsupportedError(`${where(node)}: keep_aspect_ratio_policy '${aspectPolicyOf(node, opset)}' has no emitter (its scale is not recoverable from the static shapes)`);
-  }
-  if (!byScales && !crop) {
+  const policy = aspectPolicyOf(node, opset);
+  if (!byScales && !crop && policy === 'stretch') {
     plan.maps = resizeMaps(attrs, xDims, shapeFromSizes(xDims, yDims));
     return plan;
   }
@@ -224,6 +223,9 @@ export function resizeEmitPlan(ctx: EmitContext): ResizeEmitPlan {
       plan.maps = maps;
       return plan;
     }
+  }
+  if (!byScales && policy !== 'stretch') {
+    throw new UnsupportedError(`${where(node)}: keep_aspect_ratio_policy '${policy}' with sizes computed at run time has no emitter (its scale is not recoverable from the static shapes)`);
   }
   const axes = resizeAxesOf(node, opset, r);
   const count = axes ? axes.length : r;
