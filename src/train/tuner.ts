@@ -15,7 +15,7 @@
  * the TypeScript path, building a step for a new batch shape and dispose() do
  * themselves.
  */
-import { EdgetuneError, NumericalError } from '../errors.js';
+import { EdgetuneError, NumericalError, UnsupportedError } from '../errors.js';
 import { RuntimeError } from '../runtime/session.js';
 import { TargetError } from '../grad/losses.js';
 import { checkBatchLabels } from './metrics.js';
@@ -246,9 +246,11 @@ export class Tuner {
     try {
       cs = await this.compiledFor(batch);
     } catch (e) {
-      // A GPU execution provider may lack kernels the step graph uses; on the CPU (and wasm) a refusal is a fault to report.
+      // An emitter that refuses a node's form (UnsupportedError) leaves the step to the rules, as a missing emitter does;
+      // a GPU execution provider may lack kernels the step graph uses; on the CPU (and wasm) any other failure is a fault to report.
       const gpu = (this.options.providers ?? []).some((p) => p === 'webgpu' || p === 'webgl');
-      if (!gpu || e instanceof TargetError) throw e instanceof EdgetuneError ? e : new RuntimeError(`${this.model.file}: the compiled training step could not be built (${(e as Error).message.split('\n')[0]}); --backward typescript runs the rules instead`);
+      const refused = e instanceof UnsupportedError;
+      if ((!gpu && !refused) || e instanceof TargetError) throw e instanceof EdgetuneError ? e : new RuntimeError(`${this.model.file}: the compiled training step could not be built (${(e as Error).message.split('\n')[0]}); --backward typescript runs the rules instead`);
       this.compiledPath = false;
       this.options.onNotice?.(`backward runs in TypeScript: the compiled step could not be built (${(e as Error).message.split('\n')[0]})`);
       return this.trainStep(batch);
