@@ -12,6 +12,7 @@
  *        [--rounds 20] [--warmup 3] [--optimizer sgd|momentum|adam|adamw] [--clip 1] [--profile] [--top 25]
  *        [--size 64] (the input's spatial size where the file leaves it open) [--op Slice] (slowest nodes of one op type, with shapes;
  *        '!Gemm,Conv': of every type but those) [--trainable fc.weight,fc.bias] (only those parameters trained)
+ *        [--scaling] (instead: the step's per-node kernel times at one thread and at two, the nodes that scale worst first)
  *
  * --threads 0 keeps ONNX Runtime's default (one per core). Labels are drawn
  * from the output's class count, inputs from a seeded sine; the data does not
@@ -39,6 +40,8 @@ interface Args {
   optimizer: OptimizerName;
   clip: number | undefined;
   profile: boolean;
+  /** profile at one thread and at two and compare node by node */
+  scaling: boolean;
   top: number;
   size: number;
   /** list only this op type's nodes among the slowest ('!A,B': all but A and B) */
@@ -62,6 +65,7 @@ function parseArgs(argv: string[]): Args {
     optimizer: (get('--optimizer') ?? 'sgd') as OptimizerName,
     clip: get('--clip') === undefined ? undefined : Number(get('--clip')),
     profile: argv.includes('--profile'),
+    scaling: argv.includes('--scaling'),
     top: num('--top', 25),
     size: num('--size', 64),
     op: get('--op'),
@@ -132,13 +136,14 @@ function listed(op: string, filter: string | undefined): boolean {
 
 interface ProfileEvent { cat?: string; name?: string; dur?: number; args?: { op_name?: string; output_type_shape?: unknown } }
 
+interface NodeTime { name: string; op: string; us: number; shape: string }
+
 /**
- * Per-op-type and per-node kernel times from the profile with the most node
- * events: each node's median over the runs (robust to warm-up and to load),
- * summed per op type. Returns the median of ONNX Runtime's own run times
- * (its model_run events), milliseconds.
+ * Per-node kernel times from the profile with the most node events in `dir`:
+ * each node's median over the runs (robust to warm-up and to load), and
+ * ONNX Runtime's own run times (its model_run events), microseconds.
  */
-function readProfile(dir: string, top: number, opFilter: string | undefined): number {
+function loadProfile(dir: string): { nodes: NodeTime[]; runs: number[] } {
   let best: ProfileEvent[] = [];
   let runs: number[] = [];
   for (const f of readdirSync(dir)) {
@@ -155,7 +160,15 @@ function readProfile(dir: string, top: number, opFilter: string | undefined): nu
     nd.us.push(e.dur ?? 0);
     byNode.set(node, nd);
   }
-  const nodes = [...byNode].map(([name, n]) => ({ name, op: n.op, us: median(n.us), shape: n.shape }));
+  return { nodes: [...byNode].map(([name, n]) => ({ name, op: n.op, us: median(n.us), shape: n.shape })), runs };
+}
+
+/**
+ * Per-op-type and per-node kernel times from the profile in `dir`, summed per
+ * op type. Returns the median of ONNX Runtime's own run times, milliseconds.
+ */
+function readProfile(dir: string, top: number, opFilter: string | undefined): number {
+  const { nodes, runs } = loadProfile(dir);
   const byOp = new Map<string, { us: number; count: number }>();
   for (const n of nodes) {
     const o = byOp.get(n.op) ?? { us: 0, count: 0 };
@@ -173,6 +186,47 @@ function readProfile(dir: string, top: number, opFilter: string | undefined): nu
     console.log(`  ${(n.us / 1000).toFixed(3).padStart(8)} ms  ${n.op.padEnd(16)} ${n.name}  ${n.shape}`);
   }
   return median(runs) / 1000;
+}
+
+/** The step's per-node kernel times at `threads` intra-op threads (warm-up and rounds as in `a`). */
+async function profiledNodes(a: Args, threads: number): Promise<NodeTime[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edgetune-profile-'));
+  try {
+    const tuner = await Tuner.create(OnnxModel.fromBytes(new Uint8Array(readFileSync(a.model)), path.basename(a.model)), backendWith(threads, dir), {
+      loss: 'cross-entropy', optimizer: a.optimizer, lr: 1e-3, ...(a.clip !== undefined ? { maxGradNorm: a.clip } : {}),
+      ...(a.trainable ? { trainable: a.trainable } : {}),
+    });
+    try {
+      const outDims = tuner.engine.work.outputs.find((o) => o.name === tuner.engine.plan.output)?.dims ?? [];
+      const batch = inputBatch(tuner.engine.work, a.batch, a.size, typeof outDims[1] === 'number' && outDims[1] > 0 ? outDims[1] : 10);
+      for (let r = -a.warmup; r < a.rounds; r++) await tuner.trainStep(batch);
+    } finally {
+      await tuner.dispose();
+    }
+    return loadProfile(dir).nodes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * --scaling: the step profiled at one thread and at two, node by node: each
+ * node's two-thread time, its speed-up, and its excess over half its
+ * one-thread time (what keeps the step from scaling), the largest first.
+ */
+export async function profileScaling(a: Args): Promise<void> {
+  const one = await profiledNodes(a, 1);
+  const two = new Map((await profiledNodes(a, 2)).map((n) => [n.name, n]));
+  const rows = one.filter((n) => two.has(n.name) && listed(n.op, a.op))
+    .map((n) => ({ ...n, us2: two.get(n.name)!.us, excess: two.get(n.name)!.us - n.us / 2 }))
+    .sort((p, q) => q.excess - p.excess);
+  const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((acc, r) => acc + f(r), 0) / 1000;
+  console.log(`kernel time per step: ${sum((r) => r.us).toFixed(2)} ms at one thread, ${sum((r) => r.us2).toFixed(2)} ms at two `
+    + `(${(sum((r) => r.us) / sum((r) => r.us2)).toFixed(2)}×); ${sum((r) => r.excess).toFixed(2)} ms over perfect scaling`);
+  for (const r of rows.slice(0, a.top)) {
+    console.log(`  ${(r.us / 1000).toFixed(3).padStart(8)} → ${(r.us2 / 1000).toFixed(3).padStart(8)} ms  ${(r.us / r.us2).toFixed(2).padStart(5)}×  `
+      + `excess ${(r.excess / 1000).toFixed(3).padStart(7)} ms  ${r.op.padEnd(16)} ${r.name}  ${r.shape}`);
+  }
 }
 
 export async function profileStep(a: Args): Promise<void> {
@@ -229,7 +283,8 @@ export async function profileStep(a: Args): Promise<void> {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  profileStep(parseArgs(process.argv.slice(2))).catch((e: unknown) => {
+  const args = parseArgs(process.argv.slice(2));
+  (args.scaling ? profileScaling(args) : profileStep(args)).catch((e: unknown) => {
     console.error(e instanceof Error ? e.stack ?? e.message : String(e));
     process.exitCode = 1;
   });
